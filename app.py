@@ -1,0 +1,144 @@
+"""Mend's entry point: `create_app()` builds the Flask app; `python app.py` serves it.
+
+The async library is patched before anything else is imported, as eventlet and
+gevent require. `MEND_ASYNC_MODE` is therefore read from the real environment
+only (a `.env` file is loaded later, too late for this one setting).
+"""
+
+import os
+
+ASYNC_MODE = os.environ.get("MEND_ASYNC_MODE", "eventlet")
+if ASYNC_MODE == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+# The imports below must follow the monkey-patching above.
+import logging  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from flask import Flask, jsonify, render_template, request  # noqa: E402
+from flask_wtf.csrf import CSRFError  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+import config as mend_config  # noqa: E402
+from extensions import csrf, db, limiter, login_manager, migrate, socketio  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("mend")
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app. `config` overrides settings from the environment (tests use it)."""
+    overrides = dict(config or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("MEND_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(mend_config.FIXED_SETTINGS)
+    app.config.update(mend_config.settings_from_environment(app.instance_path))
+    app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["MEND_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+    )
+
+    from facilitation import auth, cli, views
+    from sessions import views as session_views
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(session_views.bp)
+    app.cli.add_command(cli.mend)
+    _register_health(app)
+    _register_errors(app)
+    _register_headers(app)
+    return app
+
+
+def _register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - any failure means "not healthy"
+            db.session.rollback()
+            reason = type(error).__name__
+            log.warning("health check: database unreachable (%s)", reason)
+            return jsonify(status="error", db="unreachable", reason=reason, version=app.config["VERSION"]), 503
+        return jsonify(status="ok", db="ok", version=app.config["VERSION"])
+
+
+def _register_errors(app: Flask) -> None:
+    def page(status: int, title: str, message: str):
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=title, message=message), status
+        return render_template("error.html", title=title, message=message), status
+
+    app.register_error_handler(
+        404, lambda e: page(404, "Page not found", "There is nothing here. Check the link you were given.")
+    )
+    app.register_error_handler(
+        429,
+        lambda e: page(429, "Please wait a moment", "There were too many attempts. Try again in a minute."),
+    )
+    app.register_error_handler(
+        CSRFError,
+        lambda e: page(
+            400,
+            "This form has expired",
+            "Nothing was changed. Go back, reload the page and try again.",
+        ),
+    )
+    app.register_error_handler(
+        413, lambda e: page(413, "Too large", "What you sent is larger than Mend accepts. Nothing was changed.")
+    )
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Join links and personal links carry secrets in their paths.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+
+def main() -> None:
+    from facilitation.setup import prepare_instance
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app()
+    demo = prepare_instance(app)
+    host, port = app.config["HOST"], app.config["PORT"]
+    url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104 - only naming the address to print
+    lines = [f"Mend {app.config['VERSION']} is running at {url}"]
+    if demo:
+        lines.append(f"Demo sign-in: {demo.email} / {demo.password}")
+    print("\n".join(lines), flush=True)  # noqa: T201 - this is the command's output, not a log
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+
+
+if __name__ == "__main__":
+    main()

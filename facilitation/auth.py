@@ -1,0 +1,81 @@
+"""Facilitator accounts: sign in (rate-limited), sign out, change password."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from extensions import db, limiter, login_manager
+from facilitation.forms import LoginForm, PasswordChangeForm
+from facilitation.models import User
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _failed(response) -> bool:
+    # Only failed attempts use up the allowance; a facilitator who signs in is not slowed.
+    return response.status_code != 302
+
+
+def _email_key() -> str:
+    return "login:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("facilitation.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"], deduct_when=_failed)
+@limiter.limit("5 per minute;20 per hour", key_func=_email_key, methods=["POST"], deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("facilitation.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        if user is not None and user.check_password(form.password.data):
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("That email and password do not match an account.")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    # A fresh session also invalidates every CSRF token issued before sign-out.
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"], deduct_when=_failed)
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("That is not your current password.")
+            return render_template("auth/password.html", form=form), 400
+        current_user.set_password(form.new.data)
+        db.session.commit()
+        flash("Your password is changed.")
+        return redirect(url_for("facilitation.dashboard"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

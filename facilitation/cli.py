@@ -1,0 +1,97 @@
+"""The `flask --app app mend ...` commands: accounts and programmes."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from extensions import db
+from facilitation.catalogue import import_programme
+from facilitation.forms import MIN_PASSWORD
+from facilitation.models import Organisation, User
+from facilitation.programmes import ProgrammeError, load_programme
+
+
+@click.group()
+def mend() -> None:
+    """Manage Mend: accounts and programmes."""
+
+
+def _migrate() -> None:
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def _load(path: Path):
+    try:
+        return load_programme(path)
+    except ProgrammeError as error:
+        for issue in error.issues:
+            click.echo(str(issue), err=True)
+        raise click.ClickException(f"{len(error.issues)} problem(s) found; nothing was imported.") from None
+
+
+@mend.command("create-user")
+@click.option("--email", required=True, help="Sign-in email, unique across Mend.")
+@click.option("--org", "organisation_name", required=True, help="Organisation name; created if new.")
+@click.option("--name", default="", help="Name shown to colleagues and participants (default: from the email).")
+@click.option("--admin", is_flag=True, help="Make the user an administrator of the organisation.")
+@click.password_option("--password", help="Prompted for when not given.")
+@with_appcontext
+def create_user(email: str, organisation_name: str, name: str, admin: bool, password: str) -> None:
+    """Create a facilitator (or, with --admin, an organisation administrator)."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("this is not an email address", param_hint="--email")
+    if len(password) < MIN_PASSWORD:
+        raise click.BadParameter(f"use at least {MIN_PASSWORD} characters", param_hint="--password")
+    _migrate()
+    if db.session.scalar(select(User).where(User.email == email)) is not None:
+        raise click.ClickException(f"An account for {email} already exists.")
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name.strip()))
+    if organisation is None:
+        organisation = Organisation(name=organisation_name.strip())
+        db.session.add(organisation)
+    user = User(
+        organisation=organisation,
+        email=email,
+        name=name.strip() or email.split("@")[0],
+        role="admin" if admin else "facilitator",
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {user.role} {email} in {organisation.name}.")
+
+
+@mend.command("check-programme")
+@click.argument("path", type=click.Path(path_type=Path))
+def check_programme(path: Path) -> None:
+    """Validate a programme folder and report every problem with its file and line."""
+    spec = _load(path)
+    steps = sum(len(s.steps) for s in spec.sessions)
+    click.echo(f"{spec.title}: {len(spec.sessions)} sessions, {steps} steps, no problems found.")
+
+
+@mend.command("import-programme")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--org", "organisation_name", default=None, help="Only for this organisation (default: everyone).")
+@with_appcontext
+def import_programme_command(path: Path, organisation_name: str | None) -> None:
+    """Import a programme folder (as a new version if it changed). Nothing is imported on error."""
+    spec = _load(path)
+    _migrate()
+    organisation_id = None
+    if organisation_name:
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
+        if organisation is None:
+            raise click.ClickException(f"There is no organisation called {organisation_name}.")
+        organisation_id = organisation.id
+    programme, created = import_programme(spec, organisation_id)
+    db.session.commit()
+    if created:
+        click.echo(f"Imported {programme.title}, version {programme.version}: {len(programme.sessions)} sessions.")
+    else:
+        click.echo(f"{programme.title} is unchanged; version {programme.version} stays current.")

@@ -1,0 +1,206 @@
+"""Cohorts and their participants: creating groups, join codes, the schedule, and joining.
+
+Functions here change the session and flush; the request handler commits.
+"""
+
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from facilitation.models import Cohort, Organisation, Participant, Programme, User
+from facilitation.models.cohorts import hash_rejoin_secret, new_join_code, normalise_join_code
+
+DISPLAY_NAME_MAX = 40
+
+DEFAULT_AGREEMENT = """\
+- **What is said here stays here.** We do not repeat anyone's story outside the group. We may share what we learned, never who said it.
+- **First names or a pseudonym.** Use any name you like. Nobody needs to give their full name or where they live.
+- **No recording.** No screenshots, photos or recordings of the group, its screens or its people.
+- **"Pass" is always fine.** You never have to speak, answer a poll or take part in an exercise, and you never have to explain why.
+- **Speak from your own experience.** We listen without advising, judging or fixing.
+- **Take care of yourself.** Use "I need a pause" at any time; a facilitator will notice, and nobody else will.
+- **If someone seems at risk**, a facilitator will check in with them privately and, if anyone's safety is in danger, may contact emergency services. This is the one limit to confidentiality.
+"""
+
+
+class JoinRefused(Exception):
+    """A participant could not join; `message` is safe to show them, `suggestion` is a free name."""
+
+    def __init__(self, message: str, suggestion: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.suggestion = suggestion
+
+
+@dataclass(frozen=True)
+class Meeting:
+    week: int
+    starts_at: datetime
+
+
+def create_cohort(
+    *,
+    organisation: Organisation,
+    programme: Programme,
+    name: str,
+    facilitators: Sequence[User],
+    start_date: date,
+    weekday: int,
+    start_time: time,
+    timezone: str,
+    agreement_md: str = DEFAULT_AGREEMENT,
+) -> Cohort:
+    cohort = Cohort(
+        organisation=organisation,
+        programme=programme,
+        name=name.strip(),
+        facilitators=list(facilitators),
+        start_date=start_date,
+        weekday=weekday,
+        start_time=start_time,
+        timezone=timezone,
+        agreement_md=agreement_md,
+        join_code=unused_join_code(),
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+def unused_join_code() -> str:
+    while True:
+        code = new_join_code()
+        if db.session.scalar(select(Cohort.id).where(Cohort.join_code == code)) is None:
+            return code
+
+
+def regenerate_join_code(cohort: Cohort) -> str:
+    """Give the cohort a fresh code; the old one stops working at once."""
+    cohort.join_code = unused_join_code()
+    db.session.flush()
+    return cohort.join_code
+
+
+def cohorts_for(user: User) -> list[Cohort]:
+    """Administrators see every cohort of their organisation; facilitators see their own."""
+    query = select(Cohort).where(Cohort.organisation_id == user.organisation_id).order_by(Cohort.name)
+    if not user.is_admin:
+        query = query.where(Cohort.facilitators.any(User.id == user.id))
+    return list(db.session.scalars(query))
+
+
+def cohort_for(user: User, cohort_id: int) -> Cohort:
+    """The cohort if `user` may see it; otherwise 404, never a hint that it exists."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or cohort.organisation_id != user.organisation_id:
+        abort(404)
+    if not user.is_admin and user not in cohort.facilitators:
+        abort(404)
+    return cohort
+
+
+def meetings(cohort: Cohort) -> list[Meeting]:
+    """Each week's meeting: the first chosen weekday on or after the start date, then weekly."""
+    zone = ZoneInfo(cohort.timezone)
+    first = cohort.start_date + timedelta(days=(cohort.weekday - cohort.start_date.weekday()) % 7)
+    count = len(cohort.programme.sessions)
+    return [
+        Meeting(week, datetime.combine(first + timedelta(weeks=week - 1), cohort.start_time, tzinfo=zone))
+        for week in range(1, count + 1)
+    ]
+
+
+def next_meeting(cohort: Cohort, now: datetime | None = None) -> Meeting | None:
+    """The next meeting that has not yet ended (a meeting in progress counts as next)."""
+    now = now or datetime.now(UTC)
+    for meeting in meetings(cohort):
+        plan = cohort.programme.sessions[meeting.week - 1]
+        if meeting.starts_at + timedelta(minutes=plan.duration_minutes) > now:
+            return meeting
+    return None
+
+
+def cohort_by_code(typed: str) -> Cohort | None:
+    code = normalise_join_code(typed)
+    if not code:
+        return None
+    return db.session.scalar(select(Cohort).where(Cohort.join_code == code))
+
+
+def clean_display_name(raw: str) -> str:
+    """Return the name as the room will see it, or raise JoinRefused saying what to change."""
+    name = " ".join(unicodedata.normalize("NFC", raw or "").split())
+    if not name:
+        raise JoinRefused("Please choose a name. A first name or a made-up one is fine.")
+    if len(name) > DISPLAY_NAME_MAX:
+        raise JoinRefused(f"Please keep your name to {DISPLAY_NAME_MAX} characters or fewer.")
+    # Cc: control characters; Cf: invisible formatting, including bidirectional overrides.
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in name):
+        raise JoinRefused("Your name contains invisible or control characters. Please type it again.")
+    if any(ch in "<>" for ch in name):
+        raise JoinRefused("Please use letters, numbers and simple punctuation, without < or >.")
+    return name
+
+
+def name_key(name: str) -> str:
+    return name.casefold()
+
+
+def name_taken(cohort: Cohort, name: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Participant.id).where(Participant.cohort_id == cohort.id, Participant.name_key == name_key(name))
+        )
+        is not None
+    )
+
+
+def free_name_like(cohort: Cohort, name: str) -> str:
+    for number in range(2, 100):
+        suffix = f" {number}"
+        candidate = name[: DISPLAY_NAME_MAX - len(suffix)] + suffix
+        if not name_taken(cohort, candidate):
+            return candidate
+    return f"Guest {secrets.randbelow(9000) + 1000}"
+
+
+def join_cohort(cohort: Cohort, raw_name: str) -> tuple[Participant, str]:
+    """Create a participant who agreed to the group agreement; return it and its rejoin secret.
+
+    The secret is returned once, to be put in the participant's cookie and personal
+    link; only its hash is stored.
+    """
+    name = clean_display_name(raw_name)
+    if name_taken(cohort, name):
+        raise JoinRefused(f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name))
+    secret = secrets.token_urlsafe(32)
+    participant = Participant(
+        cohort=cohort,
+        display_name=name,
+        name_key=name_key(name),
+        rejoin_hash=hash_rejoin_secret(secret),
+        consented_at=datetime.now(UTC),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(participant)
+    except IntegrityError:
+        # Someone took the same name between our check and our insert.
+        raise JoinRefused(
+            f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name)
+        ) from None
+    return participant, secret
+
+
+def participant_by_secret(secret: str | None) -> Participant | None:
+    if not secret or len(secret) > 128:
+        return None
+    return db.session.scalar(select(Participant).where(Participant.rejoin_hash == hash_rejoin_secret(secret)))

@@ -1,0 +1,16 @@
+"""What is taught and by whom: organisations and their people, programmes, cohorts."""
+
+from facilitation.models.cohorts import Cohort, Participant, cohort_facilitators
+from facilitation.models.organisations import Organisation, User
+from facilitation.models.programmes import Programme, SessionPlan, Step
+
+__all__ = [
+    "Cohort",
+    "Organisation",
+    "Participant",
+    "Programme",
+    "SessionPlan",
+    "Step",
+    "User",
+    "cohort_facilitators",
+]

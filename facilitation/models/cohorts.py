@@ -1,0 +1,81 @@
+"""Cohorts (a programme run for one group) and the participants who join them."""
+
+import hashlib
+import secrets
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from facilitation.models.organisations import Organisation, User, utcnow
+from facilitation.models.programmes import Programme
+
+# No 0/O, 1/I/L: codes are read aloud and typed on phones.
+JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+JOIN_CODE_LENGTH = 8
+
+cohort_facilitators = Table(
+    "cohort_facilitator",
+    db.metadata,
+    Column("cohort_id", ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_join_code(typed: str) -> str:
+    """Accept what people type: any case, with or without spaces and dashes."""
+    return "".join(ch for ch in typed.upper() if ch.isascii() and ch.isalnum())
+
+
+def hash_rejoin_secret(secret: str) -> str:
+    # The secret is 256 random bits, so a fast hash is enough; a KDF adds nothing here.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Cohort(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Used in participant URLs and cookies, so that numbering reveals nothing.
+    public_id: Mapped[str] = mapped_column(String(24), unique=True, default=lambda: secrets.token_urlsafe(12))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    start_date: Mapped[date]
+    weekday: Mapped[int]
+    start_time: Mapped[time]
+    timezone: Mapped[str] = mapped_column(String(64))
+    join_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_join_code)
+    agreement_md: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    programme: Mapped[Programme] = relationship()
+    facilitators: Mapped[list[User]] = relationship(secondary=cohort_facilitators, order_by=User.name)
+    participants: Mapped[list["Participant"]] = relationship(
+        back_populates="cohort", order_by="Participant.display_name", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),)
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.join_code[:4]}-{self.join_code[4:]}"
+
+
+class Participant(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    # Case-folded name: "Sam" and "sam" are the same person to the room.
+    name_key: Mapped[str] = mapped_column(String(160))
+    rejoin_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    consented_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="participants")
+
+    __table_args__ = (UniqueConstraint("cohort_id", "name_key"),)

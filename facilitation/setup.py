@@ -1,0 +1,65 @@
+"""First start and every start: migrate, install the built-in course, keep the demo ready."""
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from config import instance_secret
+from extensions import db
+from facilitation.catalogue import install_builtin_programmes
+from facilitation.cohorts import DEFAULT_AGREEMENT, create_cohort
+from facilitation.models import Organisation, Programme, User
+
+DEMO_ORGANISATION = "Demo organisation"
+DEMO_EMAIL = "demo@mend.example"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+
+
+def prepare_instance(app: Flask) -> DemoLogin | None:
+    """Bring the database up to date; with MEND_DEMO on, return the demo sign-in to print."""
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        install_builtin_programmes()
+        db.session.commit()
+        if not app.config["MEND_DEMO"]:
+            return None
+        return ensure_demo(app)
+
+
+def ensure_demo(app: Flask) -> DemoLogin:
+    """Create the demo organisation, facilitator and cohort once; later starts keep them."""
+    # The demo password is random per instance, never a default anyone could guess.
+    password = instance_secret(app.instance_path, "demo_password", nbytes=9)
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
+    if organisation is None:
+        organisation = Organisation(name=DEMO_ORGANISATION)
+        facilitator = User(organisation=organisation, email=DEMO_EMAIL, name="Demo Facilitator", role="admin")
+        facilitator.set_password(password)
+        db.session.add_all([organisation, facilitator])
+        db.session.flush()
+        course = db.session.scalars(
+            select(Programme).where(Programme.organisation_id.is_(None)).order_by(Programme.version.desc())
+        ).first()
+        create_cohort(
+            organisation=organisation,
+            programme=course,
+            name="Tuesday evening group",
+            facilitators=[facilitator],
+            start_date=date.today(),
+            weekday=1,
+            start_time=time(19, 0),
+            timezone="Europe/London",
+            agreement_md=DEFAULT_AGREEMENT,
+        )
+        db.session.commit()
+    user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    shown = password if user is not None and user.check_password(password) else "(changed since first start)"
+    return DemoLogin(email=DEMO_EMAIL, password=shown)

@@ -1,0 +1,151 @@
+"""Facilitator pages: dashboard, programme browser, cohorts with their join links."""
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from extensions import db
+from facilitation.catalogue import programmes_for
+from facilitation.cohorts import cohort_for, cohorts_for, create_cohort, next_meeting, regenerate_join_code
+from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
+from facilitation.models import Programme, User
+from facilitation.programmes import render_markdown
+
+bp = Blueprint("facilitation", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every page here is for signed-in facilitators only."""
+
+
+def _join_url(cohort) -> str:
+    return url_for("sessions.join_with_code", code=cohort.join_code, _external=True)
+
+
+def _programme_for(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or programme.organisation_id not in (None, current_user.organisation_id):
+        abort(404)
+    return programme
+
+
+@bp.get("/dashboard")
+def dashboard():
+    cohorts = [(cohort, next_meeting(cohort)) for cohort in cohorts_for(current_user)]
+    return render_template("facilitation/dashboard.html", cohorts=cohorts)
+
+
+@bp.get("/programmes")
+def programmes():
+    return render_template("facilitation/programmes.html", programmes=programmes_for(current_user.organisation_id))
+
+
+@bp.get("/programmes/<int:programme_id>")
+def programme(programme_id: int):
+    return render_template("facilitation/programme.html", programme=_programme_for(programme_id))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+def new_cohort():
+    form = CohortForm()
+    form.programme.choices = [(p.id, p.title) for p in programmes_for(current_user.organisation_id)]
+    colleagues = db.session.scalars(
+        select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)
+    ).all()
+    form.facilitators.choices = [(u.id, f"{u.name} ({u.email})") for u in colleagues]
+    if not form.is_submitted():
+        form.facilitators.data = [current_user.id]
+        form.timezone.data = "Europe/London"
+    if form.validate_on_submit():
+        chosen = [u for u in colleagues if u.id in form.facilitators.data]
+        cohort = create_cohort(
+            organisation=current_user.organisation,
+            programme=_programme_for(form.programme.data),
+            name=form.name.data,
+            facilitators=chosen,
+            start_date=form.start_date.data,
+            weekday=form.weekday.data,
+            start_time=form.start_time.data,
+            timezone=form.timezone.data,
+        )
+        db.session.commit()
+        flash(f"{cohort.name} is ready. Share the join link with your group.")
+        return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
+    return render_template("facilitation/cohort_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+def cohort(cohort_id: int):
+    cohort = cohort_for(current_user, cohort_id)
+    qr = segno.make(_join_url(cohort), error="m")
+    return render_template(
+        "facilitation/cohort.html",
+        cohort=cohort,
+        join_url=_join_url(cohort),
+        qr_svg=Markup(qr.svg_inline(scale=5, dark="#1f2a44", title="QR code for the join link")),  # noqa: S704 - segno output
+        meeting=next_meeting(cohort),
+        agreement_form=AgreementForm(agreement_md=cohort.agreement_md),
+        regenerate_form=RegenerateCodeForm(current_code=cohort.join_code),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/qr.svg")
+def cohort_qr(cohort_id: int):
+    cohort = cohort_for(current_user, cohort_id)
+    svg = segno.make(_join_url(cohort), error="m").svg_inline(scale=10, dark="#000")
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/cohorts/<int:cohort_id>/invitation")
+def invitation(cohort_id: int):
+    cohort = cohort_for(current_user, cohort_id)
+    qr = segno.make(_join_url(cohort), error="m")
+    return render_template(
+        "facilitation/invitation.html",
+        cohort=cohort,
+        join_url=_join_url(cohort),
+        qr_svg=Markup(qr.svg_inline(scale=6, dark="#000", title="QR code for the join link")),  # noqa: S704 - segno output
+        meeting=next_meeting(cohort),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/code")
+def regenerate_code(cohort_id: int):
+    cohort = cohort_for(current_user, cohort_id)
+    form = RegenerateCodeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if form.current_code.data != cohort.join_code:
+        flash("The code was already changed; the code shown below is the current one.")
+    else:
+        regenerate_join_code(cohort)
+        db.session.commit()
+        flash("New join code made. The old code and link no longer work.")
+    return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/agreement")
+def edit_agreement(cohort_id: int):
+    cohort = cohort_for(current_user, cohort_id)
+    form = AgreementForm()
+    if form.validate_on_submit():
+        cohort.agreement_md = form.agreement_md.data.strip()
+        db.session.commit()
+        flash("The group agreement is saved.")
+    else:
+        flash("The group agreement was not saved: " + " ".join(form.agreement_md.errors or ["please try again."]))
+    return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
+
+
+@bp.app_template_filter("markdown")
+def markdown_filter(text: str) -> Markup:
+    return Markup(render_markdown(text or ""))  # noqa: S704 - sanitised by nh3
+
+
+@bp.app_template_filter("meeting_time")
+def meeting_time_filter(moment) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}, {moment:%H:%M} ({moment.tzinfo})"

@@ -1,0 +1,132 @@
+"""Participant pages: entering a code, joining a cohort, the personal link and the group page.
+
+A participant is known by a long-lived HttpOnly cookie holding their rejoin
+secret, one cookie per cohort, so one phone can belong to several groups.
+"""
+
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from extensions import db, limiter
+from facilitation.cohorts import JoinRefused, cohort_by_code, join_cohort, next_meeting, participant_by_secret
+from facilitation.models import Cohort, Participant
+from sessions.forms import CodeForm, JoinForm
+
+bp = Blueprint("sessions", __name__)
+
+# Wrong codes and links use up the allowance; a participant reloading their page does not.
+GUESS_LIMIT = "20 per minute;200 per day"
+
+
+def _missed(response) -> bool:
+    return response.status_code == 404
+
+
+def cookie_name(cohort: Cohort) -> str:
+    return f"mend_p_{cohort.public_id}"
+
+
+def current_participant(cohort: Cohort) -> Participant | None:
+    participant = participant_by_secret(request.cookies.get(cookie_name(cohort)))
+    return participant if participant is not None and participant.cohort_id == cohort.id else None
+
+
+def _remember(response, cohort: Cohort, secret: str):
+    response.set_cookie(
+        cookie_name(cohort),
+        secret,
+        max_age=current_app.config["PARTICIPANT_COOKIE_DAYS"] * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["MEND_SECURE_COOKIES"],
+        path="/",
+    )
+    return response
+
+
+def _unknown_code(form: CodeForm | None = None):
+    return render_template("sessions/code_unknown.html", form=form or CodeForm()), 404
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("facilitation.dashboard"))
+    return render_template("sessions/home.html", form=CodeForm())
+
+
+@bp.post("/join")
+@limiter.limit(GUESS_LIMIT, deduct_when=_missed)
+def join_by_typed_code():
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("sessions/home.html", form=form), 400
+    cohort = cohort_by_code(form.code.data)
+    if cohort is None:
+        return _unknown_code(form)
+    return redirect(url_for("sessions.join_with_code", code=cohort.join_code))
+
+
+@bp.route("/j/<code>", methods=["GET", "POST"])
+@limiter.limit(GUESS_LIMIT, deduct_when=_missed)
+def join_with_code(code: str):
+    cohort = cohort_by_code(code[:32])
+    if cohort is None:
+        return _unknown_code()
+    if current_participant(cohort) is not None:
+        return redirect(url_for("sessions.group", public_id=cohort.public_id))
+    form = JoinForm()
+    suggestion = None
+    if form.validate_on_submit():
+        try:
+            participant, secret = join_cohort(cohort, form.display_name.data)
+        except JoinRefused as refusal:
+            form.display_name.errors.append(refusal.message)
+            suggestion = refusal.suggestion
+        else:
+            db.session.commit()
+            current_app.logger.info("participant %s joined cohort %s", participant.id, cohort.id)
+            response = redirect(url_for("sessions.group", public_id=cohort.public_id, welcome=1))
+            return _remember(response, cohort, secret)
+    status = 400 if form.errors else 200
+    return render_template("sessions/join.html", cohort=cohort, form=form, suggestion=suggestion), status
+
+
+@bp.get("/p/<secret>")
+@limiter.limit(GUESS_LIMIT, deduct_when=_missed)
+def personal_link(secret: str):
+    participant = participant_by_secret(secret)
+    if participant is None:
+        return render_template("sessions/link_unknown.html"), 404
+    response = redirect(url_for("sessions.group", public_id=participant.cohort.public_id))
+    return _remember(response, participant.cohort, secret)
+
+
+@bp.get("/g/<public_id>")
+def group(public_id: str):
+    cohort = db.session.scalar(db.select(Cohort).where(Cohort.public_id == public_id[:24]))
+    participant = current_participant(cohort) if cohort is not None else None
+    if participant is None:
+        return render_template("sessions/link_unknown.html"), 404
+    secret = request.cookies[cookie_name(cohort)]
+    response = make_response(
+        render_template(
+            "sessions/group.html",
+            cohort=cohort,
+            participant=participant,
+            personal_url=url_for("sessions.personal_link", secret=secret, _external=True),
+            meeting=next_meeting(cohort),
+            welcome=request.args.get("welcome") == "1",
+        )
+    )
+    # The page shows the personal link, which is as good as a password.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/g/<public_id>/forget")
+def forget_device(public_id: str):
+    """Forget the participant on this device (CSRF-checked like every post); their personal link still works."""
+    response = redirect(url_for("sessions.home"))
+    response.delete_cookie(f"mend_p_{public_id[:24]}", path="/")
+    return response

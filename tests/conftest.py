@@ -1,0 +1,156 @@
+"""Shared fixtures: a fresh app and database per test, factories, and a CSRF-aware form helper.
+
+Migrating and importing the built-in course takes a second, so it runs once per
+test session into a template database that each test copies.
+"""
+
+import os
+
+# Tests import the app in-process; eventlet's monkey-patching belongs to a real server only.
+os.environ["MEND_ASYNC_MODE"] = "threading"
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("SOCKETIO_MESSAGE_QUEUE", None)
+os.environ.pop("SECRET_KEY", None)
+
+import re  # noqa: E402
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import date, time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from app import create_app  # noqa: E402
+from extensions import db  # noqa: E402
+from facilitation.cohorts import create_cohort  # noqa: E402
+from facilitation.models import Organisation, Programme, User  # noqa: E402
+from facilitation.setup import prepare_instance  # noqa: E402
+
+PASSWORD = "correct horse battery"
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def app_config(instance: Path) -> dict:
+    return {
+        "INSTANCE_PATH": str(instance),
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'mend.db'}",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MEND_DEMO": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory) -> Path:
+    instance = tmp_path_factory.mktemp("template")
+    app = create_app(app_config(instance))
+    prepare_instance(app)
+    with app.app_context():
+        db.engine.dispose()
+    # Fold the write-ahead log into the file so that copying the file copies everything.
+    with sqlite3.connect(instance / "mend.db") as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return instance / "mend.db"
+
+
+@pytest.fixture
+def app(template_database, tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    shutil.copy(template_database, instance / "mend.db")
+    app = create_app(app_config(instance))
+    # No app context is held across the test: requests must not share `g` (as real ones never do).
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a factory made, by value: safe to use outside the app context that made it."""
+
+    id: int
+    email: str = ""
+    organisation_id: int = 0
+    join_code: str = ""
+    public_id: str = ""
+
+
+@pytest.fixture
+def make_user(app):
+    def make(email: str = "fran@example.org", organisation: str = "Harbour Counselling", role: str = "facilitator"):
+        with app.app_context():
+            org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
+            if org is None:
+                org = Organisation(name=organisation)
+                db.session.add(org)
+            user = User(organisation=org, email=email, name=email.split("@")[0].capitalize(), role=role)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+            return Made(id=user.id, email=user.email, organisation_id=org.id)
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(app):
+    def make(facilitator: Made, name: str = "Thursday group"):
+        with app.app_context():
+            user = db.session.get(User, facilitator.id)
+            course = db.session.scalars(select(Programme).where(Programme.organisation_id.is_(None))).one()
+            cohort = create_cohort(
+                organisation=user.organisation,
+                programme=course,
+                name=name,
+                facilitators=[user],
+                start_date=date(2026, 11, 1),
+                weekday=3,
+                start_time=time(18, 30),
+                timezone="Europe/London",
+            )
+            db.session.commit()
+            return Made(
+                id=cohort.id,
+                organisation_id=cohort.organisation_id,
+                join_code=cohort.join_code,
+                public_id=cohort.public_id,
+            )
+
+    return make
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token from the form on `url`, as a browser would have it."""
+    page = client.get(url)
+    match = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token in the form at {url}"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client, "/login")}
+    )
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """A client signed in as a facilitator; returns (client, user)."""
+    user = make_user()
+    response = sign_in(client, user.email)
+    assert response.status_code == 302
+    return client, user

@@ -1,0 +1,161 @@
+"""Facilitator accounts: sign-in, sign-out, password change, rate limits, CSRF, the create-user command."""
+
+from sqlalchemy import select
+
+from extensions import db
+from facilitation.models import Organisation, User
+from tests.conftest import PASSWORD, csrf_token, sign_in
+
+
+def password_is(app, user, password: str) -> bool:
+    with app.app_context():
+        return db.session.get(User, user.id).check_password(password)
+
+
+def test_pages_need_sign_in(client):
+    for url in ("/dashboard", "/programmes", "/cohorts/new", "/cohorts/1", "/account/password"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+def test_sign_in_shows_the_dashboard(client, make_user):
+    user = make_user()
+    response = sign_in(client, user.email.upper())
+    assert response.status_code == 302
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "My cohorts" in page
+    assert "Sign out" in page
+
+
+def test_wrong_password_is_refused_with_a_plain_message(client, make_user):
+    user = make_user()
+    response = sign_in(client, user.email, "not the password")
+    assert response.status_code == 401
+    assert "do not match an account" in response.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, make_user):
+    user = make_user()
+    response = sign_in(client, user.email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_repeated_failures_are_rate_limited(client, make_user):
+    user = make_user()
+    statuses = [sign_in(client, user.email, f"guess {n}").status_code for n in range(7)]
+    assert statuses[:5] == [401] * 5
+    assert statuses[5:] == [429, 429]
+    # Even the right password waits until the limit passes.
+    assert sign_in(client, user.email).status_code == 429
+
+
+def test_post_without_csrf_token_is_rejected_and_changes_nothing(app, signed_in):
+    client, user = signed_in
+    response = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "a brand new passphrase", "confirm": "a brand new passphrase"},
+    )
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+    assert password_is(app, user, PASSWORD)
+
+
+def test_form_replayed_after_sign_out_is_rejected(app, signed_in):
+    client, user = signed_in
+    token = csrf_token(client, "/account/password")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    sign_in(client, user.email)
+    replay = client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "replayed passphrase!",
+            "confirm": "replayed passphrase!",
+            "csrf_token": token,
+        },
+    )
+    assert replay.status_code == 400
+    assert password_is(app, user, PASSWORD)
+
+
+def test_sign_out_ends_the_session(signed_in):
+    client, _ = signed_in
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    assert response.status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_change_password(app, signed_in):
+    client, user = signed_in
+    token = csrf_token(client, "/account/password")
+    wrong = client.post(
+        "/account/password",
+        data={
+            "current": "nope",
+            "new": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+            "csrf_token": token,
+        },
+    )
+    assert wrong.status_code == 400
+    assert "not your current password" in wrong.get_data(as_text=True)
+    short = client.post(
+        "/account/password", data={"current": PASSWORD, "new": "short", "confirm": "short", "csrf_token": token}
+    )
+    assert "at least 10 characters" in short.get_data(as_text=True)
+    done = client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+            "csrf_token": token,
+        },
+    )
+    assert done.status_code == 302
+    assert password_is(app, user, "a brand new passphrase")
+    assert not password_is(app, user, PASSWORD)
+
+
+def test_open_redirect_after_sign_in_is_refused(client, make_user):
+    user = make_user()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login?next=//evil.example/x", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.headers["Location"].endswith("/dashboard")
+
+
+def test_create_user_command(app, runner):
+    result = runner.invoke(
+        args=["mend", "create-user", "--email", "Ada@Example.org", "--org", "Riverside", "--admin"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "ada@example.org"))
+        assert user.role == "admin"
+        assert user.organisation.name == "Riverside"
+        assert user.password_hash.startswith("scrypt:")
+    again = runner.invoke(
+        args=["mend", "create-user", "--email", "ada@example.org", "--org", "Riverside"],
+        input="another long password\nanother long password\n",
+    )
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+    with app.app_context():
+        riversides = select(db.func.count()).select_from(Organisation).where(Organisation.name == "Riverside")
+        assert db.session.scalar(riversides) == 1
+
+
+def test_create_user_refuses_a_short_password(app, runner):
+    result = runner.invoke(
+        args=["mend", "create-user", "--email", "bo@example.org", "--org", "Riverside"], input="short\nshort\n"
+    )
+    assert result.exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "bo@example.org")) is None
