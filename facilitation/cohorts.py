@@ -183,7 +183,7 @@ def join_cohort(cohort: Cohort, raw_name: str) -> tuple[Participant, str]:
         raise JoinRefused(f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name))
     secret = secrets.token_urlsafe(32)
     participant = Participant(
-        cohort=cohort,
+        cohort_id=cohort.id,
         display_name=name,
         name_key=name_key(name),
         rejoin_hash=hash_rejoin_secret(secret),

@@ -14,6 +14,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -42,9 +43,9 @@ class CohortForm(FlaskForm):
     programme = SelectField("Programme", coerce=int, validators=[InputRequired()])
     facilitators = SelectMultipleField("Facilitators", coerce=int, validators=[DataRequired()])
     start_date = DateField("First week starts on", validators=[DataRequired()])
-    weekday = SelectField("Meets on", coerce=int, choices=list(enumerate(WEEKDAYS)), validators=[InputRequired()])
+    weekday = SelectField("Meets on", coerce=int, choices=[SelectChoice(n, day) for n, day in enumerate(WEEKDAYS)], validators=[InputRequired()])
     start_time = TimeField("At", validators=[DataRequired()])
-    timezone = SelectField("Time zone", choices=[(z, z) for z in TIMEZONES], validators=[DataRequired()])
+    timezone = SelectField("Time zone", choices=[SelectChoice(zone) for zone in TIMEZONES], validators=[DataRequired()])
 
 
 class AgreementForm(FlaskForm):

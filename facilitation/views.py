@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from extensions import db
 from facilitation.catalogue import programmes_for
@@ -52,11 +53,11 @@ def programme(programme_id: int):
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 def new_cohort():
     form = CohortForm()
-    form.programme.choices = [(p.id, p.title) for p in programmes_for(current_user.organisation_id)]
+    form.programme.choices = [SelectChoice(p.id, p.title) for p in programmes_for(current_user.organisation_id)]
     colleagues = db.session.scalars(
         select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)
     ).all()
-    form.facilitators.choices = [(u.id, f"{u.name} ({u.email})") for u in colleagues]
+    form.facilitators.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in colleagues]
     if not form.is_submitted():
         form.facilitators.data = [current_user.id]
         form.timezone.data = "Europe/London"

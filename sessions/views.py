@@ -83,6 +83,8 @@ def join_with_code(code: str):
         except JoinRefused as refusal:
             form.display_name.errors.append(refusal.message)
             suggestion = refusal.suggestion
+            if suggestion:
+                form.display_name.data = suggestion
         else:
             db.session.commit()
             current_app.logger.info("participant %s joined cohort %s", participant.id, cohort.id)

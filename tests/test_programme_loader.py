@@ -437,13 +437,27 @@ def test_complete_example_in_the_docs_loads(tmp_path: Path) -> None:
     assert kinds == ["poll", "slide", "poll", "breakout", "reflection"]
 
 
-def test_built_in_course_loads() -> None:
+def test_built_in_course_has_the_shape_of_every_session() -> None:
+    """COURSE.md: check-in scale, 4-8 teaching slides, a topical poll, a breakout, a journal prompt,
+    home practice, a check-out scale, and a last word on where to find individual help."""
     programme = load_programme(COURSE)
 
     assert programme.slug == "repairing-attachment-injuries"
     assert [session.number for session in programme.sessions] == list(range(1, 13))
     for session in programme.sessions:
-        kinds = [step.kind for step in session.steps]
+        steps = session.steps
+        kinds = [step.kind for step in steps]
         assert set(kinds) == {"slide", "poll", "breakout", "reflection"}, session.file
-        assert session.steps[0].kind == "poll" and session.steps[0].settings["kind"] == "scale", session.file
-        assert 4 <= kinds.count("slide") <= 8, f"{session.file}: {kinds.count('slide')} slides"
+        polls = [n for n, step in enumerate(steps) if step.kind == "poll"]
+        assert steps[polls[0]].settings["kind"] == "scale" and polls[0] == 0, f"{session.file}: check-in"
+        assert steps[polls[-1]].settings["kind"] == "scale", f"{session.file}: check-out"
+        assert steps[polls[1]].settings["kind"] != "scale", f"{session.file}: topical poll"
+        # Between check-in and topical poll: a welcome slide, then the teaching slides.
+        teaching = kinds[polls[0] + 1 : polls[1]].count("slide") - 1
+        assert 4 <= teaching <= 8, f"{session.file}: {teaching} teaching slides"
+        breakouts = [step for step in steps if step.kind == "breakout"]
+        assert len(breakouts) == 1 and breakouts[0].settings["group_size"] in (2, 3), session.file
+        assert all(step.notes_md for step in steps if step.kind == "slide"), f"{session.file}: presenter notes"
+        closing = [step for step in steps if step.kind == "slide"][-1]
+        assert "emergency" in closing.body_md.lower(), f"{session.file}: closing slide points to help"
+    assert sum(1 for s in programme.sessions for step in s.steps if step.content_note) >= 12

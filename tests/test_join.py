@@ -1,0 +1,180 @@
+"""Joining a cohort over HTTP: new participants, returning ones, wrong codes and unusable names."""
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from facilitation.models import Cohort, Participant
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def cohort(make_user, make_cohort):
+    return make_cohort(make_user())
+
+
+def join(client, code: str, name: str, agree: bool = True):
+    url = f"/j/{code}"
+    data = {"display_name": name, "csrf_token": csrf_token(client, url)}
+    if agree:
+        data["agree"] = "y"
+    return client.post(url, data=data)
+
+
+def participant_count(app, cohort) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Participant).where(Participant.cohort_id == cohort.id))
+
+
+def test_join_page_shows_the_group_and_its_agreement(client, cohort):
+    page = client.get(f"/j/{cohort.join_code}").get_data(as_text=True)
+    assert "Thursday group" in page
+    assert "Fran" in page  # the facilitator
+    assert "Pass" in page and "stays here" in page  # the default group agreement
+    assert 'name="display_name"' in page
+
+
+def test_a_new_participant_joins_and_gets_a_personal_link(app, client, cohort):
+    response = join(client, cohort.join_code, "  Sam  ")
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"mend_p_{cohort.public_id}=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
+    secret = cookie.split("=", 1)[1].split(";", 1)[0]
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You're in, Sam" in page
+    assert f"/p/{secret}" in page
+    with app.app_context():
+        participant = db.session.scalar(select(Participant).where(Participant.cohort_id == cohort.id))
+        assert participant.display_name == "Sam"
+        assert participant.consented_at is not None
+        # Only a hash of the secret is kept.
+        assert secret not in participant.rejoin_hash
+
+
+def test_a_returning_participant_goes_straight_in(app, client, cohort):
+    join(client, cohort.join_code, "Sam")
+    again = client.get(f"/j/{cohort.join_code}")
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/g/{cohort.public_id}")
+    assert "Welcome back, Sam" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert participant_count(app, cohort) == 1
+
+
+def test_the_personal_link_works_on_another_device_the_next_day(app, client, cohort):
+    first = join(client, cohort.join_code, "Sam")
+    secret = first.headers["Set-Cookie"].split("=", 1)[1].split(";", 1)[0]
+    other_device = app.test_client()
+    assert other_device.get(f"/g/{cohort.public_id}").status_code == 404
+    response = other_device.get(f"/p/{secret}")
+    assert response.status_code == 302
+    assert "Welcome back, Sam" in other_device.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_double_submitted_join_creates_one_participant(app, client, cohort):
+    url = f"/j/{cohort.join_code}"
+    data = {"display_name": "Sam", "agree": "y", "csrf_token": csrf_token(client, url)}
+    assert client.post(url, data=data).status_code == 302
+    assert client.post(url, data=data).status_code == 302
+    assert participant_count(app, cohort) == 1
+
+
+def test_codes_are_forgiving_about_case_and_dashes(client, cohort):
+    typed = f"{cohort.join_code[:4].lower()}-{cohort.join_code[4:].lower()}"
+    response = client.post("/join", data={"code": typed, "csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/j/{cohort.join_code}")
+    assert client.get(f"/j/{typed}").status_code == 200
+
+
+def test_an_unknown_code_gets_a_friendly_page_that_names_no_group(client, cohort):
+    response = client.get("/j/ZZZZ9999")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "That code didn't work" in page
+    assert "Thursday group" not in page
+
+
+def test_a_regenerated_code_stops_working(app, client, cohort):
+    with app.app_context():
+        from facilitation.cohorts import regenerate_join_code
+
+        regenerate_join_code(db.session.get(Cohort, cohort.id))
+        db.session.commit()
+    assert client.get(f"/j/{cohort.join_code}").status_code == 404
+
+
+def test_guessing_codes_is_rate_limited(client, cohort):
+    statuses = [client.get(f"/j/GUESS{n:03d}").status_code for n in range(21)]
+    assert statuses[:20] == [404] * 20
+    assert statuses[20] == 429
+    # Even the right code now waits: guessing is slowed for everyone at that address.
+    assert client.get(f"/j/{cohort.join_code}").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "Please choose a name"),
+        ("    ", "Please choose a name"),
+        ("x" * 41, "40 characters or fewer"),
+        ("<b>Sam</b>", "without &lt; or &gt;"),
+        ("Sam\x07", "invisible or control characters"),
+        ("Sam\u202egnp.exe", "invisible or control characters"),
+        ("Sa\u200bm", "invisible or control characters"),
+    ],
+)
+def test_unusable_names_are_refused_and_nothing_is_created(app, client, cohort, name, message):
+    response = join(client, cohort.join_code, name)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers or "mend_p_" not in response.headers["Set-Cookie"]
+    assert participant_count(app, cohort) == 0
+
+
+def test_joining_needs_agreement(app, client, cohort):
+    response = join(client, cohort.join_code, "Sam", agree=False)
+    assert response.status_code == 400
+    assert "tick the box" in response.get_data(as_text=True)
+    assert participant_count(app, cohort) == 0
+
+
+def test_a_taken_name_gets_a_suggestion(app, client, cohort):
+    join(client, cohort.join_code, "Sam")
+    someone_else = app.test_client()
+    response = join(someone_else, cohort.join_code, "sAM")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "already called sAM" in page
+    assert "sAM 2" in page
+    assert join(someone_else, cohort.join_code, "sAM 2").status_code == 302
+    assert participant_count(app, cohort) == 2
+
+
+def test_the_same_name_in_another_cohort_is_fine(app, client, make_user, make_cohort, cohort):
+    other = make_cohort(make_user("lee@example.org"), name="Monday group")
+    join(client, cohort.join_code, "Sam")
+    assert join(app.test_client(), other.join_code, "Sam").status_code == 302
+
+
+def test_a_join_post_without_csrf_is_refused(app, client, cohort):
+    response = client.post(f"/j/{cohort.join_code}", data={"display_name": "Sam", "agree": "y"})
+    assert response.status_code == 400
+    assert participant_count(app, cohort) == 0
+
+
+def test_forgetting_the_device_removes_the_key_here_only(app, client, cohort):
+    first = join(client, cohort.join_code, "Sam")
+    secret = first.headers["Set-Cookie"].split("=", 1)[1].split(";", 1)[0]
+    token = csrf_token(client, f"/g/{cohort.public_id}")
+    client.post(f"/g/{cohort.public_id}/forget", data={"csrf_token": token})
+    assert client.get(f"/g/{cohort.public_id}").status_code == 404
+    assert client.get(f"/p/{secret}").status_code == 302
+    assert participant_count(app, cohort) == 1
+
+
+def test_a_forged_personal_link_leaks_nothing(client, cohort):
+    response = client.get("/p/not-a-real-secret")
+    assert response.status_code == 404
+    assert "Thursday group" not in response.get_data(as_text=True)

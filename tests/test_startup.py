@@ -1,0 +1,97 @@
+"""Start-up: an empty instance folder becomes a working Mend; later starts keep everything."""
+
+import json
+import re
+import stat
+import urllib.error
+import urllib.request
+
+from sqlalchemy import func, select
+
+from app import create_app
+from extensions import db
+from facilitation.models import Cohort, Organisation, Participant, Programme, User
+from facilitation.setup import DEMO_EMAIL, prepare_instance
+from tests.conftest import app_config
+from tests.live import live_server
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a loopback test server
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def counts(app) -> dict:
+    with app.app_context():
+        return {
+            model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Organisation, User, Programme, Cohort, Participant)
+        }
+
+
+def test_first_start_on_an_empty_instance_folder(tmp_path):
+    instance = tmp_path / "empty"
+    app = create_app({**app_config(instance), "MEND_DEMO": True})
+    demo = prepare_instance(app)
+    assert counts(app) == {"Organisation": 1, "User": 1, "Programme": 1, "Cohort": 1, "Participant": 0}
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+        assert user.check_password(demo.password)
+        course = db.session.scalars(select(Programme)).one()
+        assert len(course.sessions) == 12
+        assert db.session.scalars(select(Cohort)).one().facilitators == [user]
+    # Secrets live in the instance folder, readable by their owner only.
+    for name in ("demo_password",):
+        assert stat.S_IMODE((instance / name).stat().st_mode) == 0o600
+
+
+def test_a_second_start_keeps_existing_data(tmp_path):
+    instance = tmp_path / "kept"
+    first = create_app({**app_config(instance), "MEND_DEMO": True})
+    demo = prepare_instance(first)
+    with first.app_context():
+        cohort = db.session.scalars(select(Cohort)).one()
+        from facilitation.cohorts import join_cohort
+
+        join_cohort(cohort, "Sam")
+        db.session.commit()
+        db.engine.dispose()
+    second = create_app({**app_config(instance), "MEND_DEMO": True})
+    again = prepare_instance(second)
+    assert again == demo
+    assert counts(second) == {"Organisation": 1, "User": 1, "Programme": 1, "Cohort": 1, "Participant": 1}
+
+
+def test_python_app_py_serves_and_prints_the_url_and_demo_login(tmp_path):
+    instance = tmp_path / "served"
+    with live_server(instance) as server:
+        assert f"is running at http://localhost:{server.port}/" in server.text
+        match = re.search(r"Demo sign-in: (\S+) / (\S+)", server.text)
+        assert match and match.group(1) == DEMO_EMAIL
+        status, body = fetch(server.url + "/healthz")
+        assert status == 200
+        health = json.loads(body)
+        assert health["status"] == "ok" and health["db"] == "ok" and health["version"]
+        status, body = fetch(server.url + "/login")
+        assert status == 200 and b"Facilitator sign in" in body
+    # The generated secret key was kept, owner-only, for the next start.
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+    with live_server(instance) as again:
+        assert f"Demo sign-in: {DEMO_EMAIL} / {match.group(2)}" in again.text
+
+
+def test_health_reports_an_unreachable_database(tmp_path):
+    config = app_config(tmp_path)
+    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'missing-folder' / 'mend.db'}"
+    app = create_app(config)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "error",
+        "db": "unreachable",
+        "reason": "OperationalError",
+        "version": app.config["VERSION"],
+    }
