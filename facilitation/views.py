@@ -87,7 +87,7 @@ def cohort(cohort_id: int):
         "facilitation/cohort.html",
         cohort=cohort,
         join_url=_join_url(cohort),
-        qr_svg=Markup(qr.svg_inline(scale=5, dark="#1f2a44", title="QR code for the join link")),  # noqa: S704 - segno output
+        qr_svg=Markup(qr.svg_inline(scale=5, dark="#1f2a44", title="QR code for the join link", omitsize=True)),  # noqa: S704 - segno output
         meeting=next_meeting(cohort),
         agreement_form=AgreementForm(agreement_md=cohort.agreement_md),
         regenerate_form=RegenerateCodeForm(current_code=cohort.join_code),
@@ -109,7 +109,7 @@ def invitation(cohort_id: int):
         "facilitation/invitation.html",
         cohort=cohort,
         join_url=_join_url(cohort),
-        qr_svg=Markup(qr.svg_inline(scale=6, dark="#000", title="QR code for the join link")),  # noqa: S704 - segno output
+        qr_svg=Markup(qr.svg_inline(scale=6, dark="#000", title="QR code for the join link", omitsize=True)),  # noqa: S704 - segno output
         meeting=next_meeting(cohort),
     )
 
