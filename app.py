@@ -52,13 +52,18 @@ def create_app(config: Mapping | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from sessions.schemas import MAX_MESSAGE_BYTES
+
     socketio.init_app(
         app,
         async_mode=app.config["MEND_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["MEND_ALLOWED_ORIGINS"],
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
     )
 
     from facilitation import auth, cli, views
+    from sessions import events  # noqa: F401 - registers the Socket.IO handlers
     from sessions import views as session_views
 
     app.register_blueprint(auth.bp)
@@ -127,10 +132,15 @@ def _register_headers(app: Flask) -> None:
 
 def main() -> None:
     from facilitation.setup import prepare_instance
+    from sessions import presence
+    from sessions.events import announce_presence
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app()
     demo = prepare_instance(app)
+    with app.app_context():
+        presence.register_process(single_process=not app.config["SOCKETIO_MESSAGE_QUEUE"])
+    presence.start_heartbeat(app, announce_presence)
     host, port = app.config["HOST"], app.config["PORT"]
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104 - only naming the address to print
     lines = [f"Mend {app.config['VERSION']} is running at {url}"]

@@ -46,13 +46,17 @@ def settings_from_environment(instance_path: str) -> dict:
         database_url = "postgresql://" + database_url.removeprefix("postgres://")
     message_queue = env.get("SOCKETIO_MESSAGE_QUEUE") or None
     secure_cookies = _flag(env.get("MEND_SECURE_COOKIES"), False)
+    host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "5000"))
+    # Browsers send the page's origin with every Socket.IO connection; only these are accepted.
+    origins = env.get("MEND_ALLOWED_ORIGINS") or f"http://localhost:{port},http://127.0.0.1:{port},http://{host}:{port}"
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SOCKETIO_MESSAGE_QUEUE": message_queue,
         "MEND_ASYNC_MODE": env.get("MEND_ASYNC_MODE", "eventlet"),
-        "HOST": env.get("HOST", "127.0.0.1"),
-        "PORT": int(env.get("PORT", "5000")),
+        "HOST": host,
+        "PORT": port,
+        "MEND_ALLOWED_ORIGINS": sorted({origin.strip().rstrip("/") for origin in origins.split(",") if origin.strip()}),
         "MEND_DEMO": _flag(env.get("MEND_DEMO"), True),
         # Rate limits must be shared by every process once there are several.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or message_queue or "memory://",

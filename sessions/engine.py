@@ -1,0 +1,168 @@
+"""State transitions of a live session: plain Python over the models, no I/O to clients.
+
+Every transition checks the version its caller saw, changes the `LiveSession` row
+and records a `Transition`; the ORM's version counter makes the update conditional,
+so two co-facilitators pressing "next" at once produce exactly one transition.
+The caller commits, and only then tells clients.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from extensions import db
+from facilitation.models import Cohort, SessionPlan, User
+from sessions.models import Attendance, Connection, LiveSession, Transition
+from sessions.schemas import ERRORS
+
+TIMER_MAX_SECONDS = 3 * 3600
+
+
+class SessionError(Exception):
+    """A refused command; `code` is for programs, `message` is a sentence for people."""
+
+    def __init__(self, code: str, message: str | None = None):
+        self.code = code
+        self.message = message or ERRORS[code]
+        super().__init__(self.message)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_session_of(cohort_id: int) -> LiveSession | None:
+    return db.session.scalar(select(LiveSession).where(LiveSession.open_cohort_id == cohort_id))
+
+
+def runs_of(cohort_id: int) -> list[LiveSession]:
+    return list(
+        db.session.scalars(
+            select(LiveSession)
+            .where(LiveSession.cohort_id == cohort_id, LiveSession.status == "ended")
+            .order_by(LiveSession.ended_at)
+        )
+    )
+
+
+def open_session(cohort: Cohort, plan: SessionPlan, user: User) -> LiveSession:
+    """Open `plan` for `cohort` in the lobby. Refused while another session of the cohort is open."""
+    if plan.programme_id != cohort.programme_id:
+        raise SessionError("not_found")
+    if open_session_of(cohort.id) is not None:
+        raise SessionError("already_open")
+    live = LiveSession(cohort=cohort, open_cohort_id=cohort.id, session_plan=plan, opened_by=user)
+    try:
+        with db.session.begin_nested():
+            db.session.add(live)
+    except IntegrityError:
+        raise SessionError("already_open") from None
+    db.session.add(Transition(live_session_id=live.id, version=live.version, action="open", position=0, user_id=user.id))
+    # Participants already waiting on their group page are present from the first moment.
+    for participant_id in connected_participants(cohort.id):
+        db.session.add(Attendance(live_session_id=live.id, participant_id=participant_id, present_since=now()))
+    db.session.flush()
+    return live
+
+
+def connected_participants(cohort_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Connection.participant_id).where(
+                Connection.cohort_id == cohort_id, Connection.participant_id.is_not(None)
+            )
+        )
+    )
+
+
+def _transition(live: LiveSession, seen_version: int, action: str, user: User) -> None:
+    if seen_version != live.version:
+        raise SessionError("stale_version")
+    db.session.add(
+        Transition(
+            live_session_id=live.id, version=live.version + 1, action=action, position=live.position, user_id=user.id
+        )
+    )
+    # The row is updated even when no column changed, so that every transition bumps the version;
+    # the ORM adds "WHERE version = <seen>" and raises if another transition got there first.
+    flag_modified(live, "status")
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise SessionError("stale_version") from None
+
+
+def _require(live: LiveSession, *statuses: str) -> None:
+    if live.status not in statuses:
+        messages = {
+            "lobby": "The session has not started yet.",
+            "live": "The session is already running.",
+            "ended": "This session has ended.",
+        }
+        raise SessionError("wrong_state", messages[live.status])
+
+
+def start(live: LiveSession, seen_version: int, user: User) -> None:
+    _require(live, "lobby")
+    live.status, live.started_at, live.position = "live", now(), 0
+    _transition(live, seen_version, "start", user)
+
+
+def go_to(live: LiveSession, seen_version: int, position: int, user: User) -> None:
+    """Show step `position` (0-based) to everyone; next, previous and jump are all this."""
+    _require(live, "live")
+    if not 0 <= position < len(live.session_plan.steps):
+        raise SessionError("invalid_step")
+    if position != live.position:
+        # A step's timer belongs to that step.
+        live.timer_started_at = live.timer_ends_at = None
+    live.position = position
+    _transition(live, seen_version, "go", user)
+
+
+def start_timer(live: LiveSession, seen_version: int, seconds: int, user: User) -> None:
+    _require(live, "lobby", "live")
+    if not 10 <= seconds <= TIMER_MAX_SECONDS:
+        raise SessionError("invalid_timer")
+    live.timer_started_at = now()
+    live.timer_ends_at = live.timer_started_at + timedelta(seconds=seconds)
+    _transition(live, seen_version, "timer", user)
+
+
+def add_time(live: LiveSession, seen_version: int, seconds: int, user: User) -> None:
+    _require(live, "lobby", "live")
+    if live.timer_ends_at is None:
+        raise SessionError("no_timer")
+    # Adding to a timer that already ran out counts from now.
+    base = max(live.timer_ends_at, now())
+    if (base + timedelta(seconds=seconds)) - now() > timedelta(seconds=TIMER_MAX_SECONDS):
+        raise SessionError("invalid_timer")
+    live.timer_ends_at = base + timedelta(seconds=seconds)
+    _transition(live, seen_version, "timer_add", user)
+
+
+def clear_timer(live: LiveSession, seen_version: int, user: User) -> None:
+    _require(live, "lobby", "live")
+    live.timer_started_at = live.timer_ends_at = None
+    _transition(live, seen_version, "timer_clear", user)
+
+
+def end(live: LiveSession, seen_version: int, user: User) -> None:
+    """End the session; it is recorded as run for its week."""
+    _require(live, "lobby", "live")
+    moment = now()
+    live.status, live.ended_at, live.open_cohort_id = "ended", moment, None
+    live.timer_started_at = live.timer_ends_at = None
+    for attendance in db.session.scalars(select(Attendance).where(Attendance.live_session_id == live.id)):
+        close_stretch(attendance, moment)
+    _transition(live, seen_version, "end", user)
+
+
+def close_stretch(attendance: Attendance, moment: datetime) -> None:
+    if attendance.present_since is not None:
+        attendance.seconds_present += int((moment - attendance.present_since).total_seconds())
+        attendance.present_since = None
+    attendance.last_seen_at = moment

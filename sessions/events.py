@@ -1,0 +1,203 @@
+"""Socket.IO handlers of the live session: authorise, validate, call the engine, emit.
+
+The server alone decides which rooms a connection joins: the cohort's room
+(participants and projector), the facilitator team's room, and each
+participant's own room. Every push goes through an emit to one of these rooms,
+so the same code works across processes with a message queue.
+"""
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+from limits import RateLimitItemPerMinute, RateLimitItemPerSecond, storage, strategies
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from extensions import db, socketio
+from facilitation.cohorts import may_run
+from facilitation.models import Cohort, Participant, User
+from sessions import engine, presence
+from sessions.engine import SessionError
+from sessions.models import Connection, LiveSession
+from sessions.schemas import EVENTS, NAMESPACE, ConnectAuth, describe, error
+from sessions.snapshots import public_state, team_state
+from sessions.views import current_participant
+
+log = logging.getLogger(__name__)
+
+# Per connection: a burst of clicks is fine, a flood is not.
+EVENT_LIMITS = (RateLimitItemPerSecond(10), RateLimitItemPerMinute(120))
+_limiter: strategies.MovingWindowRateLimiter | None = None
+
+
+def room_of(cohort_id: int) -> str:
+    return f"cohort:{cohort_id}"
+
+
+def team_of(cohort_id: int) -> str:
+    return f"cohort:{cohort_id}:team"
+
+
+def own_room(participant_id: int) -> str:
+    return f"participant:{participant_id}"
+
+
+def _rate_limiter() -> strategies.MovingWindowRateLimiter:
+    global _limiter
+    if _limiter is None:
+        _limiter = strategies.MovingWindowRateLimiter(
+            storage.storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+        )
+    return _limiter
+
+
+def state_for(connection: Connection, cohort: Cohort) -> dict:
+    live = engine.open_session_of(cohort.id)
+    if connection.role == "facilitator":
+        return team_state(cohort, live)
+    state = public_state(cohort, live)
+    if connection.participant_id is not None:
+        state["you"] = {"name": db.session.get(Participant, connection.participant_id).display_name}
+    return state
+
+
+def broadcast_state(cohort: Cohort, live: LiveSession | None) -> None:
+    """After a commit: the new state to the room and to the team, once each."""
+    socketio.emit("state", public_state(cohort, live), to=room_of(cohort.id), namespace=NAMESPACE)
+    socketio.emit("state", team_state(cohort, live), to=team_of(cohort.id), namespace=NAMESPACE)
+
+
+def announce_presence(cohort_id: int) -> None:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        return
+    live = engine.open_session_of(cohort_id)
+    people = presence.presence_of(cohort_id, live)
+    socketio.emit("presence", people, to=team_of(cohort_id), namespace=NAMESPACE)
+    socketio.emit("presence", {"online": people["counts"]["online"]}, to=room_of(cohort_id), namespace=NAMESPACE)
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def on_connect(auth=None):
+    try:
+        wanted = ConnectAuth.model_validate(auth if isinstance(auth, dict) else {})
+    except ValidationError as failure:
+        raise ConnectionRefusedError(error("bad_payload", describe(failure))["error"]) from None
+    cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == wanted.cohort))
+    participant = user = None
+    if cohort is not None and wanted.role == "participant":
+        participant = current_participant(cohort)
+    elif cohort is not None and current_user.is_authenticated and may_run(current_user, cohort):
+        user = current_user
+    if participant is None and user is None:
+        raise ConnectionRefusedError(error("not_allowed")["error"])
+    presence.connect(
+        request.sid, cohort.id, wanted.role, participant.id if participant else None, user.id if user else None
+    )
+    db.session.commit()
+    if wanted.role == "facilitator":
+        join_room(team_of(cohort.id))
+    else:
+        join_room(room_of(cohort.id))
+    if participant is not None:
+        join_room(own_room(participant.id))
+    socketio.emit("state", state_for(db.session.get(Connection, request.sid), cohort), to=request.sid, namespace=NAMESPACE)
+    if participant is not None:
+        announce_presence(cohort.id)
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def on_disconnect(*_reason):
+    connection = presence.disconnect(request.sid)
+    db.session.commit()
+    if connection is not None and connection.participant_id is not None:
+        cohort_id = connection.cohort_id
+        announce_presence(cohort_id)
+        app = current_app._get_current_object()
+
+        def after_grace() -> None:
+            # "Reconnecting" turns into "left" by the clock; tell the console when it does.
+            socketio.sleep(presence.RECONNECT_GRACE_SECONDS + 1)
+            with app.app_context():
+                announce_presence(cohort_id)
+
+        socketio.start_background_task(after_grace)
+
+
+def handler(event: str, roles: tuple[str, ...]) -> Callable:
+    """Register `event`: rate-limit, identify and authorise the connection, validate the payload.
+
+    The wrapped function gets (connection, cohort, payload) and returns the acknowledgement.
+    Any refusal rolls back, so a bad request changes nothing.
+    """
+    schema = EVENTS[event]
+
+    def decorate(function: Callable) -> Callable:
+        @socketio.on(event, namespace=NAMESPACE)
+        @wraps(function)
+        def wrapper(payload=None):
+            if not all(_rate_limiter().hit(limit, "socket", request.sid) for limit in EVENT_LIMITS):
+                return error("rate_limited")
+            connection = db.session.get(Connection, request.sid)
+            if connection is None:
+                return error("not_allowed")
+            if connection.role not in roles:
+                return error("forbidden")
+            try:
+                data = schema.model_validate({} if payload is None else payload)
+            except ValidationError as failure:
+                return error("bad_payload", describe(failure))
+            cohort = db.session.get(Cohort, connection.cohort_id)
+            try:
+                return function(connection, cohort, data)
+            except SessionError as refusal:
+                db.session.rollback()
+                extra = {"state": state_for(connection, cohort)} if refusal.code == "stale_version" else {}
+                return error(refusal.code, refusal.message, **extra)
+            except Exception:
+                db.session.rollback()
+                log.exception("%s failed", event)
+                return error("server_error")
+
+        return wrapper
+
+    return decorate
+
+
+@socketio.on("*", namespace=NAMESPACE)
+def unknown_event(event, *_args):
+    return error("unknown_event")
+
+
+@handler("snapshot", roles=("participant", "facilitator", "projector"))
+def snapshot(connection: Connection, cohort: Cohort, _data) -> dict:
+    return {"ok": True, "state": state_for(connection, cohort)}
+
+
+def _command(apply: Callable) -> Callable:
+    """A facilitator command on the open session: apply, commit, then broadcast."""
+
+    def run(connection: Connection, cohort: Cohort, data) -> dict:
+        live = engine.open_session_of(cohort.id)
+        if live is None:
+            raise SessionError("no_session")
+        apply(live, data, db.session.get(User, connection.user_id))
+        db.session.commit()
+        # An ended session is still announced as ended, so that every screen can say so.
+        broadcast_state(cohort, live)
+        return {"ok": True, "version": live.version}
+
+    return run
+
+
+FACILITATOR = ("facilitator",)
+handler("session:start", FACILITATOR)(_command(lambda live, d, user: engine.start(live, d.version, user)))
+handler("step:go", FACILITATOR)(_command(lambda live, d, user: engine.go_to(live, d.version, d.position, user)))
+handler("timer:start", FACILITATOR)(_command(lambda live, d, user: engine.start_timer(live, d.version, d.seconds, user)))
+handler("timer:add", FACILITATOR)(_command(lambda live, d, user: engine.add_time(live, d.version, d.seconds, user)))
+handler("timer:clear", FACILITATOR)(_command(lambda live, d, user: engine.clear_timer(live, d.version, user)))
+handler("session:end", FACILITATOR)(_command(lambda live, d, user: engine.end(live, d.version, user)))

@@ -1,0 +1,200 @@
+"""Who is connected, kept in the database so that every server process sees the same room.
+
+Each process registers itself and beats a heartbeat; connections of a process
+that stopped beating (killed, crashed) are cleared by whichever process notices.
+Attendance per live session (first seen, last seen, time present) follows from
+connections opening and closing.
+"""
+
+import logging
+import os
+import secrets
+import socket
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import delete, func, select
+
+from extensions import db, socketio
+from facilitation.models import Participant
+from sessions.engine import close_stretch, now, open_session_of
+from sessions.models import Attendance, Connection, LiveSession, ServerProcess
+
+SERVER_ID = f"{socket.gethostname()[:20]}-{os.getpid()}-{secrets.token_hex(3)}"
+HEARTBEAT_SECONDS = 10
+DEAD_AFTER_SECONDS = 35
+# A participant whose last connection dropped this recently is "reconnecting", not "left".
+RECONNECT_GRACE_SECONDS = 30
+
+log = logging.getLogger(__name__)
+
+
+def _attendance(live_session_id: int, participant_id: int) -> Attendance | None:
+    return db.session.scalar(
+        select(Attendance).where(
+            Attendance.live_session_id == live_session_id, Attendance.participant_id == participant_id
+        )
+    )
+
+
+def _connection_count(participant_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(Connection.participant_id == participant_id))
+
+
+def connect(sid: str, cohort_id: int, role: str, participant_id: int | None, user_id: int | None) -> None:
+    moment = now()
+    db.session.add(
+        Connection(
+            sid=sid,
+            server_id=SERVER_ID,
+            cohort_id=cohort_id,
+            role=role,
+            participant_id=participant_id,
+            user_id=user_id,
+            connected_at=moment,
+        )
+    )
+    db.session.flush()
+    if participant_id is not None:
+        live = open_session_of(cohort_id)
+        if live is not None:
+            mark_present(live, participant_id, moment)
+
+
+def mark_present(live: LiveSession, participant_id: int, moment: datetime) -> None:
+    attendance = _attendance(live.id, participant_id)
+    if attendance is None:
+        db.session.add(
+            Attendance(
+                live_session_id=live.id,
+                participant_id=participant_id,
+                first_seen_at=moment,
+                last_seen_at=moment,
+                present_since=moment,
+            )
+        )
+    elif attendance.present_since is None:
+        attendance.present_since = moment
+        attendance.last_seen_at = moment
+    db.session.flush()
+
+
+def disconnect(sid: str) -> Connection | None:
+    """Forget one connection; the participant leaves the room when their last one closes."""
+    connection = db.session.get(Connection, sid)
+    if connection is None:
+        return None
+    _drop([connection], now())
+    return connection
+
+
+def _drop(connections: list[Connection], moment: datetime) -> None:
+    for connection in connections:
+        db.session.delete(connection)
+    db.session.flush()
+    for participant_id in {c.participant_id for c in connections if c.participant_id is not None}:
+        if _connection_count(participant_id) == 0:
+            live = open_session_of(db.session.get(Participant, participant_id).cohort_id)
+            attendance = _attendance(live.id, participant_id) if live else None
+            if attendance is not None:
+                close_stretch(attendance, moment)
+    db.session.flush()
+
+
+def register_process(single_process: bool) -> None:
+    """Called once at start-up. In one-process mode every connection left in the database is stale."""
+    if single_process:
+        stale = list(db.session.scalars(select(Connection)))
+        db.session.execute(delete(ServerProcess))
+    else:
+        stale = _connections_of_dead_processes()
+    _drop(stale, now())
+    db.session.add(ServerProcess(id=SERVER_ID))
+    db.session.commit()
+
+
+def _connections_of_dead_processes() -> list[Connection]:
+    alive_since = now() - timedelta(seconds=DEAD_AFTER_SECONDS)
+    alive = select(ServerProcess.id).where(ServerProcess.heartbeat_at >= alive_since)
+    dead = list(db.session.scalars(select(Connection).where(Connection.server_id.not_in(alive))))
+    db.session.execute(delete(ServerProcess).where(ServerProcess.heartbeat_at < alive_since))
+    return dead
+
+
+def beat() -> set[int]:
+    """Record that this process is alive and clear dead processes' connections; return affected cohorts."""
+    process = db.session.get(ServerProcess, SERVER_ID)
+    if process is None:
+        process = ServerProcess(id=SERVER_ID)
+        db.session.add(process)
+    process.heartbeat_at = now()
+    dead = _connections_of_dead_processes()
+    cohorts = {c.cohort_id for c in dead}
+    _drop(dead, now())
+    db.session.commit()
+    return cohorts
+
+
+def start_heartbeat(app: Flask, on_change) -> None:
+    """Beat in the background for as long as the server runs; `on_change(cohort_id)` re-announces presence."""
+
+    def run() -> None:
+        while True:
+            socketio.sleep(HEARTBEAT_SECONDS)
+            with app.app_context():
+                try:
+                    for cohort_id in beat():
+                        on_change(cohort_id)
+                except Exception:
+                    db.session.rollback()
+                    log.exception("presence heartbeat failed; retrying")
+
+    socketio.start_background_task(run)
+
+
+def online_count(cohort_id: int) -> int:
+    """How many participants have at least one open connection: the anonymous count the room sees."""
+    return db.session.scalar(
+        select(func.count(func.distinct(Connection.participant_id))).where(
+            Connection.cohort_id == cohort_id, Connection.participant_id.is_not(None)
+        )
+    )
+
+
+def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
+    """Everyone in the cohort with their state: online, reconnecting, left, or not here yet."""
+    online = set(
+        db.session.scalars(
+            select(Connection.participant_id).where(
+                Connection.cohort_id == cohort_id, Connection.participant_id.is_not(None)
+            )
+        )
+    )
+    attendance = {}
+    if live is not None:
+        attendance = {
+            a.participant_id: a
+            for a in db.session.scalars(select(Attendance).where(Attendance.live_session_id == live.id))
+        }
+    moment = now()
+    people = []
+    for participant in db.session.scalars(
+        select(Participant).where(Participant.cohort_id == cohort_id).order_by(Participant.display_name)
+    ):
+        record = attendance.get(participant.id)
+        if participant.id in online:
+            state = "online"
+        elif record is None:
+            state = "absent"
+        elif (moment - record.last_seen_at).total_seconds() < RECONNECT_GRACE_SECONDS:
+            state = "reconnecting"
+        else:
+            state = "left"
+        seconds = record.seconds_present if record else 0
+        if record is not None and record.present_since is not None:
+            seconds += int((moment - record.present_since).total_seconds())
+        people.append(
+            {"id": participant.id, "name": participant.display_name, "state": state, "minutes": seconds // 60}
+        )
+    counts = {state: sum(1 for p in people if p["state"] == state) for state in ("online", "reconnecting", "left")}
+    return {"counts": counts, "participants": people}

@@ -1,0 +1,86 @@
+"""What each kind of client is shown of a cohort's live session, built from the database alone.
+
+The room (participants and projector) gets the public state; facilitators get it
+with presenter notes, the next step and who is present. Nothing here is private
+to one participant.
+"""
+
+from datetime import datetime
+
+from facilitation.cohorts import next_meeting
+from facilitation.models import Cohort, Step
+from sessions.engine import now
+from sessions.models import LiveSession
+from sessions.presence import online_count, presence_of
+
+PUBLIC_SETTINGS = {
+    "poll": ("kind", "options", "labels", "max_picks", "max_length"),
+    "breakout": ("group_size", "minutes", "roles"),
+}
+
+
+def millis(moment: datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+def step_view(step: Step, position: int, total: int) -> dict:
+    settings = {k: v for k, v in step.settings.items() if k in PUBLIC_SETTINGS.get(step.kind, ())}
+    return {
+        "position": position,
+        "number": position + 1,
+        "total": total,
+        "kind": step.kind,
+        "title": step.title,
+        "html": step.body_html,
+        "content_note": step.content_note,
+        "settings": settings,
+    }
+
+
+def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
+    """The state every participant and the projector may see."""
+    state = {
+        "cohort": {"name": cohort.name, "facilitators": [f.name for f in cohort.facilitators]},
+        "server_time": millis(now()),
+        "version": 0,
+        "status": "idle",
+        "online": online_count(cohort.id),
+    }
+    if live is None:
+        meeting = next_meeting(cohort)
+        state["next_meeting"] = (
+            {"week": meeting.week, "starts_at": millis(meeting.starts_at), "timezone": cohort.timezone}
+            if meeting
+            else None
+        )
+        return state
+    plan = live.session_plan
+    steps = plan.steps
+    state.update(
+        version=live.version,
+        status=live.status,
+        session={"id": live.id, "week": plan.number, "title": plan.title, "duration": plan.duration_minutes},
+        agenda=[{"position": n, "kind": s.kind, "title": s.title} for n, s in enumerate(steps)],
+        timer=(
+            {"started_at": millis(live.timer_started_at), "ends_at": millis(live.timer_ends_at)}
+            if live.timer_ends_at
+            else None
+        ),
+        step=step_view(steps[live.position], live.position, len(steps)) if live.status == "live" else None,
+    )
+    return state
+
+
+def team_state(cohort: Cohort, live: LiveSession | None) -> dict:
+    """The public state plus what only facilitators see."""
+    state = public_state(cohort, live)
+    state["presence"] = presence_of(cohort.id, live)
+    if live is not None and live.status != "ended":
+        steps = live.session_plan.steps
+        current = steps[live.position]
+        state["notes_html"] = current.notes_html if live.status == "live" else ""
+        upcoming = live.position + 1 if live.status == "live" else 0
+        state["preview"] = step_view(steps[upcoming], upcoming, len(steps)) if upcoming < len(steps) else None
+        if live.status == "lobby":
+            state["preview_notes_html"] = steps[0].notes_html
+    return state
