@@ -63,12 +63,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
 
     from facilitation import auth, cli, views
-    from sessions import events  # noqa: F401 - registers the Socket.IO handlers
+    from sessions import (
+        console,
+        events,  # noqa: F401 - registers the Socket.IO handlers
+    )
     from sessions import views as session_views
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(session_views.bp)
+    app.register_blueprint(console.bp)
     app.cli.add_command(cli.mend)
     _register_health(app)
     _register_errors(app)

@@ -43,7 +43,12 @@ class CohortForm(FlaskForm):
     programme = SelectField("Programme", coerce=int, validators=[InputRequired()])
     facilitators = SelectMultipleField("Facilitators", coerce=int, validators=[DataRequired()])
     start_date = DateField("First week starts on", validators=[DataRequired()])
-    weekday = SelectField("Meets on", coerce=int, choices=[SelectChoice(n, day) for n, day in enumerate(WEEKDAYS)], validators=[InputRequired()])
+    weekday = SelectField(
+        "Meets on",
+        coerce=int,
+        choices=[SelectChoice(n, day) for n, day in enumerate(WEEKDAYS)],
+        validators=[InputRequired()],
+    )
     start_time = TimeField("At", validators=[DataRequired()])
     timezone = SelectField("Time zone", choices=[SelectChoice(zone) for zone in TIMEZONES], validators=[DataRequired()])
 

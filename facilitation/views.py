@@ -11,8 +11,9 @@ from extensions import db
 from facilitation.catalogue import programmes_for
 from facilitation.cohorts import cohort_for, cohorts_for, create_cohort, next_meeting, regenerate_join_code
 from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
-from facilitation.models import Programme, User
+from facilitation.models import Cohort, Programme, User
 from facilitation.programmes import render_markdown
+from sessions.engine import attendance_counts, open_session_of, runs_of
 
 bp = Blueprint("facilitation", __name__)
 
@@ -23,8 +24,16 @@ def require_login() -> None:
     """Every page here is for signed-in facilitators only."""
 
 
-def _join_url(cohort) -> str:
+def join_url(cohort: Cohort) -> str:
     return url_for("sessions.join_with_code", code=cohort.join_code, _external=True)
+
+
+def join_qr(cohort: Cohort, scale: int, dark: str = "#000") -> Markup:
+    """The join link as an inline SVG QR code (segno's output, trusted)."""
+    svg = segno.make(join_url(cohort), error="m").svg_inline(
+        scale=scale, dark=dark, title="QR code for the join link", omitsize=True
+    )
+    return Markup(svg)  # noqa: S704 - segno output, no user input in markup position
 
 
 def _programme_for(programme_id: int) -> Programme:
@@ -82,13 +91,15 @@ def new_cohort():
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id: int):
     cohort = cohort_for(current_user, cohort_id)
-    qr = segno.make(_join_url(cohort), error="m")
     return render_template(
         "facilitation/cohort.html",
         cohort=cohort,
-        join_url=_join_url(cohort),
-        qr_svg=Markup(qr.svg_inline(scale=5, dark="#1f2a44", title="QR code for the join link", omitsize=True)),  # noqa: S704 - segno output
+        join_url=join_url(cohort),
+        qr_svg=join_qr(cohort, scale=5, dark="#1f2a44"),
         meeting=next_meeting(cohort),
+        open_live=open_session_of(cohort.id),
+        runs=runs_of(cohort.id),
+        attendance=attendance_counts(cohort.id),
         agreement_form=AgreementForm(agreement_md=cohort.agreement_md),
         regenerate_form=RegenerateCodeForm(current_code=cohort.join_code),
     )
@@ -97,19 +108,18 @@ def cohort(cohort_id: int):
 @bp.get("/cohorts/<int:cohort_id>/qr.svg")
 def cohort_qr(cohort_id: int):
     cohort = cohort_for(current_user, cohort_id)
-    svg = segno.make(_join_url(cohort), error="m").svg_inline(scale=10, dark="#000")
+    svg = segno.make(join_url(cohort), error="m").svg_inline(scale=10, dark="#000")
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/cohorts/<int:cohort_id>/invitation")
 def invitation(cohort_id: int):
     cohort = cohort_for(current_user, cohort_id)
-    qr = segno.make(_join_url(cohort), error="m")
     return render_template(
         "facilitation/invitation.html",
         cohort=cohort,
-        join_url=_join_url(cohort),
-        qr_svg=Markup(qr.svg_inline(scale=6, dark="#000", title="QR code for the join link", omitsize=True)),  # noqa: S704 - segno output
+        join_url=join_url(cohort),
+        qr_svg=join_qr(cohort, scale=6),
         meeting=next_meeting(cohort),
     )
 

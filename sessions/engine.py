@@ -8,7 +8,7 @@ The caller commits, and only then tells clients.
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -48,6 +48,17 @@ def runs_of(cohort_id: int) -> list[LiveSession]:
     )
 
 
+def attendance_counts(cohort_id: int) -> dict[int, int]:
+    """For each live session of the cohort, how many participants attended."""
+    rows = db.session.execute(
+        select(Attendance.live_session_id, func.count())
+        .join(LiveSession, LiveSession.id == Attendance.live_session_id)
+        .where(LiveSession.cohort_id == cohort_id)
+        .group_by(Attendance.live_session_id)
+    )
+    return dict(rows.all())
+
+
 def open_session(cohort: Cohort, plan: SessionPlan, user: User) -> LiveSession:
     """Open `plan` for `cohort` in the lobby. Refused while another session of the cohort is open."""
     if plan.programme_id != cohort.programme_id:
@@ -60,7 +71,9 @@ def open_session(cohort: Cohort, plan: SessionPlan, user: User) -> LiveSession:
             db.session.add(live)
     except IntegrityError:
         raise SessionError("already_open") from None
-    db.session.add(Transition(live_session_id=live.id, version=live.version, action="open", position=0, user_id=user.id))
+    db.session.add(
+        Transition(live_session_id=live.id, version=live.version, action="open", position=0, user_id=user.id)
+    )
     # Participants already waiting on their group page are present from the first moment.
     for participant_id in connected_participants(cohort.id):
         db.session.add(Attendance(live_session_id=live.id, participant_id=participant_id, present_since=now()))
@@ -78,24 +91,10 @@ def connected_participants(cohort_id: int) -> set[int]:
     )
 
 
-def _transition(live: LiveSession, seen_version: int, action: str, user: User) -> None:
+def _begin(live: LiveSession, seen_version: int, *statuses: str) -> None:
+    """Refuse a command based on an old version, or one the session's state does not allow."""
     if seen_version != live.version:
         raise SessionError("stale_version")
-    db.session.add(
-        Transition(
-            live_session_id=live.id, version=live.version + 1, action=action, position=live.position, user_id=user.id
-        )
-    )
-    # The row is updated even when no column changed, so that every transition bumps the version;
-    # the ORM adds "WHERE version = <seen>" and raises if another transition got there first.
-    flag_modified(live, "status")
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise SessionError("stale_version") from None
-
-
-def _require(live: LiveSession, *statuses: str) -> None:
     if live.status not in statuses:
         messages = {
             "lobby": "The session has not started yet.",
@@ -105,35 +104,51 @@ def _require(live: LiveSession, *statuses: str) -> None:
         raise SessionError("wrong_state", messages[live.status])
 
 
+def _record(live: LiveSession, seen_version: int, action: str, user: User) -> None:
+    """Write the transition. The row is updated even when no column changed, so that every
+    transition bumps the version; the ORM adds "WHERE version = <seen>" to the update and
+    raises if another transition got there first."""
+    db.session.add(
+        Transition(
+            live_session_id=live.id, version=seen_version + 1, action=action, position=live.position, user_id=user.id
+        )
+    )
+    flag_modified(live, "status")
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise SessionError("stale_version") from None
+
+
 def start(live: LiveSession, seen_version: int, user: User) -> None:
-    _require(live, "lobby")
+    _begin(live, seen_version, "lobby")
     live.status, live.started_at, live.position = "live", now(), 0
-    _transition(live, seen_version, "start", user)
+    _record(live, seen_version, "start", user)
 
 
 def go_to(live: LiveSession, seen_version: int, position: int, user: User) -> None:
     """Show step `position` (0-based) to everyone; next, previous and jump are all this."""
-    _require(live, "live")
+    _begin(live, seen_version, "live")
     if not 0 <= position < len(live.session_plan.steps):
         raise SessionError("invalid_step")
     if position != live.position:
         # A step's timer belongs to that step.
         live.timer_started_at = live.timer_ends_at = None
     live.position = position
-    _transition(live, seen_version, "go", user)
+    _record(live, seen_version, "go", user)
 
 
 def start_timer(live: LiveSession, seen_version: int, seconds: int, user: User) -> None:
-    _require(live, "lobby", "live")
+    _begin(live, seen_version, "lobby", "live")
     if not 10 <= seconds <= TIMER_MAX_SECONDS:
         raise SessionError("invalid_timer")
     live.timer_started_at = now()
     live.timer_ends_at = live.timer_started_at + timedelta(seconds=seconds)
-    _transition(live, seen_version, "timer", user)
+    _record(live, seen_version, "timer", user)
 
 
 def add_time(live: LiveSession, seen_version: int, seconds: int, user: User) -> None:
-    _require(live, "lobby", "live")
+    _begin(live, seen_version, "lobby", "live")
     if live.timer_ends_at is None:
         raise SessionError("no_timer")
     # Adding to a timer that already ran out counts from now.
@@ -141,24 +156,24 @@ def add_time(live: LiveSession, seen_version: int, seconds: int, user: User) -> 
     if (base + timedelta(seconds=seconds)) - now() > timedelta(seconds=TIMER_MAX_SECONDS):
         raise SessionError("invalid_timer")
     live.timer_ends_at = base + timedelta(seconds=seconds)
-    _transition(live, seen_version, "timer_add", user)
+    _record(live, seen_version, "timer_add", user)
 
 
 def clear_timer(live: LiveSession, seen_version: int, user: User) -> None:
-    _require(live, "lobby", "live")
+    _begin(live, seen_version, "lobby", "live")
     live.timer_started_at = live.timer_ends_at = None
-    _transition(live, seen_version, "timer_clear", user)
+    _record(live, seen_version, "timer_clear", user)
 
 
 def end(live: LiveSession, seen_version: int, user: User) -> None:
     """End the session; it is recorded as run for its week."""
-    _require(live, "lobby", "live")
+    _begin(live, seen_version, "lobby", "live")
     moment = now()
-    live.status, live.ended_at, live.open_cohort_id = "ended", moment, None
-    live.timer_started_at = live.timer_ends_at = None
     for attendance in db.session.scalars(select(Attendance).where(Attendance.live_session_id == live.id)):
         close_stretch(attendance, moment)
-    _transition(live, seen_version, "end", user)
+    live.status, live.ended_at, live.open_cohort_id = "ended", moment, None
+    live.timer_started_at = live.timer_ends_at = None
+    _record(live, seen_version, "end", user)
 
 
 def close_stretch(attendance: Attendance, moment: datetime) -> None:

@@ -22,15 +22,15 @@ from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant, User
 from sessions import engine, presence
 from sessions.engine import SessionError
+from sessions.identity import current_participant
 from sessions.models import Connection, LiveSession
 from sessions.schemas import EVENTS, NAMESPACE, ConnectAuth, describe, error
 from sessions.snapshots import public_state, team_state
-from sessions.views import current_participant
 
 log = logging.getLogger(__name__)
 
 # Per connection: a burst of clicks is fine, a flood is not.
-EVENT_LIMITS = (RateLimitItemPerSecond(10), RateLimitItemPerMinute(120))
+EVENT_LIMITS = (RateLimitItemPerSecond(20), RateLimitItemPerMinute(600))
 _limiter: strategies.MovingWindowRateLimiter | None = None
 
 
@@ -105,9 +105,9 @@ def on_connect(auth=None):
         join_room(room_of(cohort.id))
     if participant is not None:
         join_room(own_room(participant.id))
-    socketio.emit("state", state_for(db.session.get(Connection, request.sid), cohort), to=request.sid, namespace=NAMESPACE)
-    if participant is not None:
         announce_presence(cohort.id)
+    # The full state follows as the answer to the client's "snapshot", which it sends on every
+    # connect: events emitted before the connection is accepted may be dropped.
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)
@@ -197,7 +197,9 @@ def _command(apply: Callable) -> Callable:
 FACILITATOR = ("facilitator",)
 handler("session:start", FACILITATOR)(_command(lambda live, d, user: engine.start(live, d.version, user)))
 handler("step:go", FACILITATOR)(_command(lambda live, d, user: engine.go_to(live, d.version, d.position, user)))
-handler("timer:start", FACILITATOR)(_command(lambda live, d, user: engine.start_timer(live, d.version, d.seconds, user)))
+handler("timer:start", FACILITATOR)(
+    _command(lambda live, d, user: engine.start_timer(live, d.version, d.seconds, user))
+)
 handler("timer:add", FACILITATOR)(_command(lambda live, d, user: engine.add_time(live, d.version, d.seconds, user)))
 handler("timer:clear", FACILITATOR)(_command(lambda live, d, user: engine.clear_timer(live, d.version, user)))
 handler("session:end", FACILITATOR)(_command(lambda live, d, user: engine.end(live, d.version, user)))

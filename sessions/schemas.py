@@ -82,4 +82,4 @@ def error(code: str, message: str | None = None, **extra) -> dict:
 def describe(failure: ValidationError) -> str:
     first = failure.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "payload"
-    return f"{ERRORS['bad_payload']} ({where}: {first['msg'].lower()})"
+    return f"That request was not in the expected form ({where}: {first['msg'].lower()}), so nothing changed."

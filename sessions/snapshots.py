@@ -15,7 +15,7 @@ from sessions.presence import online_count, presence_of
 
 PUBLIC_SETTINGS = {
     "poll": ("kind", "options", "labels", "max_picks", "max_length"),
-    "breakout": ("group_size", "minutes", "roles"),
+    "breakout": ("group_size", "minutes"),
 }
 
 

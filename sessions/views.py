@@ -1,7 +1,5 @@
-"""Participant pages: entering a code, joining a cohort, the personal link and the group page.
-
-A participant is known by a long-lived HttpOnly cookie holding their rejoin
-secret, one cookie per cohort, so one phone can belong to several groups.
+"""Participant pages (entering a code, joining, the personal link, the live group page)
+and the facilitator's live pages (opening a session, the console, the projector view).
 """
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
@@ -9,8 +7,9 @@ from flask_login import current_user
 
 from extensions import db, limiter
 from facilitation.cohorts import JoinRefused, cohort_by_code, join_cohort, next_meeting, participant_by_secret
-from facilitation.models import Cohort, Participant
+from facilitation.models import Cohort
 from sessions.forms import CodeForm, JoinForm
+from sessions.identity import cookie_name, current_participant, remember
 
 bp = Blueprint("sessions", __name__)
 
@@ -20,28 +19,6 @@ GUESS_LIMIT = "20 per minute;200 per day"
 
 def _missed(response) -> bool:
     return response.status_code == 404
-
-
-def cookie_name(cohort: Cohort) -> str:
-    return f"mend_p_{cohort.public_id}"
-
-
-def current_participant(cohort: Cohort) -> Participant | None:
-    participant = participant_by_secret(request.cookies.get(cookie_name(cohort)))
-    return participant if participant is not None and participant.cohort_id == cohort.id else None
-
-
-def _remember(response, cohort: Cohort, secret: str):
-    response.set_cookie(
-        cookie_name(cohort),
-        secret,
-        max_age=current_app.config["PARTICIPANT_COOKIE_DAYS"] * 86400,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["MEND_SECURE_COOKIES"],
-        path="/",
-    )
-    return response
 
 
 def _unknown_code(form: CodeForm | None = None):
@@ -89,7 +66,7 @@ def join_with_code(code: str):
             db.session.commit()
             current_app.logger.info("participant %s joined cohort %s", participant.id, cohort.id)
             response = redirect(url_for("sessions.group", public_id=cohort.public_id, welcome=1))
-            return _remember(response, cohort, secret)
+            return remember(response, cohort, secret)
     status = 400 if form.errors else 200
     return render_template("sessions/join.html", cohort=cohort, form=form, suggestion=suggestion), status
 
@@ -101,7 +78,7 @@ def personal_link(secret: str):
     if participant is None:
         return render_template("sessions/link_unknown.html"), 404
     response = redirect(url_for("sessions.group", public_id=participant.cohort.public_id))
-    return _remember(response, participant.cohort, secret)
+    return remember(response, participant.cohort, secret)
 
 
 @bp.get("/g/<public_id>")

@@ -1,6 +1,7 @@
 """Run Mend as a real server process (`python app.py`) for tests that need one."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def free_port() -> int:
@@ -19,8 +21,9 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, process: subprocess.Popen, port: int):
+    def __init__(self, process: subprocess.Popen, port: int, instance: Path):
         self.process = process
+        self.instance = str(instance)
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.output: list[str] = []
@@ -62,9 +65,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(instance: Path, timeout: float = 60, **env: str):
+def live_server(instance: Path, timeout: float = 60, port: int | None = None, **env: str):
     """Start `python app.py` on a free port with `instance` as its instance folder; stop it afterwards."""
-    port = free_port()
+    port = port or free_port()
     environment = {
         **os.environ,
         "MEND_INSTANCE_PATH": str(instance),
@@ -82,9 +85,100 @@ def live_server(instance: Path, timeout: float = 60, **env: str):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    server = LiveServer(process, port)
+    server = LiveServer(process, port, instance)
     try:
         server.wait_until_serving(timeout)
         yield server
     finally:
         server.stop()
+
+
+class Browser:
+    """A person's cookie jar against a live server: signs in, joins, and posts forms with their CSRF token."""
+
+    def __init__(self, server: LiveServer):
+        import requests
+
+        self.server = server
+        self.http = requests.Session()
+
+    def get(self, path: str, **kwargs):
+        return self.http.get(self.server.url + path, timeout=10, **kwargs)
+
+    def token(self, path: str) -> str:
+        match = CSRF_INPUT.search(self.get(path).text)
+        assert match, f"no form token on {path}"
+        return match.group(1)
+
+    def post_form(self, path: str, data: dict, token_from: str | None = None):
+        data = {**data, "csrf_token": self.token(token_from or path)}
+        return self.http.post(self.server.url + path, data=data, timeout=10, allow_redirects=False)
+
+    def sign_in(self, email: str, password: str) -> "Browser":
+        response = self.post_form("/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.text
+        return self
+
+    def join(self, code: str, name: str) -> "Browser":
+        response = self.post_form(f"/j/{code}", {"display_name": name, "agree": "y"})
+        assert response.status_code == 302, response.text
+        return self
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+
+
+class LiveClient:
+    """A real python-socketio client on the /live namespace that records every state it receives."""
+
+    def __init__(self, server: LiveServer, browser: Browser, cohort: str, role: str, **connect_kwargs):
+        import socketio
+
+        self.states: list[dict] = []
+        self.presence: list[dict] = []
+        self.client = socketio.Client(reconnection_delay=0.2, reconnection_delay_max=1)
+        self.client.on("state", self.states.append, namespace="/live")
+        self.client.on("presence", self.presence.append, namespace="/live")
+        # Like the browser client: every connect and reconnect starts from a snapshot.
+        self.client.on("connect", lambda: self.client.start_background_task(self._snapshot), namespace="/live")
+        self.client.connect(
+            server.url,
+            namespaces=["/live"],
+            auth={"cohort": cohort, "role": role},
+            # Same cookies and user agent as the person's page loads, as a browser would send.
+            headers={
+                "Cookie": browser.cookie_header,
+                "User-Agent": browser.http.headers["User-Agent"],
+                **connect_kwargs.pop("headers", {}),
+            },
+            transports=["websocket"],
+            wait_timeout=10,
+            **connect_kwargs,
+        )
+        self.wait_for(lambda state: True)
+
+    def _snapshot(self) -> None:
+        ack = self.call("snapshot", {})
+        if ack.get("ok"):
+            self.states.append(ack["state"])
+
+    def call(self, event: str, payload=None, timeout: float = 10):
+        return self.client.call(event, payload, namespace="/live", timeout=timeout)
+
+    @property
+    def latest(self) -> dict:
+        return self.states[-1]
+
+    def wait_for(self, predicate, timeout: float = 10, after: int = 0) -> dict:
+        """The newest state (among those received after the first `after`) that matches."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for state in reversed(self.states[after:]):
+                if predicate(state):
+                    return state
+            time.sleep(0.02)
+        raise AssertionError(f"no matching state within {timeout}s; last: {self.states[-1:]}")
+
+    def close(self) -> None:
+        self.client.disconnect()

@@ -122,7 +122,9 @@ def test_editing_the_group_agreement(app, signed_in, make_cohort):
     client, user = signed_in
     cohort = make_cohort(user)
     token = csrf_token(client, f"/cohorts/{cohort.id}")
-    client.post(f"/cohorts/{cohort.id}/agreement", data={"csrf_token": token, "agreement_md": "- Be kind <script>x</script>"})
+    client.post(
+        f"/cohorts/{cohort.id}/agreement", data={"csrf_token": token, "agreement_md": "- Be kind <script>x</script>"}
+    )
     page = client.get(f"/j/{cohort.join_code}").get_data(as_text=True)
     assert "Be kind" in page
     assert "<script>x" not in page
@@ -139,8 +141,16 @@ def test_another_organisations_cohort_is_not_found(app, client, make_user, make_
     token = csrf_token(client, "/dashboard")
     for url in (f"/cohorts/{theirs.id}", f"/cohorts/{theirs.id}/qr.svg", f"/cohorts/{theirs.id}/invitation"):
         assert client.get(url).status_code == 404, url
-    assert client.post(f"/cohorts/{theirs.id}/code", data={"csrf_token": token, "current_code": theirs.join_code}).status_code == 404
-    assert client.post(f"/cohorts/{theirs.id}/agreement", data={"csrf_token": token, "agreement_md": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/cohorts/{theirs.id}/code", data={"csrf_token": token, "current_code": theirs.join_code}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/cohorts/{theirs.id}/agreement", data={"csrf_token": token, "agreement_md": "x"}).status_code
+        == 404
+    )
     assert "Their group" not in client.get("/dashboard").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Cohort, theirs.id).join_code == theirs.join_code
@@ -150,7 +160,9 @@ def test_another_organisations_programme_is_not_found(app, signed_in, make_user)
     client, _ = signed_in
     other = make_user("other@elsewhere.org", organisation="Elsewhere")
     with app.app_context():
-        private = Programme(organisation_id=other.organisation_id, slug="theirs", title="Their course", content_hash="x")
+        private = Programme(
+            organisation_id=other.organisation_id, slug="theirs", title="Their course", content_hash="x"
+        )
         db.session.add(private)
         db.session.commit()
         private_id = private.id

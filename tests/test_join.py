@@ -23,7 +23,9 @@ def join(client, code: str, name: str, agree: bool = True):
 
 def participant_count(app, cohort) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Participant).where(Participant.cohort_id == cohort.id))
+        return db.session.scalar(
+            select(func.count()).select_from(Participant).where(Participant.cohort_id == cohort.id)
+        )
 
 
 def test_join_page_shows_the_group_and_its_agreement(client, cohort):

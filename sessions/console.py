@@ -1,0 +1,79 @@
+"""The facilitator's live pages: open a session plan for a cohort, the console, the projector view."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from extensions import db
+from facilitation.cohorts import cohort_for, may_run
+from facilitation.models import SessionPlan
+from facilitation.views import join_qr, join_url
+from sessions import engine
+from sessions.events import broadcast_state
+from sessions.models import LiveSession
+
+bp = Blueprint("console", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every page here is for signed-in facilitators only."""
+
+
+def _live_for(live_session_id: int) -> LiveSession:
+    live = db.session.get(LiveSession, live_session_id)
+    if live is None or not may_run(current_user, live.cohort):
+        abort(404)
+    return live
+
+
+@bp.post("/cohorts/<int:cohort_id>/live")
+def open_session(cohort_id: int):
+    cohort = cohort_for(current_user, cohort_id)
+    plan_id = request.form.get("session_plan_id", type=int)
+    plan = db.session.get(SessionPlan, plan_id) if plan_id else None
+    if plan is None:
+        abort(400)
+    try:
+        live = engine.open_session(cohort, plan, current_user)
+    except engine.SessionError as refusal:
+        db.session.rollback()
+        flash(refusal.message)
+        return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
+    db.session.commit()
+    broadcast_state(cohort, live)
+    return redirect(url_for("console.console", live_session_id=live.id))
+
+
+@bp.post("/live/<int:live_session_id>/end")
+def end_session(live_session_id: int):
+    """End from the cohort page, for a session left open; the console ends over its socket."""
+    live = _live_for(live_session_id)
+    if live.is_open:
+        engine.end(live, live.version, current_user)
+        db.session.commit()
+        broadcast_state(live.cohort, live)
+        flash(f"Week {live.session_plan.number} is ended and recorded as run.")
+    return redirect(url_for("facilitation.cohort", cohort_id=live.cohort_id))
+
+
+@bp.get("/live/<int:live_session_id>/console")
+def console(live_session_id: int):
+    live = _live_for(live_session_id)
+    if not live.is_open:
+        flash("That session has ended.")
+        return redirect(url_for("facilitation.cohort", cohort_id=live.cohort_id))
+    return render_template("sessions/console.html", live=live, cohort=live.cohort)
+
+
+@bp.get("/live/<int:live_session_id>/projector")
+def projector(live_session_id: int):
+    live = _live_for(live_session_id)
+    return render_template(
+        "sessions/projector.html",
+        live=live,
+        cohort=live.cohort,
+        qr_svg=join_qr(live.cohort, scale=8),
+        join_url=join_url(live.cohort),
+        home_url=url_for("sessions.home", _external=True),
+    )

@@ -1,0 +1,119 @@
+// The facilitator console: what participants see now, presenter notes, next step,
+// presence, agenda with jump, timer, and keyboard shortcuts. Every command carries the
+// version it was based on; a refused command shows why and the fresh state.
+import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+
+const root = document.querySelector("[data-live-console]");
+const $ = (id) => document.getElementById(id);
+const errorBox = $("command-error");
+const banner = $("connection-banner");
+const announcer = $("announcer");
+let busy = false;
+
+const live = connectLive({
+  cohort: root.dataset.cohort,
+  role: "facilitator",
+  onState: render,
+  onPresence: renderPresence,
+  onConnection: (status, detail) => {
+    banner.hidden = status === "online";
+    banner.textContent = status === "refused" ? detail.message : "Reconnecting to the session… Your controls will work again in a moment.";
+  },
+});
+
+async function send(event, payload = {}) {
+  const state = live.state();
+  if (busy || !state) return;
+  busy = true;
+  const ack = await live.command(event, { version: state.version, ...payload });
+  busy = false;
+  errorBox.hidden = ack.ok;
+  if (!ack.ok) {
+    errorBox.textContent = ack.error.message;
+    if (ack.error.state) render(ack.error.state);
+  }
+}
+
+function announce(text) {
+  announcer.textContent = "";
+  window.setTimeout(() => { announcer.textContent = text; }, 50);
+}
+
+let lastKey = null;
+function render(state) {
+  if (state.status === "ended" || state.status === "idle") {
+    $("status").textContent = "Ended";
+    window.location.assign(root.dataset.after || "/dashboard");
+    return;
+  }
+  const live_ = state.status === "live";
+  $("status").textContent = live_ ? "Live" : "Lobby: participants are waiting";
+  $("status").dataset.status = state.status;
+  $("start").hidden = live_;
+  $("prev").disabled = !live_ || state.step.position === 0;
+  $("next").disabled = !live_ || state.step.position === state.step.total - 1;
+  $("position").textContent = live_ ? `${state.step.number} of ${state.step.total}` : "not started";
+  $("now").replaceChildren(live_ ? renderStep(state.step) : el("p", { text: "The lobby: participants see the agenda and the group agreement, and wait for you to start." }));
+  $("notes").innerHTML = live_ ? state.notes_html || "<p>No notes for this step.</p>" : state.preview_notes_html || "";
+  $("preview").replaceChildren(state.preview ? renderStep(state.preview) : el("p", { text: "This is the last step." }));
+  const current = live_ ? state.step.position : -1;
+  $("agenda-list").replaceChildren(...state.agenda.map((item) => {
+    const button = el("button", { type: "button", class: "link", text: item.title, disabled: !live_ || item.position === current });
+    button.addEventListener("click", () => send("step:go", { position: item.position }));
+    const li = el("li", { class: item.position === current ? "current" : "" }, el("span", { class: "kind", text: item.kind }), button);
+    if (item.position === current) li.setAttribute("aria-current", "step");
+    return li;
+  }));
+  renderPresence(state.presence);
+  const key = `${state.status}:${current}`;
+  if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);
+  lastKey = key;
+}
+
+const STATE_LABELS = { online: "online", reconnecting: "reconnecting…", left: "left", absent: "not here" };
+function renderPresence(presence) {
+  if (!presence || !presence.participants) return;
+  const c = presence.counts;
+  $("presence-counts").textContent = `${c.online} online · ${c.reconnecting} reconnecting · ${c.left} left`;
+  $("presence-list").replaceChildren(...presence.participants.map((p) =>
+    el("li", { class: `presence-${p.state}` },
+      el("span", { class: "dot", "aria-hidden": "true" }),
+      `${p.name} `,
+      el("span", { class: "quiet", text: `${STATE_LABELS[p.state]}${p.minutes ? ` · ${p.minutes} min` : ""}` }))));
+}
+
+function go(delta) {
+  const state = live.state();
+  if (!state || state.status !== "live") return;
+  const target = state.step.position + delta;
+  if (target >= 0 && target < state.step.total) send("step:go", { position: target });
+}
+
+$("start").addEventListener("click", () => send("session:start"));
+$("prev").addEventListener("click", () => go(-1));
+$("next").addEventListener("click", () => go(1));
+$("timer-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const minutes = Number($("timer-minutes").value);
+  if (minutes >= 1 && minutes <= 180) send("timer:start", { seconds: Math.round(minutes * 60) });
+});
+$("timer-add").addEventListener("click", () => send("timer:add", { seconds: 60 }));
+$("timer-clear").addEventListener("click", () => send("timer:clear"));
+const dialog = $("end-dialog");
+$("end").addEventListener("click", () => dialog.showModal());
+$("end-cancel").addEventListener("click", () => dialog.close());
+$("end-confirm").addEventListener("click", () => { dialog.close(); send("session:end"); });
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, textarea, select, dialog") || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.key === "ArrowRight" || event.key === "PageDown") { event.preventDefault(); go(1); }
+  if (event.key === "ArrowLeft" || event.key === "PageUp") { event.preventDefault(); go(-1); }
+});
+
+window.setInterval(() => {
+  const state = live.state();
+  const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
+  $("timer-display").textContent = seconds === null ? "No timer" : seconds > 0 ? `${formatDuration(seconds)} left` : "Time is up";
+  $("timer-add").disabled = seconds === null;
+  $("timer-clear").disabled = seconds === null;
+}, 250);

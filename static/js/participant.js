@@ -1,0 +1,103 @@
+// The participant's live view: follows the facilitator's steps without reloading,
+// says where the group is, shows a banner while reconnecting, and announces changes.
+import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, renderStep } from "./live.js";
+
+const root = document.querySelector("[data-live-participant]");
+const stage = document.getElementById("stage");
+const progress = document.getElementById("progress");
+const banner = document.getElementById("connection-banner");
+const announcer = document.getElementById("announcer");
+const agendaList = document.getElementById("agenda-list");
+const agenda = document.getElementById("agenda");
+const timerBox = document.getElementById("timer");
+
+let shownKey = null;
+let lastAnnouncedMinute = null;
+
+const live = connectLive({
+  cohort: root.dataset.cohort,
+  role: "participant",
+  onState: render,
+  onPresence: () => {},
+  onConnection: (status, detail) => {
+    if (status === "online") {
+      banner.hidden = true;
+    } else if (status === "refused") {
+      banner.hidden = false;
+      banner.textContent = detail.message;
+    } else {
+      banner.hidden = false;
+      banner.textContent = "Reconnecting… You'll be back where the group is as soon as the connection returns.";
+    }
+  },
+});
+
+function announce(text) {
+  announcer.textContent = "";
+  window.setTimeout(() => { announcer.textContent = text; }, 50);
+}
+
+function render(state) {
+  const key = `${state.status}:${state.session ? state.session.id : ""}:${state.step ? state.step.position : ""}`;
+  const changed = key !== shownKey;
+  shownKey = key;
+  renderAgenda(state);
+  if (!changed) return;
+  stage.replaceChildren(viewFor(state));
+  if (state.status === "live") {
+    progress.textContent = `Step ${state.step.number} of ${state.step.total}`;
+    announce(`Now step ${state.step.number} of ${state.step.total}: ${state.step.title}`);
+  } else {
+    progress.textContent = { idle: "Between sessions", lobby: "Waiting to begin", ended: "Session ended" }[state.status];
+    if (state.status === "lobby") announce("The session is open. Waiting for the facilitator to begin.");
+    if (state.status === "ended") announce("The session has ended.");
+  }
+}
+
+function viewFor(state) {
+  const names = state.cohort.facilitators.join(" and ");
+  if (state.status === "idle") {
+    return el("section", { class: "card" },
+      el("h2", { text: "No session is running right now" }),
+      el("p", { text: state.next_meeting ? `Next meeting: ${formatMeeting(state.next_meeting)}.` : "All the weeks of this course are done." }),
+      el("p", { class: "quiet", text: "Keep this page open or come back with your personal link; it will update by itself when the session opens." }));
+  }
+  if (state.status === "lobby") {
+    return el("section", { class: "card" },
+      el("p", { class: "eyebrow", text: `Week ${state.session.week}` }),
+      el("h2", { text: state.session.title }),
+      el("p", { class: "lead", text: `Waiting for ${names} to begin.` }),
+      el("p", { text: "Have a look at today's plan below. Nothing starts without a word from the facilitator, and “pass” is always fine." }));
+  }
+  if (state.status === "ended") {
+    return el("section", { class: "card" },
+      el("h2", { text: "This session has ended" }),
+      el("p", { text: "Thank you for being here today. Take a moment before you move on to the rest of your day." }));
+  }
+  return renderStep(state.step);
+}
+
+function renderAgenda(state) {
+  agenda.hidden = !state.agenda;
+  if (!state.agenda) return;
+  const current = state.step ? state.step.position : -1;
+  agendaList.replaceChildren(...state.agenda.map((item) => {
+    const li = el("li", { class: item.position === current ? "current" : item.position < current ? "done" : "" , text: item.title });
+    if (item.position === current) li.setAttribute("aria-current", "step");
+    return li;
+  }));
+}
+
+function tick() {
+  const state = live.state();
+  const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
+  timerBox.hidden = seconds === null;
+  if (seconds === null) { lastAnnouncedMinute = null; return; }
+  timerBox.textContent = seconds > 0 ? `${formatDuration(seconds)} left` : "Time is up";
+  const minute = Math.ceil(seconds / 60);
+  if (minute !== lastAnnouncedMinute && (seconds === 0 || seconds % 60 === 0)) {
+    lastAnnouncedMinute = minute;
+    announce(seconds === 0 ? "Time is up." : `${minute} minute${minute === 1 ? "" : "s"} left.`);
+  }
+}
+window.setInterval(tick, 250);

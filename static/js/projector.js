@@ -1,0 +1,34 @@
+// The room screen: the join code in the lobby, then large slides; anonymous counts only.
+import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+
+const root = document.querySelector("[data-live-projector]");
+const lobby = document.getElementById("lobby");
+const slide = document.getElementById("slide");
+const online = document.getElementById("online");
+const timer = document.getElementById("timer");
+
+const live = connectLive({
+  cohort: root.dataset.cohort,
+  role: "projector",
+  onState: (state) => {
+    lobby.hidden = state.status !== "lobby";
+    if (state.status === "lobby") document.getElementById("lobby-title").textContent = `Week ${state.session.week}: ${state.session.title}`;
+    slide.replaceChildren(
+      state.status === "live" ? renderStep(state.step)
+        : state.status === "lobby" ? ""
+          : el("h1", { text: state.status === "ended" ? "Thank you for today" : "" }));
+    showOnline(state.online);
+  },
+  onPresence: (presence) => showOnline(presence.online),
+});
+
+function showOnline(count) {
+  online.textContent = `${count} joined`;
+}
+
+window.setInterval(() => {
+  const state = live.state();
+  const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
+  timer.hidden = seconds === null;
+  if (seconds !== null) timer.textContent = seconds > 0 ? formatDuration(seconds) : "Time is up";
+}, 250);
