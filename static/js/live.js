@@ -47,6 +47,11 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
     else onConnection("reconnecting");
   });
 
+  // The browser knows before the socket does when the network is gone: say so at once,
+  // and reconnect as soon as it is back.
+  window.addEventListener("offline", () => { socket.disconnect(); onConnection("reconnecting"); });
+  window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+
   return {
     socket,
     command,

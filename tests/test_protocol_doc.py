@@ -1,0 +1,25 @@
+"""docs/protocol.md and sessions/schemas.py name the same events and error codes."""
+
+import re
+from pathlib import Path
+
+from sessions.schemas import ERRORS, EVENTS, SERVER_EVENTS
+
+DOC = (Path(__file__).resolve().parent.parent / "docs" / "protocol.md").read_text()
+
+
+def table_names(section: str) -> set[str]:
+    body = DOC.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([^`]+)` \|", body, flags=re.MULTILINE))
+
+
+def test_every_client_event_is_documented_and_nothing_else():
+    assert table_names("Client to server") == set(EVENTS)
+
+
+def test_every_server_event_is_documented_and_nothing_else():
+    assert table_names("Server to client") == set(SERVER_EVENTS)
+
+
+def test_every_error_code_is_documented_and_nothing_else():
+    assert table_names("Error codes") == set(ERRORS)
