@@ -48,15 +48,22 @@ def runs_of(cohort_id: int) -> list[LiveSession]:
     )
 
 
-def attendance_counts(cohort_id: int) -> dict[int, int]:
-    """For each live session of the cohort, how many participants attended."""
-    rows = db.session.execute(
-        select(Attendance.live_session_id, func.count())
+def attendance_counts(cohort_id: int) -> tuple[dict[int, int], dict[int, int]]:
+    """How many participants attended each live session of the cohort, and how many sessions
+    each participant attended."""
+    of_cohort = (
+        select(Attendance)
         .join(LiveSession, LiveSession.id == Attendance.live_session_id)
         .where(LiveSession.cohort_id == cohort_id)
-        .group_by(Attendance.live_session_id)
+        .subquery()
     )
-    return dict(rows.all())
+    per_session = db.session.execute(
+        select(of_cohort.c.live_session_id, func.count()).group_by(of_cohort.c.live_session_id)
+    )
+    per_participant = db.session.execute(
+        select(of_cohort.c.participant_id, func.count()).group_by(of_cohort.c.participant_id)
+    )
+    return dict(per_session.all()), dict(per_participant.all())
 
 
 def open_session(cohort: Cohort, plan: SessionPlan, user: User) -> LiveSession:
