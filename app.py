@@ -27,7 +27,7 @@ from flask_wtf.csrf import CSRFError  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 import config as mend_config  # noqa: E402
-from extensions import csrf, db, limiter, login_manager, migrate, socketio  # noqa: E402
+from extensions import compress, csrf, db, limiter, login_manager, migrate, socketio  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("mend")
@@ -50,6 +50,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     from sessions.schemas import MAX_MESSAGE_BYTES

@@ -7,6 +7,7 @@ module import `db` or `socketio` without importing the app itself.
 import sqlite3
 from datetime import UTC, datetime
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -55,6 +56,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+compress = Compress()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 socketio = SocketIO()

@@ -1,0 +1,111 @@
+"""End to end in Chromium: a facilitator runs week 1 with three participants, one on a phone."""
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, join, screenshot, sign_in
+
+
+def create_cohort(page) -> str:
+    """Create a cohort from the built-in course through the form; return its join link."""
+    page.goto("/cohorts/new")
+    page.fill("#name", "Browser group")
+    page.fill("#start_date", "2026-11-02")
+    page.select_option("#weekday", "0")
+    page.fill("#start_time", "18:30")
+    page.select_option("#timezone", "Europe/Dublin")
+    page.click("text=Create cohort")
+    expect(page.locator("h1")).to_have_text("Browser group")
+    return page.locator(".join-url").first.inner_text()
+
+
+def open_week_one(page) -> None:
+    page.click("text=Open in the lobby")
+    page.wait_for_url("**/console")
+    expect(page.locator("#status")).to_contain_text("Lobby")
+
+
+def test_a_facilitator_and_three_participants_run_week_one(open_page, demo_login):
+    facilitator = open_page(DESKTOP)
+    sign_in(facilitator, *demo_login)
+    screenshot(facilitator, "desktop-dashboard")
+    join_url = create_cohort(facilitator)
+    expect(facilitator.locator(".qr svg")).to_be_visible()
+    screenshot(facilitator, "desktop-cohort")
+
+    phone = open_page(PHONE)
+    phone.goto(join_url)
+    screenshot(phone, "phone-join")
+    join(phone, join_url, "Robin")
+    others = [open_page(DESKTOP), open_page(DESKTOP)]
+    for page, name in zip(others, ("Sasha", "Kim"), strict=True):
+        join(page, join_url, name)
+    people = [phone, *others]
+    for page in people:
+        # A marker that a reload would wipe: participants must never need one.
+        page.evaluate("window.__stayed = true")
+
+    open_week_one(facilitator)
+    for page in people:
+        expect(page.locator("#stage")).to_contain_text("Waiting for Demo Facilitator to begin")
+    expect(facilitator.locator("#presence-counts")).to_contain_text("3 online")
+    screenshot(phone, "phone-lobby")
+
+    facilitator.click("#start")
+    expect(facilitator.locator("#status")).to_have_text("Live")
+    titles = []
+    for step in range(1, 5):
+        expect(facilitator.locator("#position")).to_have_text(f"{step} of 16")
+        title = facilitator.locator("#now h2").inner_text()
+        titles.append(title)
+        for page in people:
+            expect(page.locator("#progress")).to_have_text(f"Step {step} of 16")
+            expect(page.locator("#stage h2")).to_have_text(title)
+        if step == 2:
+            screenshot(phone, "phone-slide")
+            screenshot(facilitator, "desktop-console")
+        facilitator.keyboard.press("ArrowRight")
+    assert len(set(titles)) == 4
+    for page in people:
+        assert page.evaluate("window.__stayed") is True
+
+    projector = facilitator.context.new_page()
+    projector.goto(facilitator.get_attribute("a:has-text('Projector view')", "href"))
+    expect(projector.locator("#slide h2")).to_have_text(facilitator.locator("#now h2").inner_text())
+    expect(projector.locator("#online")).to_have_text("3 joined")
+    assert "Robin" not in projector.content()
+    screenshot(projector, "desktop-projector")
+
+    facilitator.click("text=End session…")
+    facilitator.click("#end-confirm")
+    facilitator.wait_for_url("**/cohorts/*")
+    expect(facilitator.locator(".runs")).to_contain_text("Week 1: Welcome and safety")
+    for page in people:
+        expect(page.locator("#stage")).to_contain_text("This session has ended")
+
+
+def test_a_participant_who_drops_offline_comes_back_to_the_current_step(open_page, demo_login):
+    facilitator = open_page(DESKTOP)
+    sign_in(facilitator, *demo_login)
+    facilitator.click("text=Tuesday evening group")
+    join_url = facilitator.locator(".join-url").first.inner_text()
+    phone = open_page(PHONE)
+    join(phone, join_url, "Robin")
+    open_week_one(facilitator)
+    facilitator.click("#start")
+    expect(phone.locator("#progress")).to_have_text("Step 1 of 16")
+
+    phone.context.set_offline(True)
+    expect(phone.locator("#connection-banner")).to_be_visible()
+    expect(phone.locator("#connection-banner")).to_contain_text("Reconnecting")
+    screenshot(phone, "phone-reconnecting")
+    for position in ("2 of 16", "3 of 16"):
+        facilitator.keyboard.press("ArrowRight")
+        expect(facilitator.locator("#position")).to_have_text(position)
+    phone.context.set_offline(False)
+    expect(phone.locator("#connection-banner")).to_be_hidden()
+    expect(phone.locator("#progress")).to_have_text("Step 3 of 16")
+
+    phone.reload()
+    expect(phone.locator("#progress")).to_have_text("Step 3 of 16")
+    expect(phone.locator(".live-bar .eyebrow")).to_contain_text("Robin")
+    expect(facilitator.locator("#presence-list")).to_contain_text("Robin")
