@@ -76,7 +76,7 @@ def open_page(chromium, server, console_errors):
 
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, scale="css")
 
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
