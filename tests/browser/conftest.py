@@ -107,3 +107,17 @@ def join(page, join_url: str, name: str) -> None:
     page.check("#agree")
     page.click("button[type=submit]")
     page.wait_for_url("**/g/**")
+
+
+@pytest.fixture
+def demo_cohort(open_page, demo_login):
+    """The demo facilitator on the demo cohort's page, and a participant who joined it on a phone.
+
+    Returns (facilitator page, phone page, join link)."""
+    facilitator = open_page(DESKTOP)
+    sign_in(facilitator, *demo_login)
+    facilitator.click("text=Tuesday evening group")
+    join_url = facilitator.locator(".join-url").first.inner_text()
+    phone = open_page(PHONE)
+    join(phone, join_url, "Robin")
+    return facilitator, phone, join_url

@@ -4,21 +4,16 @@ target sizes, reflow at 200% zoom and reduced motion."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot, sign_in
+from tests.browser.conftest import PHONE, axe_violations, screenshot
 
 # Positions of each kind of step in week 1 of the built-in course.
 WEEK_ONE = {"poll": 0, "slide": 1, "breakout": 10, "reflection": 12}
 
 
 @pytest.fixture
-def running(open_page, demo_login):
+def running(demo_cohort):
     """The demo cohort's week 1 open in the console, with one participant on a phone."""
-    facilitator = open_page(DESKTOP)
-    sign_in(facilitator, *demo_login)
-    facilitator.click("text=Tuesday evening group")
-    join_url = facilitator.locator(".join-url").first.inner_text()
-    phone = open_page(PHONE)
-    join(phone, join_url, "Robin")
+    facilitator, phone, join_url = demo_cohort
     facilitator.click("text=Open in the lobby")
     facilitator.wait_for_url("**/console")
     expect(phone.locator("#stage")).to_contain_text("Waiting for")

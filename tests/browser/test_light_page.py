@@ -4,18 +4,13 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, join, sign_in
+from tests.browser.conftest import PHONE
 
 BUDGET_BYTES = 150 * 1024
 
 
-def test_the_participant_view_loads_under_150_kb_from_mend_alone(open_page, demo_login, server):
-    facilitator = open_page(DESKTOP)
-    sign_in(facilitator, *demo_login)
-    facilitator.click("text=Tuesday evening group")
-    join_url = facilitator.locator(".join-url").first.inner_text()
-    phone = open_page(PHONE)
-    join(phone, join_url, "Robin")
+def test_the_participant_view_loads_under_150_kb_from_mend_alone(open_page, demo_cohort):
+    _, phone, _ = demo_cohort
     group_url = phone.url
 
     fresh = open_page(PHONE)

@@ -83,13 +83,8 @@ def test_a_facilitator_and_three_participants_run_week_one(open_page, demo_login
         expect(page.locator("#stage")).to_contain_text("This session has ended")
 
 
-def test_a_participant_who_drops_offline_comes_back_to_the_current_step(open_page, demo_login):
-    facilitator = open_page(DESKTOP)
-    sign_in(facilitator, *demo_login)
-    facilitator.click("text=Tuesday evening group")
-    join_url = facilitator.locator(".join-url").first.inner_text()
-    phone = open_page(PHONE)
-    join(phone, join_url, "Robin")
+def test_a_participant_who_drops_offline_comes_back_to_the_current_step(demo_cohort):
+    facilitator, phone, _ = demo_cohort
     open_week_one(facilitator)
     facilitator.click("#start")
     expect(phone.locator("#progress")).to_have_text("Step 1 of 16")
