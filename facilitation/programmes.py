@@ -232,6 +232,22 @@ _POLLS: dict[str, type[_Poll]] = {
     "words": WordsPoll,
     "text": TextPoll,
 }
+
+
+def validate_poll_settings(raw: dict) -> dict:
+    """Check a poll's settings as a programme file would (used for quick polls from the console);
+    raise ValueError with a sentence naming what is wrong."""
+    model = _POLLS.get(str(raw.get("kind")))
+    if model is None:
+        raise ValueError(f"kind: must be one of {', '.join(_POLLS)}")
+    try:
+        return model.model_validate(raw).model_dump()
+    except ValidationError as failure:
+        first = failure.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ValueError(f"{where + ': ' if where else ''}{first['msg'].removeprefix('Value error, ')}") from None
+
+
 _STEPS: dict[str, type[_Settings]] = {
     "slide": SlideSettings,
     "breakout": BreakoutSettings,

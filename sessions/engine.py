@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from extensions import db
 from facilitation.models import Cohort, SessionPlan, User
 from sessions.models import Attendance, Connection, LiveSession, Transition
+from sessions.poll_models import Poll
 from sessions.schemas import ERRORS
 
 TIMER_MAX_SECONDS = 3 * 3600
@@ -98,7 +99,7 @@ def connected_participants(cohort_id: int) -> set[int]:
     )
 
 
-def _begin(live: LiveSession, seen_version: int, *statuses: str) -> None:
+def begin(live: LiveSession, seen_version: int, *statuses: str) -> None:
     """Refuse a command based on an old version, or one the session's state does not allow."""
     if seen_version != live.version:
         raise SessionError("stale_version")
@@ -111,7 +112,7 @@ def _begin(live: LiveSession, seen_version: int, *statuses: str) -> None:
         raise SessionError("wrong_state", messages[live.status])
 
 
-def _record(live: LiveSession, seen_version: int, action: str, user: User) -> None:
+def record(live: LiveSession, seen_version: int, action: str, user: User) -> None:
     """Write the transition. The row is updated even when no column changed, so that every
     transition bumps the version; the ORM adds "WHERE version = <seen>" to the update and
     raises if another transition got there first."""
@@ -128,34 +129,41 @@ def _record(live: LiveSession, seen_version: int, action: str, user: User) -> No
 
 
 def start(live: LiveSession, seen_version: int, user: User) -> None:
-    _begin(live, seen_version, "lobby")
+    begin(live, seen_version, "lobby")
     live.status, live.started_at, live.position = "live", now(), 0
-    _record(live, seen_version, "start", user)
+    record(live, seen_version, "start", user)
 
 
 def go_to(live: LiveSession, seen_version: int, position: int, user: User) -> None:
     """Show step `position` (0-based) to everyone; next, previous and jump are all this."""
-    _begin(live, seen_version, "live")
+    begin(live, seen_version, "live")
     if not 0 <= position < len(live.session_plan.steps):
         raise SessionError("invalid_step")
     if position != live.position:
-        # A step's timer belongs to that step.
+        # A step's timer and poll belong to that step; coming back to a poll step shows its poll again.
         live.timer_started_at = live.timer_ends_at = None
+        step_id = live.session_plan.steps[position].id
+        live.active_poll_id = db.session.scalar(
+            select(Poll.id)
+            .where(Poll.live_session_id == live.id, Poll.step_id == step_id)
+            .order_by(Poll.id.desc())
+            .limit(1)
+        )
     live.position = position
-    _record(live, seen_version, "go", user)
+    record(live, seen_version, "go", user)
 
 
 def start_timer(live: LiveSession, seen_version: int, seconds: int, user: User) -> None:
-    _begin(live, seen_version, "lobby", "live")
+    begin(live, seen_version, "lobby", "live")
     if not 10 <= seconds <= TIMER_MAX_SECONDS:
         raise SessionError("invalid_timer")
     live.timer_started_at = now()
     live.timer_ends_at = live.timer_started_at + timedelta(seconds=seconds)
-    _record(live, seen_version, "timer", user)
+    record(live, seen_version, "timer", user)
 
 
 def add_time(live: LiveSession, seen_version: int, seconds: int, user: User) -> None:
-    _begin(live, seen_version, "lobby", "live")
+    begin(live, seen_version, "lobby", "live")
     if live.timer_ends_at is None:
         raise SessionError("no_timer")
     # Adding to a timer that already ran out counts from now.
@@ -163,24 +171,24 @@ def add_time(live: LiveSession, seen_version: int, seconds: int, user: User) -> 
     if (base + timedelta(seconds=seconds)) - now() > timedelta(seconds=TIMER_MAX_SECONDS):
         raise SessionError("invalid_timer")
     live.timer_ends_at = base + timedelta(seconds=seconds)
-    _record(live, seen_version, "timer_add", user)
+    record(live, seen_version, "timer_add", user)
 
 
 def clear_timer(live: LiveSession, seen_version: int, user: User) -> None:
-    _begin(live, seen_version, "lobby", "live")
+    begin(live, seen_version, "lobby", "live")
     live.timer_started_at = live.timer_ends_at = None
-    _record(live, seen_version, "timer_clear", user)
+    record(live, seen_version, "timer_clear", user)
 
 
 def end(live: LiveSession, seen_version: int, user: User) -> None:
     """End the session; it is recorded as run for its week."""
-    _begin(live, seen_version, "lobby", "live")
+    begin(live, seen_version, "lobby", "live")
     moment = now()
     for attendance in db.session.scalars(select(Attendance).where(Attendance.live_session_id == live.id)):
         close_stretch(attendance, moment)
     live.status, live.ended_at, live.open_cohort_id = "ended", moment, None
     live.timer_started_at = live.timer_ends_at = None
-    _record(live, seen_version, "end", user)
+    record(live, seen_version, "end", user)
 
 
 def close_stretch(attendance: Attendance, moment: datetime) -> None:

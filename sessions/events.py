@@ -20,10 +20,11 @@ from sqlalchemy import select
 from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant, User
-from sessions import engine, presence
+from sessions import engine, polls, presence
 from sessions.engine import SessionError
 from sessions.identity import current_participant
 from sessions.models import Connection, LiveSession
+from sessions.poll_models import Poll
 from sessions.schemas import EVENTS, NAMESPACE, ConnectAuth, describe, error
 from sessions.snapshots import public_state, team_state
 
@@ -195,6 +196,34 @@ def _command(apply: Callable) -> Callable:
 
 
 FACILITATOR = ("facilitator",)
+PROGRESS_INTERVAL_SECONDS = 0.3
+_progress_due: set[int] = set()
+
+
+def announce_poll(cohort_id: int, poll_id: int) -> None:
+    """Counts ("7 of 9 have answered") to the room and live results to the team, at most a few times a
+    second however fast answers arrive: the first answer schedules one push, later ones ride on it."""
+    if poll_id in _progress_due:
+        return
+    _progress_due.add(poll_id)
+    app = current_app._get_current_object()
+
+    def push() -> None:
+        socketio.sleep(PROGRESS_INTERVAL_SECONDS)
+        _progress_due.discard(poll_id)
+        with app.app_context():
+            poll = db.session.get(Poll, poll_id)
+            counts = {**polls.progress(poll), "of": presence.online_count(cohort_id)}
+            socketio.emit("poll:progress", counts, to=room_of(cohort_id), namespace=NAMESPACE)
+            socketio.emit("poll:progress", counts, to=team_of(cohort_id), namespace=NAMESPACE)
+            socketio.emit(
+                "poll:results", polls.poll_view(poll, for_team=True), to=team_of(cohort_id), namespace=NAMESPACE
+            )
+            db.session.remove()
+
+    socketio.start_background_task(push)
+
+
 handler("session:start", FACILITATOR)(_command(lambda live, d, user: engine.start(live, d.version, user)))
 handler("step:go", FACILITATOR)(_command(lambda live, d, user: engine.go_to(live, d.version, d.position, user)))
 handler("timer:start", FACILITATOR)(
@@ -203,3 +232,31 @@ handler("timer:start", FACILITATOR)(
 handler("timer:add", FACILITATOR)(_command(lambda live, d, user: engine.add_time(live, d.version, d.seconds, user)))
 handler("timer:clear", FACILITATOR)(_command(lambda live, d, user: engine.clear_timer(live, d.version, user)))
 handler("session:end", FACILITATOR)(_command(lambda live, d, user: engine.end(live, d.version, user)))
+
+
+handler("poll:open", FACILITATOR)(_command(lambda live, d, user: polls.open_poll(live, d.version, user, d.quick)))
+handler("poll:close", FACILITATOR)(_command(lambda live, d, user: polls.close_poll(live, d.version, user)))
+handler("poll:reveal", FACILITATOR)(_command(lambda live, d, user: polls.reveal_results(live, d.version, user)))
+
+
+@handler("poll:moderate", roles=FACILITATOR)
+def moderate_poll(connection: Connection, cohort: Cohort, data) -> dict:
+    live = engine.open_session_of(cohort.id)
+    if live is None:
+        raise SessionError("no_session")
+    poll = polls.moderate(live, data.target, data.hidden)
+    db.session.commit()
+    socketio.emit("poll:results", polls.poll_view(poll, for_team=True), to=team_of(cohort.id), namespace=NAMESPACE)
+    return {"ok": True}
+
+
+@handler("poll:answer", roles=("participant",))
+def answer_poll(connection: Connection, cohort: Cohort, data) -> dict:
+    live = engine.open_session_of(cohort.id)
+    if live is None:
+        raise SessionError("no_session")
+    previous = data.previous.model_dump() if data.previous else None
+    receipt = polls.answer_poll(live, connection.participant_id, data.poll, data.answer.as_dict(), previous)
+    db.session.commit()
+    announce_poll(cohort.id, data.poll)
+    return {"ok": True, "receipt": receipt}

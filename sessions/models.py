@@ -27,6 +27,8 @@ class LiveSession(db.Model):
     # Bumped by every transition; the ORM refuses an update based on a stale version.
     version: Mapped[int] = mapped_column(default=1)
     position: Mapped[int] = mapped_column(default=0)
+    # The poll on screen (a poll step's, or a quick poll); not a foreign key, to avoid a cycle.
+    active_poll_id: Mapped[int | None]
     timer_started_at: Mapped[datetime | None]
     timer_ends_at: Mapped[datetime | None]
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -4,9 +4,9 @@ docs/protocol.md describes the same events and codes; tests/test_protocol_doc.py
 checks that the two agree.
 """
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 NAMESPACE = "/live"
 # The largest message the protocol needs, with room to spare; larger ones are refused unread.
@@ -27,6 +27,18 @@ ERRORS = {
     "rate_limited": "Too many requests at once. Wait a moment and try again.",
     "server_error": "Something went wrong on the server, so nothing changed. Please try again.",
     "not_allowed": "This connection could not be identified. Open your group link again.",
+    "poll_open": "A poll is already open. Close it before opening another.",
+    "bad_poll": "That poll cannot be opened: its settings are not valid.",
+    "not_a_poll": "The current step is not a poll. Use a quick poll instead.",
+    "poll_done": "This step's poll has already run in this session.",
+    "no_poll": "There is no such poll open on screen.",
+    "poll_state": "The poll is not in a state where that can happen.",
+    "poll_revealed": "The results are already shown, so answers can no longer be hidden.",
+    "below_threshold": "Too few people answered to show the results without risking someone being picked out.",
+    "no_answer": "There is no such answer in this poll.",
+    "bad_answer": "That answer does not fit this poll.",
+    "already_answered": "You have answered already. To change your answer, use the device you answered on.",
+    "bad_receipt": "That answer could not be changed: the receipt is not valid or was already used.",
 }
 
 
@@ -59,6 +71,51 @@ class TimerAdd(Versioned):
     seconds: int = Field(ge=10, le=3600)
 
 
+class PollOpen(Versioned):
+    # A quick poll's settings, as in a programme file (kind, question, options, labels, max_picks, max_length);
+    # without it, the current step's poll opens.
+    quick: dict[str, Any] | None = None
+
+
+class Answer(Payload):
+    """Exactly one of: pass, picks (single/multiple), value (scale), words, text."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    pass_: bool | None = Field(default=None, alias="pass")
+    picks: list[int] | None = Field(default=None, max_length=10)
+    value: int | None = None
+    words: list[str] | None = Field(default=None, max_length=3)
+    text: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Answer":
+        given = [name for name in ("pass_", "picks", "value", "words", "text") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of pass, picks, value, words or text")
+        return self
+
+    def as_dict(self) -> dict:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class Receipt(Payload):
+    poll: int
+    choice: str = Field(max_length=2000)
+    nonce: str = Field(max_length=64)
+    mac: str = Field(max_length=64)
+
+
+class PollAnswer(Payload):
+    poll: int
+    answer: Answer
+    previous: Receipt | None = None
+
+
+class PollModerate(Payload):
+    target: str = Field(min_length=1, max_length=64)
+    hidden: bool
+
+
 # Every client-to-server event and its payload schema.
 EVENTS: dict[str, type[Payload]] = {
     "snapshot": Empty,
@@ -68,10 +125,15 @@ EVENTS: dict[str, type[Payload]] = {
     "timer:add": TimerAdd,
     "timer:clear": Versioned,
     "session:end": Versioned,
+    "poll:open": PollOpen,
+    "poll:close": Versioned,
+    "poll:reveal": Versioned,
+    "poll:moderate": PollModerate,
+    "poll:answer": PollAnswer,
 }
 
 # Every server-to-client event.
-SERVER_EVENTS = ("state", "presence")
+SERVER_EVENTS = ("state", "presence", "poll:progress", "poll:results")
 
 
 def error(code: str, message: str | None = None, **extra) -> dict:

@@ -11,6 +11,7 @@ from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, Step
 from sessions.engine import now
 from sessions.models import LiveSession
+from sessions.polls import active_poll, poll_view
 from sessions.presence import online_count, presence_of
 
 PUBLIC_SETTINGS = {
@@ -67,6 +68,7 @@ def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
             else None
         ),
         step=step_view(steps[live.position], live.position, len(steps)) if live.status == "live" else None,
+        poll=poll_view(active_poll(live), for_team=False),
     )
     return state
 
@@ -75,6 +77,8 @@ def team_state(cohort: Cohort, live: LiveSession | None) -> dict:
     """The public state plus what only facilitators see."""
     state = public_state(cohort, live)
     state["presence"] = presence_of(cohort.id, live)
+    if live is not None:
+        state["poll"] = poll_view(active_poll(live), for_team=True)
     if live is not None and live.status != "ended":
         steps = live.session_plan.steps
         current = steps[live.position]
