@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -137,9 +138,10 @@ class LiveClient:
 
         self.states: list[dict] = []
         self.presence: list[dict] = []
+        # Every event this client received, in order, as (name, payload): what could have leaked to it.
+        self.received: list[tuple[str, object]] = []
         self.client = socketio.Client(reconnection_delay=0.2, reconnection_delay_max=1)
-        self.client.on("state", self.states.append, namespace="/live")
-        self.client.on("presence", self.presence.append, namespace="/live")
+        self.client.on("*", self._record, namespace="/live")
         # Like the browser client: every connect and reconnect starts from a snapshot.
         self.client.on("connect", lambda: self.client.start_background_task(self._snapshot), namespace="/live")
         self.client.connect(
@@ -157,6 +159,16 @@ class LiveClient:
             **connect_kwargs,
         )
         self.wait_for(lambda state: True)
+
+    def _record(self, event: str, payload=None) -> None:
+        self.received.append((event, payload))
+        if event == "state":
+            self.states.append(payload)
+        elif event == "presence":
+            self.presence.append(payload)
+
+    def events(self, name: str) -> list:
+        return [payload for event, payload in self.received if event == name]
 
     def _snapshot(self) -> None:
         ack = self.call("snapshot", {})
@@ -182,3 +194,56 @@ class LiveClient:
 
     def close(self) -> None:
         self.client.disconnect()
+
+
+@dataclass
+class Group:
+    facilitator: Browser
+    cohort_id: int
+    public_id: str
+    join_code: str
+    participants: list[Browser]
+    live_session_id: int | None = None
+
+
+def make_group(server, demo_login, names=("Ash", "Bo", "Cy"), open_week: int | None = 1) -> Group:
+    facilitator = Browser(server).sign_in(*demo_login)
+    form = facilitator.get("/cohorts/new").text
+    programme = re.search(r'<option (?:selected )?value="(\d+)"', form).group(1)
+    me = re.search(r'<option (?:selected )?value="(\d+)"[^>]*>Demo Facilitator', form).group(1)
+    created = facilitator.post_form(
+        "/cohorts/new",
+        {
+            "name": "Live test group",
+            "programme": programme,
+            "facilitators": me,
+            "start_date": "2026-11-02",
+            "weekday": "0",
+            "start_time": "18:00",
+            "timezone": "Europe/London",
+        },
+    )
+    cohort_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    page = facilitator.get(f"/cohorts/{cohort_id}").text
+    join_code = re.search(r"/j/([A-Z0-9]{8})", page).group(1)
+    participants = []
+    for name in names:
+        browser = Browser(server)
+        response = browser.post_form(f"/j/{join_code}", {"display_name": name, "agree": "y"})
+        public_id = re.search(r"/g/([\w-]+)", response.headers["Location"]).group(1)
+        participants.append(browser)
+    group = Group(facilitator, cohort_id, public_id, join_code, participants)
+    if open_week is not None:
+        open_session(group, open_week)
+    return group
+
+
+def open_session(group: Group, week: int) -> None:
+    page = group.facilitator.get(f"/cohorts/{group.cohort_id}").text
+    plan_id = re.findall(r'<option value="(\d+)"[^>]*>\s*Week (\d+):', page)
+    plan = next(pid for pid, number in plan_id if int(number) == week)
+    response = group.facilitator.post_form(
+        f"/cohorts/{group.cohort_id}/live", {"session_plan_id": plan}, token_from=f"/cohorts/{group.cohort_id}"
+    )
+    assert response.status_code == 302, response.text
+    group.live_session_id = int(re.search(r"/live/(\d+)/console", response.headers["Location"]).group(1))

@@ -8,12 +8,11 @@ every kind and a killed server all leave everyone at the same place.
 import re
 import signal
 import threading
-from dataclasses import dataclass
 
 import pytest
 import socketio
 
-from tests.live import Browser, LiveClient, live_server
+from tests.live import Browser, LiveClient, live_server, make_group, open_session
 
 
 @pytest.fixture(scope="module")
@@ -26,59 +25,6 @@ def server(tmp_path_factory):
 def demo_login(server) -> tuple[str, str]:
     email, password = re.search(r"Demo sign-in: (\S+) / (\S+)", server.text).groups()
     return email, password
-
-
-@dataclass
-class Group:
-    facilitator: Browser
-    cohort_id: int
-    public_id: str
-    join_code: str
-    participants: list[Browser]
-    live_session_id: int | None = None
-
-
-def make_group(server, demo_login, names=("Ash", "Bo", "Cy"), open_week: int | None = 1) -> Group:
-    facilitator = Browser(server).sign_in(*demo_login)
-    form = facilitator.get("/cohorts/new").text
-    programme = re.search(r'<option (?:selected )?value="(\d+)"', form).group(1)
-    me = re.search(r'<option (?:selected )?value="(\d+)"[^>]*>Demo Facilitator', form).group(1)
-    created = facilitator.post_form(
-        "/cohorts/new",
-        {
-            "name": "Live test group",
-            "programme": programme,
-            "facilitators": me,
-            "start_date": "2026-11-02",
-            "weekday": "0",
-            "start_time": "18:00",
-            "timezone": "Europe/London",
-        },
-    )
-    cohort_id = int(created.headers["Location"].rsplit("/", 1)[1])
-    page = facilitator.get(f"/cohorts/{cohort_id}").text
-    join_code = re.search(r"/j/([A-Z0-9]{8})", page).group(1)
-    participants = []
-    for name in names:
-        browser = Browser(server)
-        response = browser.post_form(f"/j/{join_code}", {"display_name": name, "agree": "y"})
-        public_id = re.search(r"/g/([\w-]+)", response.headers["Location"]).group(1)
-        participants.append(browser)
-    group = Group(facilitator, cohort_id, public_id, join_code, participants)
-    if open_week is not None:
-        open_session(group, open_week)
-    return group
-
-
-def open_session(group: Group, week: int) -> None:
-    page = group.facilitator.get(f"/cohorts/{group.cohort_id}").text
-    plan_id = re.findall(r'<option value="(\d+)"[^>]*>\s*Week (\d+):', page)
-    plan = next(pid for pid, number in plan_id if int(number) == week)
-    response = group.facilitator.post_form(
-        f"/cohorts/{group.cohort_id}/live", {"session_plan_id": plan}, token_from=f"/cohorts/{group.cohort_id}"
-    )
-    assert response.status_code == 302, response.text
-    group.live_session_id = int(re.search(r"/live/(\d+)/console", response.headers["Location"]).group(1))
 
 
 @pytest.fixture
