@@ -2,6 +2,7 @@
 // presence, agenda with jump, timer, and keyboard shortcuts. Every command carries the
 // version it was based on; a refused command shows why and the fresh state.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+import { renderResults } from "./polls.js";
 
 const root = document.querySelector("[data-live-console]");
 const $ = (id) => document.getElementById(id);
@@ -15,6 +16,13 @@ const live = connectLive({
   role: "facilitator",
   onState: render,
   onPresence: renderPresence,
+  on: {
+    "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
+    "poll:progress": (progress) => {
+      const line = $("poll-responded");
+      if (line && live.state().poll && live.state().poll.id === progress.poll) line.textContent = responded(progress.responded, progress.of);
+    },
+  },
   onConnection: (status, detail) => {
     banner.hidden = status === "online";
     banner.textContent = status === "refused" ? detail.message : "Reconnecting to the session… Your controls will work again in a moment.";
@@ -65,10 +73,61 @@ function render(state) {
     return li;
   }));
   renderPresence(state.presence);
+  renderPoll(state);
   const key = `${state.status}:${current}`;
   if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);
   lastKey = key;
 }
+
+const responded = (count, of) => `${count} of ${Math.max(count, of)} have responded`;
+
+function renderPoll(state) {
+  const panel = $("poll-panel");
+  if (!state || state.status !== "live") { panel.replaceChildren(el("p", { class: "quiet", text: "Polls open once the session has started." })); return; }
+  const poll = state.poll;
+  const stepIsPoll = state.step.kind === "poll";
+  if (!poll) {
+    panel.replaceChildren(stepIsPoll
+      ? el("p", {}, button("Open this poll", "primary", () => send("poll:open")))
+      : el("p", { class: "quiet", text: "This step has no poll. Use a quick poll below if you need one." }));
+    return;
+  }
+  const parts = [el("p", { class: "poll-question", text: poll.question }),
+    el("p", { id: "poll-responded", text: responded(poll.responded, state.online) })];
+  if (poll.results) {
+    parts.push(renderResults(poll, poll.status === "revealed" ? {} : { moderate: (target, hidden) => moderate(target, hidden) }));
+  }
+  if (poll.status === "open") parts.push(el("p", {}, button("Close the poll", "primary", () => send("poll:close"))));
+  if (poll.status === "closed") {
+    const enough = poll.results.answers >= poll.results.threshold;
+    parts.push(el("p", {}, button("Show results to the room", enough ? "primary" : "", () => send("poll:reveal"))));
+    if (!enough) parts.push(el("p", { class: "hint", text: `Results can be shown once at least ${poll.results.threshold} people have answered; ${poll.results.answers} did.` }));
+  }
+  if (poll.status === "revealed") parts.push(el("p", { class: "quiet", text: "The results are on everyone's screen." }));
+  panel.replaceChildren(...parts);
+}
+
+async function moderate(target, hidden) {
+  const ack = await live.command("poll:moderate", { target, hidden });
+  errorBox.hidden = ack.ok;
+  if (!ack.ok) errorBox.textContent = ack.error.message;
+}
+
+function button(text, className, onClick) {
+  const node = el("button", { type: "button", class: className, text });
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+$("quick-poll-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const kind = $("quick-kind").value;
+  const lines = $("quick-options").value.split("\n").map((line) => line.trim()).filter(Boolean);
+  const quick = { kind, question: $("quick-question").value.trim() };
+  if (kind === "single" || kind === "multiple") quick.options = lines;
+  if (kind === "scale") quick.labels = lines.length === 2 ? lines : ["Not at all", "Completely"];
+  send("poll:open", { quick });
+});
 
 const STATE_LABELS = { online: "online", reconnecting: "reconnecting…", left: "left", absent: "not here" };
 function renderPresence(presence) {

@@ -7,7 +7,7 @@ import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
 
 const ACK_TIMEOUT_MS = 8000;
 
-export function connectLive({ cohort, role, onState, onPresence = () => {}, onConnection = () => {} }) {
+export function connectLive({ cohort, role, onState, onPresence = () => {}, onConnection = () => {}, on = {} }) {
   const socket = io("/live", { auth: { cohort, role } });
   let current = null;
   let offset = 0;
@@ -38,6 +38,7 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
 
   socket.on("state", (state) => accept(state));
   socket.on("presence", (presence) => onPresence(presence));
+  for (const [event, handler] of Object.entries(on)) socket.on(event, handler);
   // Every connect and reconnect starts from a full snapshot.
   socket.on("connect", () => { onConnection("online"); snapshot(); });
   socket.on("disconnect", (reason) => onConnection(reason === "io client disconnect" ? "closed" : "reconnecting"));
@@ -109,7 +110,7 @@ export function renderStep(step) {
     } else if (settings.kind === "scale") {
       card.append(el("p", { class: "quiet", text: `0 = ${settings.labels[0]} · 10 = ${settings.labels[1]}` }));
     }
-    card.append(el("p", { class: "quiet", text: "Answers are anonymous, and “pass” is always fine." }));
+    card.append(el("p", { class: "quiet", text: "The poll opens when the facilitator starts it. Answers are anonymous, and “pass” is always fine." }));
   } else if (step.kind === "breakout") {
     card.append(el("p", { class: "quiet", text: `In groups of ${step.settings.group_size} · ${step.settings.minutes} minutes` }));
     card.append(el("div", { class: "prose", html: step.html }));

@@ -1,6 +1,7 @@
 // The participant's live view: follows the facilitator's steps without reloading,
 // says where the group is, shows a banner while reconnecting, and announces changes.
 import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, renderStep } from "./live.js";
+import { forgetAnswers, renderPollForm, renderResults } from "./polls.js";
 
 const root = document.querySelector("[data-live-participant]");
 const stage = document.getElementById("stage");
@@ -19,6 +20,7 @@ const live = connectLive({
   role: "participant",
   onState: render,
   onPresence: () => {},
+  on: { "poll:progress": showProgress },
   onConnection: (status, detail) => {
     if (status === "online") {
       banner.hidden = true;
@@ -38,12 +40,22 @@ function announce(text) {
 }
 
 function render(state) {
-  const key = `${state.status}:${state.session ? state.session.id : ""}:${state.step ? state.step.position : ""}`;
+  const poll = state.poll;
+  const key = [state.status, state.session && state.session.id, state.step && state.step.position,
+    poll && poll.id, poll && poll.status].join(":");
   const changed = key !== shownKey;
   shownKey = key;
   renderAgenda(state);
   if (!changed) return;
-  stage.replaceChildren(viewFor(state));
+  const stepPoll = state.status === "live" && poll && !poll.quick;
+  // A step's own poll replaces the step's preview; a quick poll comes under the current step.
+  stage.replaceChildren(stepPoll ? pollView(poll, state.step) : viewFor(state));
+  if (state.status === "live" && poll) {
+    if (!stepPoll) stage.append(pollView(poll));
+    showProgress({ poll: poll.id, responded: poll.responded, of: state.online });
+    if (poll.status === "open") announce("A poll is open. Answering is anonymous, and you can pass.");
+    if (poll.status === "revealed") announce("The poll results are on screen.");
+  }
   if (state.status === "live") {
     progress.textContent = `Step ${state.step.number} of ${state.step.total}`;
     announce(`Now step ${state.step.number} of ${state.step.total}: ${state.step.title}`);
@@ -77,6 +89,34 @@ function viewFor(state) {
   return renderStep(state.step);
 }
 
+function pollView(poll, step) {
+  const label = step ? `Poll · step ${step.number} of ${step.total}` : "Quick poll";
+  const card = el("section", { class: "card poll", "aria-labelledby": "poll-title" },
+    el("p", { class: "eyebrow", text: label }),
+    el("h2", { id: "poll-title", text: poll.question }),
+    el("p", { class: "poll-progress", id: "poll-progress", role: "status", "aria-live": "polite" }));
+  if (poll.status === "open") {
+    card.append(renderPollForm(poll, (answer, previous) =>
+      live.command("poll:answer", previous ? { poll: poll.id, answer, previous } : { poll: poll.id, answer })));
+  } else if (poll.status === "closed") {
+    card.append(el("p", { text: "The poll is closed. The facilitator may show the results if enough people answered." }));
+  } else {
+    card.append(renderResults(poll));
+  }
+  return card;
+}
+
+let lastProgressAnnounced = 0;
+function showProgress(progress) {
+  const line = document.getElementById("poll-progress");
+  if (!line) return;
+  const text = `${progress.responded} of ${Math.max(progress.of, progress.responded)} have responded`;
+  // Visible at once; spoken at most every few seconds, so a screen reader is not flooded.
+  line.setAttribute("aria-live", Date.now() - lastProgressAnnounced > 5000 ? "polite" : "off");
+  if (line.getAttribute("aria-live") === "polite") lastProgressAnnounced = Date.now();
+  line.textContent = text;
+}
+
 function renderAgenda(state) {
   agenda.hidden = !state.agenda;
   if (!state.agenda) return;
@@ -101,3 +141,7 @@ function tick() {
   }
 }
 window.setInterval(tick, 250);
+
+// "Forget me on this device" also forgets poll receipts and answers kept here.
+const forget = document.querySelector("form[data-forget]");
+if (forget) forget.addEventListener("submit", forgetAnswers);

@@ -1,5 +1,6 @@
 // The room screen: the join code in the lobby, then large slides; anonymous counts only.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+import { renderResults } from "./polls.js";
 
 const root = document.querySelector("[data-live-projector]");
 const lobby = document.getElementById("lobby");
@@ -14,13 +15,27 @@ const live = connectLive({
     lobby.hidden = state.status !== "lobby";
     if (state.status === "lobby") document.getElementById("lobby-title").textContent = `Week ${state.session.week}: ${state.session.title}`;
     slide.replaceChildren(
-      state.status === "live" ? renderStep(state.step)
+      state.status === "live" ? (state.poll ? pollScreen(state.poll) : renderStep(state.step))
         : state.status === "lobby" ? ""
           : el("h1", { text: state.status === "ended" ? "Thank you for today" : "" }));
     showOnline(state.online);
   },
   onPresence: (presence) => showOnline(presence.online),
+  on: {
+    "poll:progress": (progress) => {
+      const line = document.getElementById("poll-progress");
+      if (line) line.textContent = `${progress.responded} responded`;
+    },
+  },
 });
+
+function pollScreen(poll) {
+  const parts = [el("h2", { text: poll.question })];
+  if (poll.status === "revealed") parts.push(renderResults(poll));
+  else parts.push(el("p", { id: "poll-progress", class: "lead", text: `${poll.responded} responded` }),
+    el("p", { class: "quiet", text: poll.status === "open" ? "Answer on your phone. It is anonymous, and you can pass." : "The poll is closed." }));
+  return el("article", { class: "step-view" }, ...parts);
+}
 
 function showOnline(count) {
   online.textContent = `${count} joined`;

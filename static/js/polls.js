@@ -1,0 +1,140 @@
+// Polls in the browser: the participant's answer form (with pass), their receipt kept on this
+// device only, and results drawn for the room once revealed.
+import { el } from "./live.js";
+
+const STORE = "mend.poll.";
+
+export function savedAnswer(pollId) {
+  try { return JSON.parse(localStorage.getItem(STORE + pollId)); } catch { return null; }
+}
+
+function saveAnswer(pollId, answer, receipt) {
+  try { localStorage.setItem(STORE + pollId, JSON.stringify({ answer, receipt })); } catch { /* private mode */ }
+}
+
+export function forgetAnswers() {
+  for (const key of Object.keys(localStorage)) if (key.startsWith(STORE)) localStorage.removeItem(key);
+}
+
+function describeAnswer(poll, answer) {
+  if (answer.pass) return "You passed.";
+  if (answer.picks) return `You chose: ${answer.picks.map((i) => poll.settings.options[i]).join(", ")}.`;
+  if (answer.value !== undefined) return `You chose ${answer.value}.`;
+  if (answer.words) return `You wrote: ${answer.words.join(", ")}.`;
+  return `You wrote: “${answer.text}”.`;
+}
+
+// The form for an open poll. `send(answer, previousReceipt)` returns the server's acknowledgement.
+export function renderPollForm(poll, send) {
+  const saved = savedAnswer(poll.id);
+  const form = el("form", { class: "poll-form", novalidate: true });
+  const fields = el("fieldset");
+  // The card above shows the question; the legend names the group for screen readers.
+  fields.append(el("legend", { class: "visually-hidden", text: poll.question }));
+  const s = poll.settings;
+  if (poll.kind === "single" || poll.kind === "multiple") {
+    if (poll.kind === "multiple" && s.max_picks < s.options.length) fields.append(el("p", { class: "hint", text: `Choose up to ${s.max_picks}.` }));
+    s.options.forEach((option, index) => {
+      const id = `poll-${poll.id}-${index}`;
+      fields.append(el("div", { class: "choice" },
+        el("input", { type: poll.kind === "single" ? "radio" : "checkbox", name: "pick", value: index, id }),
+        el("label", { for: id, text: option })));
+    });
+  } else if (poll.kind === "scale") {
+    const scale = el("div", { class: "scale", role: "radiogroup", "aria-label": poll.question });
+    for (let value = 0; value <= 10; value += 1) {
+      const id = `poll-${poll.id}-v${value}`;
+      scale.append(el("span", { class: "scale-point" },
+        el("input", { type: "radio", name: "value", value, id }), el("label", { for: id, text: String(value) })));
+    }
+    fields.append(scale, el("p", { class: "scale-labels" }, el("span", { text: `0: ${s.labels[0]}` }), el("span", { text: `10: ${s.labels[1]}` })));
+  } else if (poll.kind === "words") {
+    fields.append(el("p", { class: "hint", text: "One to three short words, each up to 24 letters." }));
+    for (let n = 1; n <= 3; n += 1) {
+      const id = `poll-${poll.id}-w${n}`;
+      fields.append(el("div", { class: "field" }, el("label", { for: id, text: `Word ${n}${n > 1 ? " (optional)" : ""}` }),
+        el("input", { type: "text", id, name: "word", maxlength: 24, autocomplete: "off" })));
+    }
+  } else {
+    const id = `poll-${poll.id}-text`;
+    fields.append(el("div", { class: "field" }, el("label", { for: id, text: "Your answer" }),
+      el("textarea", { id, name: "text", maxlength: s.max_length || 280, rows: 3 })));
+  }
+  const status = el("p", { class: "poll-status", role: "status", "aria-live": "polite" });
+  const submit = el("button", { type: "submit", class: "primary", text: saved ? "Change my answer" : "Send my answer" });
+  const pass = el("button", { type: "button", class: "secondary", text: "Pass" });
+  form.append(fields, el("p", { class: "poll-actions" }, submit, pass), status,
+    el("p", { class: "hint", text: "Anonymous: nobody, not even the facilitator, can see what you chose." }));
+  if (saved) status.textContent = `${describeAnswer(poll, saved.answer)} You can change it until the poll closes.`;
+
+  async function answerWith(answer) {
+    const previous = savedAnswer(poll.id);
+    submit.disabled = pass.disabled = true;
+    const ack = await send(answer, previous ? previous.receipt : undefined);
+    submit.disabled = pass.disabled = false;
+    if (ack.ok) {
+      saveAnswer(poll.id, answer, ack.receipt);
+      submit.textContent = "Change my answer";
+      status.textContent = `${describeAnswer(poll, answer)} You can change it until the poll closes.`;
+    } else {
+      status.textContent = ack.error.message;
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    let answer;
+    if (poll.kind === "single" || poll.kind === "multiple") answer = { picks: data.getAll("pick").map(Number) };
+    else if (poll.kind === "scale") answer = data.get("value") === null ? { value: null } : { value: Number(data.get("value")) };
+    else if (poll.kind === "words") answer = { words: data.getAll("word").map((w) => w.trim()).filter(Boolean) };
+    else answer = { text: data.get("text") };
+    if ((answer.picks && !answer.picks.length) || answer.value === null || (answer.words && !answer.words.length) || answer.text === "") {
+      status.textContent = "Choose or write something first, or pass.";
+      return;
+    }
+    answerWith(answer);
+  });
+  pass.addEventListener("click", () => answerWith({ pass: true }));
+  return form;
+}
+
+// Results as the room sees them: bars for choices and the scale, a word cloud, texts in random order.
+export function renderResults(poll, { moderate } = {}) {
+  const r = poll.results;
+  const box = el("div", { class: "poll-results" });
+  const total = Math.max(1, r.answers);
+  const bar = (label, count) => el("li", { class: "bar" },
+    el("span", { class: "bar-label", text: label }),
+    el("progress", { max: total, value: count, "aria-label": `${label}: ${count}` }),
+    el("span", { class: "bar-count", text: String(count) }));
+  if (r.options) box.append(el("ul", { class: "bars" }, ...r.options.map((o) => bar(o.label, o.count))));
+  if (r.scale) {
+    box.append(el("ul", { class: "bars scale-bars" }, ...r.scale.map((count, value) => bar(String(value), count))));
+    box.append(el("p", { class: "scale-labels" }, el("span", { text: `0: ${r.labels[0]}` }), el("span", { text: `10: ${r.labels[1]}` })));
+  }
+  if (r.words) {
+    const top = Math.max(1, ...r.words.map((w) => w.count));
+    box.append(el("ul", { class: "word-cloud" }, ...r.words.map((w) => {
+      const item = el("li", { class: `size-${Math.ceil((w.count / top) * 4)}${w.hidden ? " hidden-answer" : ""}` },
+        el("span", { text: w.word }), el("span", { class: "visually-hidden", text: ` (${w.count})` }));
+      if (moderate) item.append(moderateButton(w.word, w.hidden, moderate));
+      return item;
+    })));
+  }
+  if (r.texts) {
+    box.append(el("ul", { class: "texts" }, ...r.texts.map((t) => {
+      const item = el("li", { class: t.hidden ? "hidden-answer" : "" }, el("blockquote", { text: t.text }));
+      if (moderate) item.append(moderateButton(t.id, t.hidden, moderate));
+      return item;
+    })));
+  }
+  box.append(el("p", { class: "quiet", text: `${r.answers} answered · ${r.passes} passed` }));
+  return box;
+}
+
+function moderateButton(target, hidden, moderate) {
+  const button = el("button", { type: "button", class: "link", text: hidden ? "Show again" : "Hide" });
+  button.addEventListener("click", () => moderate(target, !hidden));
+  return button;
+}

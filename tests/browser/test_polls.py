@@ -1,0 +1,64 @@
+"""A poll in the browser: participants answer anonymously (or pass), the facilitator sees results
+live, closes, and reveals them to the room."""
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot
+
+
+def test_a_check_in_poll_is_answered_and_revealed(open_page, demo_cohort):
+    facilitator, phone, join_url = demo_cohort
+    others = [open_page(DESKTOP), open_page(PHONE)]
+    for page, name in zip(others, ("Sasha", "Kim"), strict=True):
+        join(page, join_url, name)
+    people = [phone, *others]
+    facilitator.click("text=Open in the lobby")
+    facilitator.wait_for_url("**/console")
+    facilitator.click("#start")
+    expect(phone.locator("#stage")).to_contain_text("The poll opens when the facilitator starts it")
+
+    facilitator.click("text=Open this poll")
+    for page in people:
+        expect(page.locator(".poll-form legend")).to_have_text("How settled do I feel right now?")
+        expect(page.locator("#poll-title")).to_be_visible()
+    assert axe_violations(phone) == [], "open poll on a phone"
+    screenshot(phone, "phone-poll-open")
+
+    phone.click("label[for$='-v4']")
+    phone.click("text=Send my answer")
+    expect(phone.locator(".poll-status")).to_contain_text("You chose 4.")
+    phone.click("label[for$='-v6']")
+    phone.click("text=Change my answer")
+    expect(phone.locator(".poll-status")).to_contain_text("You chose 6.")
+    others[0].click("label[for$='-v6']")
+    others[0].click("text=Send my answer")
+    others[1].click("text=Pass")
+    expect(others[1].locator(".poll-status")).to_have_text("You passed. You can change it until the poll closes.")
+    expect(facilitator.locator("#poll-responded")).to_have_text("3 of 3 have responded")
+    expect(phone.locator("#poll-progress")).to_have_text("3 of 3 have responded")
+    # Only the facilitator sees results before reveal.
+    expect(facilitator.locator(".poll-results")).to_contain_text("2 answered · 1 passed")
+    assert phone.locator(".poll-results").count() == 0
+
+    facilitator.click("text=Close the poll")
+    expect(phone.locator("#stage")).to_contain_text("The poll is closed")
+    expect(facilitator.locator("#poll-panel")).to_contain_text("at least 3 people have answered; 2 did")
+    facilitator.click("text=Show results to the room")
+    expect(facilitator.locator("#command-error")).to_contain_text("Results are shown only when at least 3 people")
+    assert phone.locator(".poll-results").count() == 0
+
+    # The next step's poll is a text poll: open it, let three answer, reveal.
+    facilitator.locator("#agenda-list li").nth(9).locator("button").click()
+    facilitator.click("text=Open this poll")
+    for page, text in zip(people, ("Being listened to", "Knowing I can pass", "<i>Kindness</i>"), strict=True):
+        page.fill("textarea", text)
+        page.click("text=Send my answer")
+        expect(page.locator(".poll-status")).to_contain_text("You wrote")
+    facilitator.click("text=Close the poll")
+    facilitator.click("text=Show results to the room")
+    for page in people:
+        expect(page.locator(".poll-results .texts li")).to_have_count(3)
+    expect(phone.locator(".poll-results")).to_contain_text("<i>Kindness</i>")  # shown as text, not markup
+    assert axe_violations(phone) == [], "revealed results on a phone"
+    screenshot(phone, "phone-poll-results")
+    screenshot(facilitator, "desktop-console-poll")
