@@ -62,3 +62,35 @@ def test_a_check_in_poll_is_answered_and_revealed(open_page, demo_cohort):
     assert axe_violations(phone) == [], "revealed results on a phone"
     screenshot(phone, "phone-poll-results")
     screenshot(facilitator, "desktop-console-poll")
+
+
+def test_a_quick_single_choice_poll_from_the_console_reaches_the_projector(open_page, demo_cohort):
+    facilitator, phone, join_url = demo_cohort
+    others = [open_page(PHONE), open_page(PHONE)]
+    for page, name in zip(others, ("Sasha", "Kim"), strict=True):
+        join(page, join_url, name)
+    facilitator.click("text=Open in the lobby")
+    facilitator.wait_for_url("**/console")
+    facilitator.click("#start")
+    facilitator.locator("#agenda-list li").nth(2).locator("button").click()
+    facilitator.click("text=Quick poll")
+    facilitator.select_option("#quick-kind", "single")
+    facilitator.fill("#quick-question", "Which part of today helped most?")
+    facilitator.fill("#quick-options", "The slides\nThe exercise\nThe quiet moments")
+    facilitator.click("text=Open quick poll")
+    projector = facilitator.context.new_page()
+    projector.goto(facilitator.get_attribute("a:has-text('Projector view')", "href"))
+    expect(projector.locator("#slide h2")).to_have_text("Which part of today helped most?")
+    for page, choice in zip([phone, *others], ("The exercise", "The exercise", "The slides"), strict=True):
+        expect(page.locator(".poll h2")).to_have_text("Which part of today helped most?")
+        page.click(f"label:has-text('{choice}')")
+        page.click("text=Send my answer")
+        expect(page.locator(".poll-status")).to_contain_text(f"You chose: {choice}.")
+    expect(projector.locator("#poll-progress")).to_have_text("3 responded")
+    facilitator.click("text=Close the poll")
+    facilitator.click("text=Show results to the room")
+    expect(projector.locator(".bar")).to_have_count(3)
+    expect(projector.locator(".bar").nth(1)).to_contain_text("The exercise")
+    assert projector.locator(".bar progress").nth(1).get_attribute("value") == "2"
+    assert axe_violations(projector) == [], "projector results"
+    screenshot(projector, "desktop-projector-results")
