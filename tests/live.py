@@ -247,3 +247,13 @@ def open_session(group: Group, week: int) -> None:
     )
     assert response.status_code == 302, response.text
     group.live_session_id = int(re.search(r"/live/(\d+)/console", response.headers["Location"]).group(1))
+
+
+def wait_until(condition, timeout: float = 10) -> None:
+    """Poll `condition` until it holds; fail the test if it does not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")

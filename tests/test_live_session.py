@@ -12,7 +12,7 @@ import threading
 import pytest
 import socketio
 
-from tests.live import Browser, LiveClient, live_server, make_group, open_session
+from tests.live import Browser, LiveClient, live_server, make_group, open_session, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_everyone_follows_every_step_in_order_exactly_once(server, group, client
         assert lobby["cohort"]["facilitators"] == ["Demo Facilitator"]
         assert lobby["session"]["week"] == 1 and lobby["agenda"]
         assert "presence" not in lobby and "notes_html" not in lobby  # facilitator-only
-    _wait(lambda: console.presence and console.presence[-1]["counts"]["online"] == 3)
+    wait_until(lambda: console.presence and console.presence[-1]["counts"]["online"] == 3)
 
     version = console.latest["version"]
     moves = [
@@ -167,23 +167,12 @@ def test_presence_shows_online_reconnecting_and_attendance(server, group, client
     def state_of(name):
         return next(p["state"] for p in console.presence[-1]["participants"] if p["name"] == name)
 
-    _wait(lambda: console.presence and state_of("Ash") == "online")
+    wait_until(lambda: console.presence and state_of("Ash") == "online")
     phone.close()  # a second device of the same person keeps them online
-    _wait(lambda: console.presence[-1]["counts"]["online"] == 1)
+    wait_until(lambda: console.presence[-1]["counts"]["online"] == 1)
     tablet.close()
-    _wait(lambda: state_of("Ash") == "reconnecting")
+    wait_until(lambda: state_of("Ash") == "reconnecting")
     assert state_of("Bo") == "absent"
-
-
-def _wait(condition, timeout: float = 10) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 # Bad input: every one gets an error and changes nothing.
@@ -334,7 +323,7 @@ def test_killing_the_server_mid_session_loses_nothing(tmp_path):
                 assert resumed["step"]["position"] == 4
             # Everyone reconnected on their own: presence is three online, none left over from the dead process.
             settled = {"online": 3, "reconnecting": 0, "left": 0}
-            _wait(lambda: console.call("snapshot")["state"]["presence"]["counts"] == settled, timeout=20)
+            wait_until(lambda: console.call("snapshot")["state"]["presence"]["counts"] == settled, timeout=20)
             ack = console.call("step:go", {"version": version, "position": 5})
             assert ack["ok"] and ack["version"] == version + 1
             for person in people:

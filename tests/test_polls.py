@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import LiveClient, live_server, make_group
+from tests.live import LiveClient, live_server, make_group, wait_until
 
 NAMES = [f"Person {n}" for n in range(1, 21)]
 SINGLE = {"kind": "single", "question": "Which feels closest today?", "options": ["Calm", "Tense", "Tired"]}
@@ -81,7 +81,7 @@ def test_twenty_people_answering_at_once_are_all_counted(server, demo_login, cli
     assert counted["answers"] == 20 and counted["passes"] == 0
     # Everyone sees the count arrive, coalesced: far fewer pushes than answers.
     person = people[0]
-    _wait(lambda: any(p.get("responded") == 20 for p in person.events("poll:progress")))
+    wait_until(lambda: any(p.get("responded") == 20 for p in person.events("poll:progress")))
     assert len(person.events("poll:progress")) < 20
 
 
@@ -142,7 +142,7 @@ def test_participants_receive_no_results_before_reveal(server, demo_login, clien
     for n, person in enumerate(people):
         person.call("poll:answer", {"poll": poll, "answer": {"value": 3 + n}})
     command(console, "poll:close")
-    _wait(lambda: any(p.get("responded") == 3 for p in watcher.events("poll:progress")))
+    wait_until(lambda: any(p.get("responded") == 3 for p in watcher.events("poll:progress")))
     assert not any("results" in repr(event) for event in watcher.received), "results leaked before reveal"
     assert watcher.events("poll:results") == []
     command(console, "poll:reveal")
@@ -276,12 +276,3 @@ def test_the_database_cannot_link_anyone_to_an_answer(server, demo_login, client
     ]
     order = [next(n for n, t in enumerate(written) if f"'{t}'" in line) for line in dumped]
     assert sorted(order) == list(range(10)) and order != list(range(10))
-
-
-def _wait(condition, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
