@@ -219,7 +219,6 @@ def announce_poll(cohort_id: int, poll_id: int) -> None:
             socketio.emit(
                 "poll:results", polls.poll_view(poll, for_team=True), to=team_of(cohort_id), namespace=NAMESPACE
             )
-            db.session.remove()
 
     socketio.start_background_task(push)
 
