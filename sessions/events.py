@@ -68,8 +68,9 @@ def state_for(connection: Connection, cohort: Cohort) -> dict:
 
 def broadcast_state(cohort: Cohort, live: LiveSession | None) -> None:
     """After a commit: the new state to the room and to the team, once each."""
-    socketio.emit("state", public_state(cohort, live), to=room_of(cohort.id), namespace=NAMESPACE)
-    socketio.emit("state", team_state(cohort, live), to=team_of(cohort.id), namespace=NAMESPACE)
+    public = public_state(cohort, live)
+    socketio.emit("state", public, to=room_of(cohort.id), namespace=NAMESPACE)
+    socketio.emit("state", team_state(cohort, live, public), to=team_of(cohort.id), namespace=NAMESPACE)
 
 
 def announce_presence(cohort_id: int) -> None:

@@ -73,9 +73,9 @@ def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
     return state
 
 
-def team_state(cohort: Cohort, live: LiveSession | None) -> dict:
-    """The public state plus what only facilitators see."""
-    state = public_state(cohort, live)
+def team_state(cohort: Cohort, live: LiveSession | None, public: dict | None = None) -> dict:
+    """The public state (built here unless given) plus what only facilitators see."""
+    state = dict(public if public is not None else public_state(cohort, live))
     state["presence"] = presence_of(cohort.id, live)
     if live is not None:
         state["poll"] = poll_view(active_poll(live), for_team=True)

@@ -154,3 +154,26 @@ def signed_in(client, make_user):
     response = sign_in(client, user.email)
     assert response.status_code == 302
     return client, user
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One real `python app.py` per test module (browser tests start one per test instead)."""
+    from tests.live import live_server
+
+    with live_server(tmp_path_factory.mktemp("live")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def demo_login(server) -> tuple[str, str]:
+    return re.search(r"Demo sign-in: (\S+) / (\S+)", server.text).groups()
+
+
+@pytest.fixture
+def clients():
+    """Socket.IO clients a test opens; all closed afterwards."""
+    opened = []
+    yield opened
+    for client in opened:
+        client.close()

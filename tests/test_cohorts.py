@@ -34,21 +34,22 @@ def test_programme_browser_shows_every_session_step_and_presenter_notes(app, sig
         assert f'<span class="kind">{kind}</span>' in page
 
 
+def post_cohort_form(client, **fields):
+    """Submit the new-cohort form as a facilitator would, with `fields` as typed."""
+    return client.post("/cohorts/new", data={"csrf_token": csrf_token(client, "/cohorts/new"), **fields})
+
+
 def test_create_a_cohort_from_the_built_in_course(app, signed_in):
     client, user = signed_in
-    token = csrf_token(client, "/cohorts/new")
-    response = client.post(
-        "/cohorts/new",
-        data={
-            "csrf_token": token,
-            "name": "Wednesday circle",
-            "programme": course_id(app),
-            "facilitators": [user.id],
-            "start_date": "2026-12-02",
-            "weekday": 2,
-            "start_time": "19:00",
-            "timezone": "America/Toronto",
-        },
+    response = post_cohort_form(
+        client,
+        name="Wednesday circle",
+        programme=course_id(app),
+        facilitators=[user.id],
+        start_date="2026-12-02",
+        weekday=2,
+        start_time="19:00",
+        timezone="America/Toronto",
     )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -70,19 +71,15 @@ def cohort_zone(cohort):
 
 def test_a_cohort_form_with_bad_values_creates_nothing(app, signed_in):
     client, user = signed_in
-    token = csrf_token(client, "/cohorts/new")
-    response = client.post(
-        "/cohorts/new",
-        data={
-            "csrf_token": token,
-            "name": "",
-            "programme": 99999,
-            "facilitators": [user.id],
-            "start_date": "not a date",
-            "weekday": 9,
-            "start_time": "25:99",
-            "timezone": "Mars/Olympus",
-        },
+    response = post_cohort_form(
+        client,
+        name="",
+        programme=99999,
+        facilitators=[user.id],
+        start_date="not a date",
+        weekday=9,
+        start_time="25:99",
+        timezone="Mars/Olympus",
     )
     assert response.status_code == 400
     with app.app_context():

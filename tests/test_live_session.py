@@ -15,29 +15,9 @@ import socketio
 from tests.live import Browser, LiveClient, live_server, make_group, open_session, wait_until
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with live_server(tmp_path_factory.mktemp("live")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def demo_login(server) -> tuple[str, str]:
-    email, password = re.search(r"Demo sign-in: (\S+) / (\S+)", server.text).groups()
-    return email, password
-
-
 @pytest.fixture
 def group(server, demo_login):
     return make_group(server, demo_login)
-
-
-@pytest.fixture
-def clients():
-    opened: list[LiveClient] = []
-    yield opened
-    for client in opened:
-        client.close()
 
 
 def connect(server, browser, group, role, clients) -> LiveClient:

@@ -7,31 +7,10 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.live import LiveClient, live_server, make_group, wait_until
+from tests.live import LiveClient, make_group, wait_until
 
 NAMES = [f"Person {n}" for n in range(1, 21)]
 SINGLE = {"kind": "single", "question": "Which feels closest today?", "options": ["Calm", "Tense", "Tired"]}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with live_server(tmp_path_factory.mktemp("polls")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def demo_login(server):
-    return re.search(r"Demo sign-in: (\S+) / (\S+)", server.text).groups()
-
-
-@pytest.fixture
-def clients():
-    opened: list[LiveClient] = []
-    yield opened
-    for client in opened:
-        client.close()
 
 
 def room(server, demo_login, clients, count: int):
