@@ -117,6 +117,12 @@ def _register_errors(app: Flask) -> None:
         ),
     )
     app.register_error_handler(
+        400,
+        lambda e: page(
+            400, "Something was missing", "That request was incomplete, so nothing was changed. Go back and try again."
+        ),
+    )
+    app.register_error_handler(
         413, lambda e: page(413, "Too large", "What you sent is larger than Mend accepts. Nothing was changed.")
     )
 

@@ -192,3 +192,13 @@ def test_next_meeting_moves_on_after_each_session(app, make_user, make_cohort):
         assert next_meeting(cohort, datetime(2026, 11, 5, 19, 0, tzinfo=UTC)).week == 1
         assert next_meeting(cohort, datetime(2026, 11, 5, 20, 30, tzinfo=UTC)).week == 2
         assert next_meeting(cohort, datetime(2027, 6, 1, tzinfo=UTC)) is None
+
+
+def test_opening_a_session_without_choosing_one_explains_and_changes_nothing(signed_in, make_cohort):
+    client, user = signed_in
+    cohort = make_cohort(user)
+    token = csrf_token(client, f"/cohorts/{cohort.id}")
+    response = client.post(f"/cohorts/{cohort.id}/live", data={"csrf_token": token, "session_plan_id": "nine"})
+    assert response.status_code == 400
+    assert "nothing was changed" in response.get_data(as_text=True)
+    assert "Open in the lobby" in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
