@@ -25,6 +25,7 @@ from pathlib import Path  # noqa: E402
 from flask import Flask, jsonify, render_template, request  # noqa: E402
 from flask_wtf.csrf import CSRFError  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
 
 import config as mend_config  # noqa: E402
 from extensions import compress, csrf, db, limiter, login_manager, migrate, socketio  # noqa: E402
@@ -47,6 +48,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(mend_config.settings_from_environment(app.instance_path))
     app.config.update(overrides)
 
+    if app.config["MEND_TRUSTED_PROXIES"]:
+        # Rate limits and logs must see the person's address, not nginx's.
+        hops = app.config["MEND_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -59,6 +65,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         app,
         async_mode=app.config["MEND_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["MEND_ALLOWED_ORIGINS"],
         max_http_buffer_size=MAX_MESSAGE_BYTES,
     )

@@ -36,15 +36,26 @@ def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
     return path.read_text().strip()
 
 
+def postgres_driver(database_url: str) -> str:
+    """Point a PostgreSQL URL at psycopg2: psycopg 3 (SQLAlchemy's default) does not cooperate with eventlet.
+
+    Many hosts hand out `postgres://`, which SQLAlchemy does not know; both spellings become
+    `postgresql+psycopg2://`. A URL that names its driver is kept as it is.
+    """
+    for scheme in ("postgres://", "postgresql://"):
+        if database_url.startswith(scheme):
+            return "postgresql+psycopg2://" + database_url.removeprefix(scheme)
+    return database_url
+
+
 def settings_from_environment(instance_path: str) -> dict:
     """Build Flask settings from the environment, loading `.env` first if there is one."""
     load_dotenv(override=False)
     env = os.environ
     database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'mend.db'}"
-    # SQLAlchemy wants the postgresql:// scheme; many hosts hand out postgres://.
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    database_url = postgres_driver(database_url)
     message_queue = env.get("SOCKETIO_MESSAGE_QUEUE") or None
+    redis_prefix = env.get("MEND_REDIS_PREFIX") or "mend"
     secure_cookies = _flag(env.get("MEND_SECURE_COOKIES"), False)
     host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "5000"))
     # Browsers send the page's origin with every Socket.IO connection; only these are accepted.
@@ -60,6 +71,12 @@ def settings_from_environment(instance_path: str) -> dict:
         "MEND_DEMO": _flag(env.get("MEND_DEMO"), True),
         # Rate limits must be shared by every process once there are several.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or message_queue or "memory://",
+        # Several installations (or test runs) can share one Redis without hearing or counting each other.
+        "MEND_REDIS_PREFIX": redis_prefix,
+        "SOCKETIO_CHANNEL": f"{redis_prefix}-socketio",
+        "RATELIMIT_KEY_PREFIX": redis_prefix,
+        # Behind nginx: how many proxies to trust for the client's address and scheme (0: none).
+        "MEND_TRUSTED_PROXIES": int(env.get("MEND_TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MEND_SECURE_COOKIES": secure_cookies,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant, User
-from sessions import engine, polls, presence
+from sessions import coalescing, engine, polls, presence
 from sessions.engine import SessionError
 from sessions.identity import current_participant
 from sessions.models import Connection, LiveSession
@@ -142,7 +142,8 @@ def handler(event: str, roles: tuple[str, ...]) -> Callable:
         @socketio.on(event, namespace=NAMESPACE)
         @wraps(function)
         def wrapper(payload=None):
-            if not all(_rate_limiter().hit(limit, "socket", request.sid) for limit in EVENT_LIMITS):
+            prefix = current_app.config["MEND_REDIS_PREFIX"]
+            if not all(_rate_limiter().hit(limit, prefix, "socket", request.sid) for limit in EVENT_LIMITS):
                 return error("rate_limited")
             connection = db.session.get(Connection, request.sid)
             if connection is None:
@@ -198,21 +199,21 @@ def _command(apply: Callable) -> Callable:
 
 FACILITATOR = ("facilitator",)
 PROGRESS_INTERVAL_SECONDS = 0.3
-_progress_due: set[int] = set()
 
 
 def announce_poll(cohort_id: int, poll_id: int) -> None:
     """Counts ("7 of 9 have answered") to the room and live results to the team, at most a few times a
     second however fast answers arrive: the first answer schedules one push, later ones ride on it."""
-    if poll_id in _progress_due:
+    flag = f"poll-progress:{poll_id}"
+    if not coalescing.claim(flag, expires_seconds=10 * PROGRESS_INTERVAL_SECONDS):
         return
-    _progress_due.add(poll_id)
     app = current_app._get_current_object()
 
     def push() -> None:
         socketio.sleep(PROGRESS_INTERVAL_SECONDS)
-        _progress_due.discard(poll_id)
         with app.app_context():
+            # Released before reading, so an answer committed after this read schedules the next push.
+            coalescing.release(flag)
             poll = db.session.get(Poll, poll_id)
             counts = {**polls.progress(poll), "of": presence.online_count(cohort_id)}
             socketio.emit("poll:progress", counts, to=room_of(cohort_id), namespace=NAMESPACE)

@@ -22,9 +22,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, process: subprocess.Popen, port: int, instance: Path):
+    def __init__(self, process: subprocess.Popen, port: int, instance: Path, env: dict | None = None):
         self.process = process
         self.instance = str(instance)
+        # What was added to the environment (database, message queue): a command on the same data needs it too.
+        self.env = dict(env or {})
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.output: list[str] = []
@@ -86,7 +88,7 @@ def live_server(instance: Path, timeout: float = 60, port: int | None = None, **
         stderr=subprocess.STDOUT,
         text=True,
     )
-    server = LiveServer(process, port, instance)
+    server = LiveServer(process, port, instance, env)
     try:
         server.wait_until_serving(timeout)
         yield server
