@@ -68,6 +68,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["MEND_ALLOWED_ORIGINS"],
         max_http_buffer_size=MAX_MESSAGE_BYTES,
+        **_redis_queue(app),
     )
 
     from facilitation import auth, cli, views
@@ -86,6 +87,21 @@ def create_app(config: Mapping | None = None) -> Flask:
     _register_errors(app)
     _register_headers(app)
     return app
+
+
+def _redis_queue(app: Flask) -> dict:
+    """With a Redis message queue, the manager that resends every session's state when Redis comes back."""
+    queue = app.config["SOCKETIO_MESSAGE_QUEUE"]
+    if not queue or not queue.startswith(("redis://", "rediss://", "unix://")):
+        return {}
+    from sessions.message_queue import ResendingRedisManager
+
+    def resend() -> None:
+        from sessions.events import resend_states
+
+        resend_states(app)
+
+    return {"client_manager": ResendingRedisManager(queue, app.config["SOCKETIO_CHANNEL"], resend)}
 
 
 def _register_health(app: Flask) -> None:

@@ -75,6 +75,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "MEND_REDIS_PREFIX": redis_prefix,
         "SOCKETIO_CHANNEL": f"{redis_prefix}-socketio",
         "RATELIMIT_KEY_PREFIX": redis_prefix,
+        # How often each process tells the others it is alive; the others clear a silent one's connections.
+        "MEND_HEARTBEAT_SECONDS": float(env.get("MEND_HEARTBEAT_SECONDS") or 10),
         # Behind nginx: how many proxies to trust for the client's address and scheme (0: none).
         "MEND_TRUSTED_PROXIES": int(env.get("MEND_TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_SECURE": secure_cookies,
@@ -93,6 +95,8 @@ FIXED_SETTINGS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 3600 * 8,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # While the shared store (Redis) is away, each process counts on its own rather than failing requests.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "PARTICIPANT_COOKIE_DAYS": 365,
 }

@@ -2,23 +2,26 @@
 
 With a message queue (several processes) the flags live in Redis, so an answer arriving at
 any process rides on the push another process already scheduled. The embedded default (one
-process, no Redis) keeps them in memory.
+process, no Redis) keeps them in memory, and so does a process while Redis is unreachable:
+at worst two processes then push the same counts twice.
 """
 
+import logging
+
+import redis
 from flask import current_app
 
+log = logging.getLogger(__name__)
 _in_memory: set[str] = set()
-_clients: dict[str, object] = {}
+_clients: dict[str, redis.Redis] = {}
 
 
-def _redis():
+def _redis() -> redis.Redis | None:
     url = current_app.config["SOCKETIO_MESSAGE_QUEUE"]
     if not url:
         return None
     if url not in _clients:
-        import redis
-
-        _clients[url] = redis.Redis.from_url(url)
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     return _clients[url]
 
 
@@ -26,21 +29,31 @@ def _key(name: str) -> str:
     return f"{current_app.config['MEND_REDIS_PREFIX']}:due:{name}"
 
 
+def _claim_in_memory(name: str) -> bool:
+    if name in _in_memory:
+        return False
+    _in_memory.add(name)
+    return True
+
+
 def claim(name: str, expires_seconds: float) -> bool:
     """True for the first caller only, until `release(name)` or until it expires (should the
     process that claimed it die before releasing)."""
     client = _redis()
     if client is None:
-        if name in _in_memory:
-            return False
-        _in_memory.add(name)
-        return True
-    return bool(client.set(_key(name), "1", nx=True, px=int(expires_seconds * 1000)))
+        return _claim_in_memory(name)
+    try:
+        return bool(client.set(_key(name), "1", nx=True, px=int(expires_seconds * 1000)))
+    except redis.RedisError:
+        log.warning("Redis unreachable; coalescing pushes in this process meanwhile")
+        return _claim_in_memory(name)
 
 
 def release(name: str) -> None:
+    _in_memory.discard(name)
     client = _redis()
-    if client is None:
-        _in_memory.discard(name)
-    else:
-        client.delete(_key(name))
+    if client is not None:
+        try:
+            client.delete(_key(name))
+        except redis.RedisError:
+            log.warning("Redis unreachable; its flag %s expires by itself", name)

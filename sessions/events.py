@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond, storage, strategies
+from limits.errors import StorageError
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # Per connection: a burst of clicks is fine, a flood is not.
 EVENT_LIMITS = (RateLimitItemPerSecond(20), RateLimitItemPerMinute(600))
-_limiter: strategies.MovingWindowRateLimiter | None = None
+_limiters: tuple[strategies.MovingWindowRateLimiter, strategies.MovingWindowRateLimiter] | None = None
 
 
 def room_of(cohort_id: int) -> str:
@@ -47,13 +48,27 @@ def own_room(participant_id: int) -> str:
     return f"participant:{participant_id}"
 
 
-def _rate_limiter() -> strategies.MovingWindowRateLimiter:
-    global _limiter
-    if _limiter is None:
-        _limiter = strategies.MovingWindowRateLimiter(
-            storage.storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+def _rate_limiters() -> tuple[strategies.MovingWindowRateLimiter, strategies.MovingWindowRateLimiter]:
+    """The shared limiter (Redis when several processes run) and this process's own, used while the
+    shared store is unreachable: a Redis restart must not stop a session."""
+    global _limiters
+    if _limiters is None:
+        shared = storage.storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
+        _limiters = (
+            strategies.MovingWindowRateLimiter(shared),
+            strategies.MovingWindowRateLimiter(storage.MemoryStorage()),
         )
-    return _limiter
+    return _limiters
+
+
+def _within_limits(sid: str) -> bool:
+    shared, own = _rate_limiters()
+    key = (current_app.config["MEND_REDIS_PREFIX"], "socket", sid)
+    try:
+        return all(shared.hit(limit, *key) for limit in EVENT_LIMITS)
+    except StorageError:
+        log.warning("rate-limit store unreachable; counting in this process meanwhile")
+        return all(own.hit(limit, *key) for limit in EVENT_LIMITS)
 
 
 def state_for(connection: Connection, cohort: Cohort) -> dict:
@@ -81,6 +96,19 @@ def announce_presence(cohort_id: int) -> None:
     people = presence.presence_of(cohort_id, live)
     socketio.emit("presence", people, to=team_of(cohort_id), namespace=NAMESPACE)
     socketio.emit("presence", {"online": people["counts"]["online"]}, to=room_of(cohort_id), namespace=NAMESPACE)
+
+
+def resend_states(app: Flask) -> None:
+    """Send the current state and presence of every cohort this process has people in (after the
+    message queue was away: whatever it dropped is superseded)."""
+    with app.app_context():
+        cohort_ids = db.session.scalars(
+            select(Connection.cohort_id).where(Connection.server_id == presence.SERVER_ID).distinct()
+        ).all()
+        for cohort_id in cohort_ids:
+            cohort = db.session.get(Cohort, cohort_id)
+            broadcast_state(cohort, engine.open_session_of(cohort_id))
+            announce_presence(cohort_id)
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -142,8 +170,7 @@ def handler(event: str, roles: tuple[str, ...]) -> Callable:
         @socketio.on(event, namespace=NAMESPACE)
         @wraps(function)
         def wrapper(payload=None):
-            prefix = current_app.config["MEND_REDIS_PREFIX"]
-            if not all(_rate_limiter().hit(limit, prefix, "socket", request.sid) for limit in EVENT_LIMITS):
+            if not _within_limits(request.sid):
                 return error("rate_limited")
             connection = db.session.get(Connection, request.sid)
             if connection is None:

@@ -20,7 +20,7 @@ REDIS_URL = os.environ.get("MEND_TEST_REDIS", "redis://127.0.0.1:6379/0")
 SCALED = "postgres-redis"
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI=true: these tests must run)")
     pytest.skip(reason)
@@ -32,7 +32,7 @@ def _admin_connection():
     try:
         connection = psycopg2.connect(POSTGRES_ADMIN, connect_timeout=3)
     except psycopg2.OperationalError:
-        _unavailable(f"PostgreSQL is unreachable at {POSTGRES_ADMIN}")
+        unavailable(f"PostgreSQL is unreachable at {POSTGRES_ADMIN}")
     connection.autocommit = True
     return connection
 
@@ -44,7 +44,7 @@ def redis_client():
     try:
         client.ping()
     except redis.RedisError:
-        _unavailable(f"Redis is unreachable at {REDIS_URL}")
+        unavailable(f"Redis is unreachable at {REDIS_URL}")
     return client
 
 
