@@ -18,6 +18,8 @@ POSTGRES_ADMIN = os.environ.get("MEND_TEST_POSTGRES", "postgresql://postgres@127
 REDIS_URL = os.environ.get("MEND_TEST_REDIS", "redis://127.0.0.1:6379/0")
 # The scaled-out set-up: PostgreSQL for data and Redis as the message queue.
 SCALED = "postgres-redis"
+# The embedded default served by gevent instead of eventlet: the way out if eventlet stops being kept.
+GEVENT = "gevent"
 
 
 def unavailable(reason: str) -> None:
@@ -79,7 +81,8 @@ def redis_namespace() -> Iterator[dict]:
 
 @dataclass
 class Backend:
-    """Where a live server keeps its data and sends its messages: `env` is added to its environment."""
+    """How a live server runs: where it keeps its data, how it sends its messages, which async
+    library serves it. `env` is added to the server's environment."""
 
     name: str
     env: dict = field(default_factory=dict)
@@ -89,6 +92,9 @@ class Backend:
 def backend(name: str) -> Iterator[Backend]:
     if name == "sqlite":
         yield Backend(name)
+        return
+    if name == GEVENT:
+        yield Backend(name, {"MEND_ASYNC_MODE": "gevent"})
         return
     with postgres_database() as url, redis_namespace() as queue:
         # Several processes must sign cookies alike; tests set the key as a deployment would.

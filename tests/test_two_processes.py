@@ -59,10 +59,12 @@ def clients():
         client.close()
 
 
-def console_and_people(pair: Pair, clients: list, names=("Ash", "Bo", "Cy")) -> tuple[Group, LiveClient, list]:
+def console_and_people(
+    pair: Pair, clients: list, names=("Ash", "Bo", "Cy"), week: int = 1
+) -> tuple[Group, LiveClient, list]:
     """A group whose facilitator is on the first process and whose participants are on the second.
     People sign in and join over HTTP on the second process: cookies are good on both."""
-    group = make_group(pair.servers[1], pair.login, names=names)
+    group = make_group(pair.servers[1], pair.login, names=names, open_week=week)
     console = LiveClient(
         pair.servers[0], group.facilitator, group.public_id, "facilitator", url=pair.proxy.url_for(FACILITATOR_NODE)
     )
@@ -114,6 +116,34 @@ def test_every_change_crosses_from_one_process_to_the_other(pair, clients):
     wait_until(lambda: online(console) == 2)
     state = {p["name"]: p["state"] for p in console.presence[-1]["participants"]}
     assert state["Ash"] == "reconnecting" and state["Bo"] == "online"
+
+
+def test_breakout_rooms_are_assigned_and_recalled_across_processes(pair, clients):
+    names = [f"Person {n}" for n in range(1, 7)]
+    _, console, people = console_and_people(pair, clients, names=names, week=3)  # week 3 practises in threes
+    version = console.call("session:start", {"version": console.latest["version"]})["version"]
+    exercise = next(item["position"] for item in console.latest["agenda"] if item["kind"] == "breakout")
+    version = console.call("step:go", {"version": version, "position": exercise})["version"]
+    proposed = console.call("breakout:propose", {"version": version})
+    assert proposed["ok"], proposed
+    round_ = console.wait_for(lambda s: s["version"] == proposed["version"])["breakout"]
+    started = console.call("breakout:start", {"version": proposed["version"], "round": round_["id"]})
+    assert started["ok"], started
+    rooms = console.wait_for(lambda s: s["version"] == started["version"])["breakout"]["rooms_detail"]
+    room_of_name = {m["name"]: room["id"] for room in rooms for m in room["members"]}
+    # Each participant, on the other process, hears of their own room.
+    for person, name in zip(people, names, strict=True):
+        wait_until(lambda p=person: p.events("breakout:you"))
+        assert person.events("breakout:you")[-1]["room"]["id"] == room_of_name[name]
+    recalled = console.call("breakout:recall", {"version": started["version"], "round": round_["id"]})
+    assert recalled["ok"], recalled
+    for person in people:
+        assert person.wait_for(lambda s: s["version"] == recalled["version"])["breakout"]["phase"] == "returning"
+    closed = console.call("breakout:close", {"version": recalled["version"], "round": round_["id"]})
+    assert closed["ok"], closed
+    for person in people:
+        back = person.wait_for(lambda s: s["version"] == closed["version"])
+        assert not back.get("breakout") or back["breakout"]["status"] != "running"
 
 
 def test_the_other_process_shares_the_sign_in_and_the_rate_limits(pair):
