@@ -92,7 +92,28 @@ def broadcast_state(cohort: Cohort, live: LiveSession | None) -> None:
     socketio.emit("state", team_state(cohort, live, public), to=team_of(cohort.id), namespace=NAMESPACE)
 
 
+PRESENCE_INTERVAL_SECONDS = 0.5
+
+
 def announce_presence(cohort_id: int) -> None:
+    """Who is here, to the team, and how many, to the room: at most twice a second per cohort, however
+    many people arrive or leave at once (a thousand joining must not cost a million messages)."""
+    flag = f"presence:{cohort_id}"
+    if not coalescing.claim(flag, expires_seconds=10 * PRESENCE_INTERVAL_SECONDS):
+        return
+    app = current_app._get_current_object()
+
+    def push() -> None:
+        socketio.sleep(PRESENCE_INTERVAL_SECONDS)
+        with app.app_context():
+            # Released before reading, so a change committed after this read schedules the next push.
+            coalescing.release(flag)
+            _send_presence(cohort_id)
+
+    socketio.start_background_task(push)
+
+
+def _send_presence(cohort_id: int) -> None:
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
         return
