@@ -484,9 +484,12 @@ def main(argv: list[str] | None = None) -> dict:
         # The baseline: the same clients, the same payload, a bare server.
         clients.reset()
         baseline_run = Run(clients, sizes)
+        baseline_idle = baseline.rss_mb()
+        baseline_watch = MemoryWatch([baseline])
         baseline_errors = sum(clients.ask("connect", {"target": "baseline", "url": baseline.url}))
         asyncio.run(baseline_sessions(baseline_run, baseline.url, args.sessions, sample))
         baseline_reports = clients.ask("report")
+        baseline_peak = max(baseline_watch.stop(), baseline_idle)
         baseline_fanout = fanout([r for rep in baseline_reports for r in rep["receipts"]], baseline_run.changes)
         clients.ask("disconnect")
 
@@ -511,6 +514,7 @@ def main(argv: list[str] | None = None) -> dict:
             "server_rss_mb_idle": round(idle, 1),
             "server_rss_mb_peak": round(peak, 1),
             "rss_mb_per_participant": round((peak - idle) / args.participants, 4),
+            "baseline_rss_mb_per_participant": round((baseline_peak - baseline_idle) / args.participants, 4),
             "join_seconds": round(joined_seconds, 2),
             "script_seconds": round(script_seconds, 2),
             "errors": connect_errors

@@ -89,6 +89,8 @@ def broadcast_state(cohort: Cohort, live: LiveSession | None) -> None:
     """After a commit: the new state to the room and to the team, once each."""
     public = public_state(cohort, live)
     socketio.emit("state", public, to=room_of(cohort.id), namespace=NAMESPACE)
+    # Let the room's sockets send before the team's fuller state is built (database calls do not yield).
+    socketio.sleep(0)
     socketio.emit("state", team_state(cohort, live, public), to=team_of(cohort.id), namespace=NAMESPACE)
 
 

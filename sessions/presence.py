@@ -170,19 +170,29 @@ def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
             )
         )
     )
+    # Plain rows, not ORM objects: this runs for every change a facilitator makes, for every person.
     attendance = {}
     if live is not None:
         attendance = {
-            a.participant_id: a
-            for a in db.session.scalars(select(Attendance).where(Attendance.live_session_id == live.id))
+            row.participant_id: row
+            for row in db.session.execute(
+                select(
+                    Attendance.participant_id,
+                    Attendance.last_seen_at,
+                    Attendance.seconds_present,
+                    Attendance.present_since,
+                ).where(Attendance.live_session_id == live.id)
+            )
         }
     moment = now()
     people = []
-    for participant in db.session.scalars(
-        select(Participant).where(Participant.cohort_id == cohort_id).order_by(Participant.display_name)
+    for participant_id, name in db.session.execute(
+        select(Participant.id, Participant.display_name)
+        .where(Participant.cohort_id == cohort_id)
+        .order_by(Participant.display_name)
     ):
-        record = attendance.get(participant.id)
-        if participant.id in online:
+        record = attendance.get(participant_id)
+        if participant_id in online:
             state = "online"
         elif record is None:
             state = "absent"
@@ -193,8 +203,6 @@ def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
         seconds = record.seconds_present if record else 0
         if record is not None and record.present_since is not None:
             seconds += int((moment - record.present_since).total_seconds())
-        people.append(
-            {"id": participant.id, "name": participant.display_name, "state": state, "minutes": seconds // 60}
-        )
+        people.append({"id": participant_id, "name": name, "state": state, "minutes": seconds // 60})
     counts = {state: sum(1 for p in people if p["state"] == state) for state in ("online", "reconnecting", "left")}
     return {"counts": counts, "participants": people}
