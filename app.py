@@ -181,7 +181,9 @@ def main() -> None:
     if demo:
         lines.append(f"Demo sign-in: {demo.email} / {demo.password}")
     print("\n".join(lines), flush=True)  # noqa: T201 - this is the command's output, not a log
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    # eventlet's server holds at most 1,024 connections unless told otherwise; one more would wait unanswered.
+    limit = {"max_size": app.config["MEND_MAX_CONNECTIONS"]} if app.config["MEND_ASYNC_MODE"] == "eventlet" else {}
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **limit)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_KEY_PREFIX": redis_prefix,
         # How often each process tells the others it is alive; the others clear a silent one's connections.
         "MEND_HEARTBEAT_SECONDS": float(env.get("MEND_HEARTBEAT_SECONDS") or 10),
+        # How many connections (sockets and page loads) one process serves at once.
+        "MEND_MAX_CONNECTIONS": int(env.get("MEND_MAX_CONNECTIONS") or 5000),
         # Behind nginx: how many proxies to trust for the client's address and scheme (0: none).
         "MEND_TRUSTED_PROXIES": int(env.get("MEND_TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_SECURE": secure_cookies,

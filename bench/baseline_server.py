@@ -41,4 +41,6 @@ def broadcast(data):
 if __name__ == "__main__":
     port = int(sys.argv[1])
     print(f"baseline is running at http://127.0.0.1:{port}/", flush=True)  # noqa: T201 - the command's output
-    socketio.run(app, host="127.0.0.1", port=port, log_output=False, allow_unsafe_werkzeug=True)
+    # The same connection limit as Mend's (MEND_MAX_CONNECTIONS): eventlet's default is 1,024.
+    limit = {"max_size": 5000} if ASYNC_MODE == "eventlet" else {}
+    socketio.run(app, host="127.0.0.1", port=port, log_output=False, allow_unsafe_werkzeug=True, **limit)

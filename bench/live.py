@@ -22,6 +22,7 @@ import asyncio  # noqa: E402
 import contextlib
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
+import random  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
@@ -253,9 +254,11 @@ def sign_in(url: str, email: str) -> dict:
 class Run:
     """The scripted sessions, driven from here: one facilitator client per session."""
 
-    def __init__(self, clients: ClientProcesses, sizes: list[int]):
+    def __init__(self, clients: ClientProcesses, sizes: list[int], think: float, seed: int):
         self.clients = clients
         self.sizes = sizes
+        self.think = think
+        self.random = random.Random(seed)
         # Per session: how many messages each participant should have had so far.
         self.expected = [0] * len(sizes)
         self.changes: dict[tuple[int, int], float] = {}  # (session, version) of a step change -> when sent
@@ -273,6 +276,12 @@ class Run:
                 self.errors.append(f"session {session}: not delivered within {DELIVERY_TIMEOUT}s")
                 return
             await asyncio.sleep(0.005)
+
+    async def pause(self) -> None:
+        """A facilitator's moment between two step changes: uniform in [0, 2 x think] seconds, the same
+        sequence for Mend and the baseline, so that sessions do not all change step in the same millisecond."""
+        if self.think:
+            await asyncio.sleep(self.random.uniform(0, 2 * self.think))
 
     async def command(self, facilitator, event: str, payload: dict) -> dict:
         ack = await facilitator.call(event, payload, namespace=NAMESPACE, timeout=120)
@@ -311,6 +320,7 @@ async def mend_sessions(run: Run, facilitators: list, clients: ClientProcesses) 
         slides = [item["position"] for item in state["agenda"] if item["kind"] == "slide"]
         version = ack["version"]
         for change in range(STEP_CHANGES):
+            await run.pause()
             sent = time.monotonic()
             ack = await run.command(
                 facilitator, "step:go", {"version": version, "position": slides[change % len(slides)]}
@@ -364,6 +374,7 @@ async def baseline_sessions(run: Run, baseline_url: str, sessions: int, payload:
             baseline_url, namespaces=[NAMESPACE], auth={"room": -1 - session}, transports=["websocket"]
         )
         for change in range(STEP_CHANGES):
+            await run.pause()
             state = {**payload, "version": 1000 + change}
             sent = time.monotonic()
             await client.call("broadcast", {"room": session, "state": state}, namespace=NAMESPACE, timeout=120)
@@ -400,6 +411,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--message-queue", help="a Redis URL, shared by the server processes")
     parser.add_argument("--async-mode", default="eventlet", choices=("eventlet", "gevent"))
     parser.add_argument("--client-processes", type=int, default=4)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a facilitator waits between step changes (0: every session changes at once)",
+    )
     parser.add_argument("--json", required=True, help="where to write the results")
     args = parser.parse_args(argv)
     if args.processes > 1 and not args.message_queue:
@@ -459,7 +476,7 @@ def main(argv: list[str] | None = None) -> dict:
         started = time.monotonic()
         connect_errors = sum(clients.ask("connect", {"target": "mend", "urls": urls}))
         joined_seconds = time.monotonic() - started
-        run = Run(clients, sizes)
+        run = Run(clients, sizes, args.think, seed=1)
 
         async def mend_phase():
             facilitators = await connect_facilitators(urls, prepared.cohorts, facilitator_headers)
@@ -483,7 +500,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         # The baseline: the same clients, the same payload, a bare server.
         clients.reset()
-        baseline_run = Run(clients, sizes)
+        baseline_run = Run(clients, sizes, args.think, seed=1)
         baseline_idle = baseline.rss_mb()
         baseline_watch = MemoryWatch([baseline])
         baseline_errors = sum(clients.ask("connect", {"target": "baseline", "url": baseline.url}))
@@ -502,6 +519,7 @@ def main(argv: list[str] | None = None) -> dict:
             "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
             "message_queue": bool(args.message_queue),
             "client_processes": args.client_processes,
+            "think_seconds": args.think,
             "fanout_ms": percentiles(mend_fanout),
             "baseline_fanout_ms": percentiles(baseline_fanout),
             "fanout_samples": len(mend_fanout),

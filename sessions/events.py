@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 # Per connection: a burst of clicks is fine, a flood is not.
 EVENT_LIMITS = (RateLimitItemPerSecond(20), RateLimitItemPerMinute(600))
-_limiters: tuple[strategies.MovingWindowRateLimiter, strategies.MovingWindowRateLimiter] | None = None
+# Sliding-window counters: two numbers per connection and limit, where a moving window keeps every hit
+# (and the in-memory store rescans them all a hundred times a second).
+_limiters: tuple[strategies.SlidingWindowCounterRateLimiter, strategies.SlidingWindowCounterRateLimiter] | None = None
 
 
 def room_of(cohort_id: int) -> str:
@@ -49,15 +51,15 @@ def own_room(participant_id: int) -> str:
     return f"participant:{participant_id}"
 
 
-def _rate_limiters() -> tuple[strategies.MovingWindowRateLimiter, strategies.MovingWindowRateLimiter]:
+def _rate_limiters() -> tuple[strategies.SlidingWindowCounterRateLimiter, strategies.SlidingWindowCounterRateLimiter]:
     """The shared limiter (Redis when several processes run) and this process's own, used while the
     shared store is unreachable: a Redis restart must not stop a session."""
     global _limiters
     if _limiters is None:
         shared = storage.storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
         _limiters = (
-            strategies.MovingWindowRateLimiter(shared),
-            strategies.MovingWindowRateLimiter(storage.MemoryStorage()),
+            strategies.SlidingWindowCounterRateLimiter(shared),
+            strategies.SlidingWindowCounterRateLimiter(storage.MemoryStorage()),
         )
     return _limiters
 
