@@ -60,8 +60,14 @@ def settings_from_environment(instance_path: str) -> dict:
     host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "5000"))
     # Browsers send the page's origin with every Socket.IO connection; only these are accepted.
     origins = env.get("MEND_ALLOWED_ORIGINS") or f"http://localhost:{port},http://127.0.0.1:{port},http://{host}:{port}"
+    engine_options = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # Greenlets that hold a connection while they write to sockets or Redis add up under load.
+        engine_options["pool_size"] = int(env.get("MEND_DB_POOL_SIZE") or 10)
+        engine_options["max_overflow"] = int(env.get("MEND_DB_MAX_OVERFLOW") or 30)
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SOCKETIO_MESSAGE_QUEUE": message_queue,
         "MEND_ASYNC_MODE": env.get("MEND_ASYNC_MODE", "eventlet"),
@@ -90,12 +96,15 @@ def settings_from_environment(instance_path: str) -> dict:
 # Settings that do not come from the environment.
 FIXED_SETTINGS = {
     "VERSION": VERSION,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+    # Over HTTPS Flask-WTF would also demand a Referer from this site, but Mend's pages send none
+    # (Referrer-Policy: no-referrer, as join links carry secrets): every form would fail behind TLS.
+    # The session-bound token and SameSite cookies still guard every form.
+    "WTF_CSRF_SSL_STRICT": False,
     "RATELIMIT_HEADERS_ENABLED": True,
     # While the shared store (Redis) is away, each process counts on its own rather than failing requests.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

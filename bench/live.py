@@ -79,6 +79,7 @@ def prepare(instance: Path, database_url: str, participants: int, sessions: int,
     from sqlalchemy import select
 
     from app import create_app
+    from config import postgres_driver
     from extensions import db
     from facilitation.cohorts import create_cohort, join_cohort
     from facilitation.models import Organisation, Programme, User
@@ -89,7 +90,7 @@ def prepare(instance: Path, database_url: str, participants: int, sessions: int,
     app = create_app(
         {
             "INSTANCE_PATH": str(instance),
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": postgres_driver(database_url),
             "SECRET_KEY": secret_key,
             "MEND_DEMO": False,
             "SOCKETIO_MESSAGE_QUEUE": None,

@@ -89,11 +89,17 @@ def state_for(connection: Connection, cohort: Cohort) -> dict:
 
 def broadcast_state(cohort: Cohort, live: LiveSession | None) -> None:
     """After a commit: the new state to the room and to the team, once each."""
+    cohort_id = cohort.id
     public = public_state(cohort, live)
-    socketio.emit("state", public, to=room_of(cohort.id), namespace=NAMESPACE)
+    # Hand the database connection back before writing to sockets and Redis, which yield to other
+    # greenlets: holding it meanwhile would let a burst of events exhaust the pool.
+    db.session.commit()
+    socketio.emit("state", public, to=room_of(cohort_id), namespace=NAMESPACE)
     # Let the room's sockets send before the team's fuller state is built (database calls do not yield).
     socketio.sleep(0)
-    socketio.emit("state", team_state(cohort, live, public), to=team_of(cohort.id), namespace=NAMESPACE)
+    team = team_state(cohort, live, public)
+    db.session.commit()
+    socketio.emit("state", team, to=team_of(cohort_id), namespace=NAMESPACE)
 
 
 PRESENCE_INTERVAL_SECONDS = 0.5
@@ -123,6 +129,7 @@ def _send_presence(cohort_id: int) -> None:
         return
     live = engine.open_session_of(cohort_id)
     people = presence.presence_of(cohort_id, live)
+    db.session.commit()  # the connection goes back before the sockets are written to
     socketio.emit("presence", people, to=team_of(cohort_id), namespace=NAMESPACE)
     socketio.emit("presence", {"online": people["counts"]["online"]}, to=room_of(cohort_id), namespace=NAMESPACE)
 
