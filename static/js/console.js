@@ -2,6 +2,7 @@
 // presence, agenda with jump, timer, and keyboard shortcuts. Every command carries the
 // version it was based on; a refused command shows why and the fresh state.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console_breakouts.js";
 import { renderResults } from "./polls.js";
 
 const root = document.querySelector("[data-live-console]");
@@ -18,6 +19,7 @@ const live = connectLive({
   onPresence: renderPresence,
   on: {
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
+    "breakout:notes": (change) => updateRoomNotes(change),
     "poll:progress": (progress) => {
       const line = $("poll-responded");
       if (line && live.state().poll && live.state().poll.id === progress.poll) line.textContent = responded(progress.responded, progress.of);
@@ -74,6 +76,7 @@ function render(state) {
   }));
   renderPresence(state.presence);
   renderPoll(state);
+  renderBreakoutPanel(state, send, live, announce);
   const key = `${state.status}:${current}`;
   if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);
   lastKey = key;
@@ -175,4 +178,5 @@ window.setInterval(() => {
   $("timer-display").textContent = seconds === null ? "No timer" : seconds > 0 ? `${formatDuration(seconds)} left` : "Time is up";
   $("timer-add").disabled = seconds === null;
   $("timer-clear").disabled = seconds === null;
+  tickBreakout(live);
 }, 250);
