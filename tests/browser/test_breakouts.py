@@ -59,6 +59,7 @@ def test_a_paired_exercise_with_roles_notes_and_recall(open_page, demo_cohort):
     facilitator.click("text=I'm on my way")
     expect(partner.locator(".breakout-actions")).to_contain_text("A facilitator has seen your request")
     screenshot(facilitator, "desktop-console-breakout")
+    assert axe_violations(facilitator) == [], "console with rooms open"
 
     facilitator.click("text=Recall everyone")
     expect(phone.locator("#breakout-phase")).to_contain_text("Returning to the main room in")
