@@ -20,7 +20,7 @@ from sqlalchemy import select
 from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant, User
-from sessions import engine, polls, presence
+from sessions import engine, polls, presence, safety
 from sessions.engine import SessionError
 from sessions.identity import current_participant
 from sessions.models import Connection, LiveSession
@@ -62,7 +62,8 @@ def state_for(connection: Connection, cohort: Cohort) -> dict:
         return team_state(cohort, live)
     state = public_state(cohort, live)
     if connection.participant_id is not None:
-        state["you"] = {"name": db.session.get(Participant, connection.participant_id).display_name}
+        participant = db.session.get(Participant, connection.participant_id)
+        state["you"] = {"name": participant.display_name, **safety.private_state(live, participant)}
     return state
 
 
@@ -260,3 +261,82 @@ def answer_poll(connection: Connection, cohort: Cohort, data) -> dict:
     db.session.commit()
     announce_poll(cohort.id, data.poll)
     return {"ok": True, "receipt": receipt}
+
+
+# Safety in the room (issue 8): the private pause signal, the grounding break, content notes.
+# Pause signals and content-note choices go to the team room and to the participant's own room only;
+# they never bump the version, because a state push reaches the whole room.
+
+# Per participant, across their devices: a few taps are heard, a flood is not.
+PAUSE_LIMITS = (RateLimitItemPerMinute(5),)
+
+
+def _open_live(cohort: Cohort) -> LiveSession:
+    live = engine.open_session_of(cohort.id)
+    if live is None:
+        raise SessionError("no_session")
+    return live
+
+
+def announce_signals(cohort_id: int, live: LiveSession, new: int | None = None) -> None:
+    """Every facilitator of the cohort, whichever is presenting, gets the session's signals; `new` is one to alert."""
+    signals = {"signals": safety.signals_of(live), "new": new}
+    socketio.emit("safety:signals", signals, to=team_of(cohort_id), namespace=NAMESPACE)
+
+
+def tell_participant(participant_id: int, signal) -> None:
+    """The participant's own devices, and no one else's, learn how their pause request stands."""
+    status = safety.own_signal_view(signal) or {"status": "resolved", "from": None, "reply": None}
+    socketio.emit("pause:status", status, to=own_room(participant_id), namespace=NAMESPACE)
+
+
+@handler("pause:raise", roles=("participant",))
+def raise_pause(connection: Connection, cohort: Cohort, _data) -> dict:
+    if not all(_rate_limiter().hit(limit, "pause", str(connection.participant_id)) for limit in PAUSE_LIMITS):
+        return error(
+            "rate_limited",
+            "Your facilitators already have your request for a pause. Give them a moment before asking again.",
+        )
+    live = _open_live(cohort)
+    signal, new = safety.raise_signal(live, connection.participant_id)
+    db.session.commit()
+    if new:
+        announce_signals(cohort.id, live, new=signal.id)
+    tell_participant(connection.participant_id, signal)
+    return {"ok": True, "pause": safety.own_signal_view(signal), "new": new}
+
+
+@handler("pause:resolve", roles=("participant",))
+def resolve_pause(connection: Connection, cohort: Cohort, _data) -> dict:
+    live = _open_live(cohort)
+    signal = safety.resolve(live, connection.participant_id)
+    db.session.commit()
+    announce_signals(cohort.id, live)
+    tell_participant(connection.participant_id, signal)
+    return {"ok": True}
+
+
+@handler("pause:acknowledge", roles=FACILITATOR)
+def acknowledge_pause(connection: Connection, cohort: Cohort, data) -> dict:
+    live = _open_live(cohort)
+    signal = safety.acknowledge(live, data.signal, db.session.get(User, connection.user_id), data.reply)
+    db.session.commit()
+    announce_signals(cohort.id, live)
+    tell_participant(signal.participant_id, signal)
+    return {"ok": True}
+
+
+handler("break:start", FACILITATOR)(
+    _command(lambda live, d, user: safety.start_break(live, d.version, d.seconds, d.breathe_in, d.breathe_out, user))
+)
+handler("break:end", FACILITATOR)(_command(lambda live, d, user: safety.end_break(live, d.version, user)))
+
+
+@handler("content_note:choose", roles=("participant",))
+def choose_content_note(connection: Connection, cohort: Cohort, data) -> dict:
+    live = _open_live(cohort)
+    safety.choose(live, connection.participant_id, data.position, data.choice)
+    db.session.commit()
+    skipped = {"position": data.position, "skipped": safety.skipped_count(live)}
+    socketio.emit("content_note:skipped", skipped, to=team_of(cohort.id), namespace=NAMESPACE)
+    return {"ok": True, "choice": data.choice}
