@@ -8,6 +8,17 @@ Create Date: 2026-11-21 11:58:27.539933
 from alembic import op
 import sqlalchemy as sa
 
+# The default every organisation was given before crisis resources could be edited; the crisis page
+# now shows this neutral line itself, above the organisation's own lines.
+OLD_DEFAULT = [
+    {
+        "country": "Anywhere",
+        "name": "Local emergency services",
+        "phone": "",
+        "text": "If you or someone else is in danger right now, call your local emergency number.",
+    }
+]
+
 
 # revision identifiers, used by Alembic.
 revision = "0006"
@@ -63,6 +74,11 @@ def upgrade():
         batch_op.add_column(sa.Column('break_out_seconds', sa.Integer(), nullable=True))
 
     # ### end Alembic commands ###
+    organisation = sa.table("organisation", sa.column("id", sa.Integer), sa.column("crisis_resources", sa.JSON))
+    connection = op.get_bind()
+    for row in connection.execute(sa.select(organisation.c.id, organisation.c.crisis_resources)):
+        if row.crisis_resources == OLD_DEFAULT:
+            connection.execute(organisation.update().where(organisation.c.id == row.id).values(crisis_resources=[]))
 
 
 def downgrade():
