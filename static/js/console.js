@@ -3,6 +3,7 @@
 // version it was based on; a refused command shows why and the fresh state.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
 import { renderResults } from "./polls.js";
+import { consoleSafety } from "./safety-console.js";
 
 const root = document.querySelector("[data-live-console]");
 const $ = (id) => document.getElementById(id);
@@ -17,6 +18,8 @@ const live = connectLive({
   onState: render,
   onPresence: renderPresence,
   on: {
+    "safety:signals": (payload) => safety.signals(payload),
+    "content_note:skipped": (payload) => safety.skipped(payload),
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
     "poll:progress": (progress) => {
       const line = $("poll-responded");
@@ -27,6 +30,12 @@ const live = connectLive({
     banner.hidden = status === "online";
     banner.textContent = status === "refused" ? detail.message : "Reconnecting to the session… Your controls will work again in a moment.";
   },
+});
+
+const safety = consoleSafety({
+  live,
+  send,
+  showError: (message) => { errorBox.hidden = false; errorBox.textContent = message; },
 });
 
 async function send(event, payload = {}) {
@@ -74,6 +83,7 @@ function render(state) {
   }));
   renderPresence(state.presence);
   renderPoll(state);
+  safety.render(state);
   const key = `${state.status}:${current}`;
   if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);
   lastKey = key;

@@ -2,6 +2,7 @@
 // says where the group is, shows a banner while reconnecting, and announces changes.
 import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, renderStep } from "./live.js";
 import { forgetAnswers, renderPollForm, renderResults } from "./polls.js";
+import { participantSafety } from "./safety.js";
 
 const root = document.querySelector("[data-live-participant]");
 const stage = document.getElementById("stage");
@@ -20,7 +21,7 @@ const live = connectLive({
   role: "participant",
   onState: render,
   onPresence: () => {},
-  on: { "poll:progress": showProgress },
+  on: { "poll:progress": showProgress, "pause:status": (status) => safety.status(status.status === "resolved" ? null : status) },
   onConnection: (status, detail) => {
     if (status === "online") {
       banner.hidden = true;
@@ -34,23 +35,33 @@ const live = connectLive({
   },
 });
 
+const safety = participantSafety({
+  command: (event, payload) => live.command(event, payload),
+  serverNow: () => live.serverNow(),
+  rerender: () => { shownKey = null; render(live.state()); },
+  announce,
+});
+
 function announce(text) {
   announcer.textContent = "";
   window.setTimeout(() => { announcer.textContent = text; }, 50);
 }
 
 function render(state) {
+  safety.update(state);
   const poll = state.poll;
   const key = [state.status, state.session && state.session.id, state.step && state.step.position,
-    poll && poll.id, poll && poll.status].join(":");
+    poll && poll.id, poll && poll.status, safety.key(state)].join(":");
   const changed = key !== shownKey;
   shownKey = key;
   renderAgenda(state);
   if (!changed) return;
   const stepPoll = state.status === "live" && poll && !poll.quick;
   // A step's own poll replaces the step's preview; a quick poll comes under the current step.
-  stage.replaceChildren(stepPoll ? pollView(poll, state.step) : viewFor(state));
-  if (state.status === "live" && poll) {
+  // A grounding break, a content note or the holding screen after a skip covers the step.
+  const cover = safety.cover(state);
+  stage.replaceChildren(cover || (stepPoll ? pollView(poll, state.step) : viewFor(state)));
+  if (!cover && state.status === "live" && poll) {
     if (!stepPoll) stage.append(pollView(poll));
     showProgress({ poll: poll.id, responded: poll.responded, of: state.online });
     if (poll.status === "open") announce("A poll is open. Answering is anonymous, and you can pass.");
@@ -130,6 +141,8 @@ function renderAgenda(state) {
 
 function tick() {
   const state = live.state();
+  // A break ends by its deadline, with no push from the server.
+  if (safety.due(state)) { shownKey = null; render(state); }
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
   timerBox.hidden = seconds === null;
   if (seconds === null) { lastAnnouncedMinute = null; return; }
