@@ -31,13 +31,13 @@ class CrisisLineForm(Form):
         return not any(self.as_line().values())
 
     def validate_country(self, field) -> None:
-        if not self.is_blank() and not field.data.strip():
+        if not self.is_blank() and not self.as_line()["country"]:
             raise ValidationError(
                 "Say which country or region this line serves (for example “United Kingdom” or “Anywhere”)."
             )
 
     def validate_name(self, field) -> None:
-        if not self.is_blank() and not field.data.strip():
+        if not self.is_blank() and not self.as_line()["name"]:
             raise ValidationError("Give the line's name, as people would look it up.")
 
     def validate_phone(self, field) -> None:
@@ -48,7 +48,7 @@ class CrisisLineForm(Form):
             raise ValidationError("Write the number with digits, spaces, dashes or brackets, and + for a country code.")
 
     def validate_url(self, field) -> None:
-        url = field.data.strip()
+        url = self.as_line()["url"]
         if url and not re.match(r"^https?://[^\s/$.?#][^\s]*$", url):
             raise ValidationError("Give the full address, starting with https://.")
 

@@ -90,12 +90,16 @@ export function renderContentNote(step, choice, choose) {
 export function participantSafety({ command, serverNow, rerender, announce }) {
   let choices = {};
   let shownKey = "";
+  // Between sessions no facilitator is there to answer, so the button waits for the lobby.
+  let sessionOpen = false;
+  let ongoing = null;
   const button = document.getElementById("pause-button");
   const panel = document.getElementById("pause-panel");
 
   function showPause(pause) {
+    ongoing = pause;
     const status = pause ? pause.status : null;
-    button.hidden = Boolean(pause);
+    button.hidden = Boolean(pause) || !sessionOpen;
     panel.hidden = !pause;
     if (!pause) { panel.replaceChildren(); return; }
     const ok = el("button", { type: "button", class: "secondary", text: "I'm OK now" });
@@ -103,7 +107,6 @@ export function participantSafety({ command, serverNow, rerender, announce }) {
       const ack = await command("pause:resolve", {});
       if (!ack.ok && ack.error.code !== "no_signal") { note.textContent = ack.error.message; return; }
       showPause(null);
-      button.hidden = false;
       announce("Thank you for letting us know. Welcome back.");
       button.focus();
     });
@@ -157,6 +160,8 @@ export function participantSafety({ command, serverNow, rerender, announce }) {
     // Called with every state; the participant's own part comes with snapshots only.
     update(state) {
       current = state;
+      sessionOpen = state.status === "lobby" || state.status === "live";
+      button.hidden = Boolean(ongoing) || !sessionOpen;
       if (state.you) {
         choices = state.you.content_choices || {};
         showPause(state.you.pause);
