@@ -30,6 +30,7 @@ def test_a_pause_request_is_answered_privately(open_page, demo_cohort):
     expect(facilitator.locator("#signals")).to_contain_text("Robin asked for a pause")
     expect(facilitator.locator("#signals")).to_contain_text("in the lobby")
     expect(facilitator.locator("#safety-alert")).to_have_text("Robin asked for a pause.")
+    assert axe_violations(facilitator) == [], "console with a pause request"
     screenshot(facilitator, "desktop-console-pause-request")
 
     facilitator.click("#signals >> text=Take your time; I'll check in with you after.")
