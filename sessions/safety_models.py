@@ -18,7 +18,6 @@ from facilitation.models import Participant, User
 from facilitation.models.organisations import utcnow
 
 REPLY_MAX = 280
-CHOICES = ("continue", "skip")
 
 
 class SafetySignal(db.Model):
