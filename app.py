@@ -67,6 +67,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from sessions import (
         console,
         events,  # noqa: F401 - registers the Socket.IO handlers
+        safety_views,
     )
     from sessions import views as session_views
 
@@ -74,6 +75,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(session_views.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(safety_views.bp)
     app.cli.add_command(cli.mend)
     _register_health(app)
     _register_errors(app)

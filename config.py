@@ -63,6 +63,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MEND_SECURE_COOKIES": secure_cookies,
+        # Where "Quick exit" sends a participant; by default Mend's own blank page.
+        "MEND_QUICK_EXIT_URL": env.get("MEND_QUICK_EXIT_URL") or None,
     }
 
 

@@ -5,24 +5,19 @@ with presenter notes, the next step and who is present. Nothing here is private
 to one participant.
 """
 
-from datetime import datetime
-
 from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, Step
 from sessions import breakouts
-from sessions.engine import now
+from sessions.engine import millis, now
 from sessions.models import LiveSession
 from sessions.polls import active_poll, poll_view
 from sessions.presence import online_count, presence_of
+from sessions.safety import break_view, signals_of, skipped_count
 
 PUBLIC_SETTINGS = {
     "poll": ("kind", "options", "labels", "max_picks", "max_length"),
     "breakout": ("group_size", "minutes"),
 }
-
-
-def millis(moment: datetime | None) -> int | None:
-    return int(moment.timestamp() * 1000) if moment else None
 
 
 def step_view(step: Step, position: int, total: int) -> dict:
@@ -71,6 +66,8 @@ def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
         step=step_view(steps[live.position], live.position, len(steps)) if live.status == "live" else None,
         poll=poll_view(active_poll(live), for_team=False),
         breakout=breakouts.public_view(breakouts.current_round(live)) if live.status == "live" else None,
+        # The grounding break covers the step on record, which it never changes.
+        grounding_break=break_view(live),
     )
     return state
 
@@ -83,6 +80,8 @@ def team_state(cohort: Cohort, live: LiveSession | None, public: dict | None = N
         state["poll"] = poll_view(active_poll(live), for_team=True)
         if live.status == "live":
             state["breakout"] = breakouts.team_view(breakouts.current_round(live), state["presence"])
+        # Pause signals and how many skipped a content note: for the cohort's facilitators only.
+        state["safety"] = {"signals": signals_of(live), "skipped": skipped_count(live)}
     if live is not None and live.status != "ended":
         steps = live.session_plan.steps
         current = steps[live.position]

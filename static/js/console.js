@@ -4,6 +4,7 @@
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
 import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console_breakouts.js";
 import { renderResults } from "./polls.js";
+import { consoleSafety } from "./safety-console.js";
 
 const root = document.querySelector("[data-live-console]");
 const $ = (id) => document.getElementById(id);
@@ -18,6 +19,8 @@ const live = connectLive({
   onState: render,
   onPresence: renderPresence,
   on: {
+    "safety:signals": (payload) => safety.signals(payload),
+    "content_note:skipped": (payload) => safety.skipped(payload),
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
     "breakout:notes": (change) => updateRoomNotes(change),
     "poll:progress": (progress) => {
@@ -29,6 +32,12 @@ const live = connectLive({
     banner.hidden = status === "online";
     banner.textContent = status === "refused" ? detail.message : "Reconnecting to the session… Your controls will work again in a moment.";
   },
+});
+
+const safety = consoleSafety({
+  live,
+  send,
+  showError: (message) => { errorBox.hidden = false; errorBox.textContent = message; },
 });
 
 async function send(event, payload = {}) {
@@ -77,6 +86,7 @@ function render(state) {
   renderPresence(state.presence);
   renderPoll(state);
   renderBreakoutPanel(state, send, live, announce);
+  safety.render(state);
   const key = `${state.status}:${current}`;
   if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);
   lastKey = key;

@@ -2,6 +2,7 @@
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
 import { phaseLine, phaseOf } from "./breakouts.js";
 import { renderResults } from "./polls.js";
+import { breakIsOn, renderBreak } from "./safety.js";
 
 const root = document.querySelector("[data-live-projector]");
 const lobby = document.getElementById("lobby");
@@ -9,18 +10,25 @@ const slide = document.getElementById("slide");
 const online = document.getElementById("online");
 const timer = document.getElementById("timer");
 
+let onBreak = false;
+
+function show(state) {
+  // A grounding break covers the room's screen until the facilitator ends it or its deadline passes.
+  onBreak = breakIsOn(state, live.serverNow());
+  lobby.hidden = state.status !== "lobby" || onBreak;
+  if (state.status === "lobby") document.getElementById("lobby-title").textContent = `Week ${state.session.week}: ${state.session.title}`;
+  slide.replaceChildren(
+    onBreak ? renderBreak(state.grounding_break, live.serverNow)
+      : state.status === "live" ? (state.poll ? pollScreen(state.poll) : state.breakout ? roomsScreen(state.breakout, state.step) : renderStep(state.step))
+        : state.status === "lobby" ? ""
+          : el("h1", { text: state.status === "ended" ? "Thank you for today" : "" }));
+  showOnline(state.online);
+}
+
 const live = connectLive({
   cohort: root.dataset.cohort,
   role: "projector",
-  onState: (state) => {
-    lobby.hidden = state.status !== "lobby";
-    if (state.status === "lobby") document.getElementById("lobby-title").textContent = `Week ${state.session.week}: ${state.session.title}`;
-    slide.replaceChildren(
-      state.status === "live" ? (state.poll ? pollScreen(state.poll) : state.breakout ? roomsScreen(state.breakout, state.step) : renderStep(state.step))
-        : state.status === "lobby" ? ""
-          : el("h1", { text: state.status === "ended" ? "Thank you for today" : "" }));
-    showOnline(state.online);
-  },
+  onState: show,
   onPresence: (presence) => showOnline(presence.online),
   on: {
     "poll:progress": (progress) => {
@@ -61,6 +69,7 @@ function showOnline(count) {
 
 window.setInterval(() => {
   const state = live.state();
+  if (state && breakIsOn(state, live.serverNow()) !== onBreak) show(state);
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
   timer.hidden = seconds === null;
   if (seconds !== null) timer.textContent = seconds > 0 ? formatDuration(seconds) : "Time is up";

@@ -70,6 +70,8 @@ def test_a_paired_exercise_with_roles_notes_and_recall(open_page, demo_cohort):
     partner.click("text=Share our notes with the group")
     for page in (phone, partner):
         expect(page.locator(".shared-notes")).to_contain_text("Sasha: reply A felt like a wall.")
+    # From the top of the page: axe counts a link scrolled under the sticky safety bar as too small.
+    partner.evaluate("window.scrollTo(0, 0)")
     assert axe_violations(partner) == [], "back in the main room with shared notes"
 
 
