@@ -372,3 +372,17 @@ def test_with_the_wait_setting_late_arrivals_wait_in_the_main_room_for_the_facil
     assert command(console, "breakout:move", round=round_["id"], participant=person, room=target)["ok"]
     wait_until(lambda: back.events("breakout:you") and back.events("breakout:you")[-1]["place"] == "room")
     assert len(back.events("breakout:you")[-1]["room"]["members"]) == 3
+
+
+def test_skipping_a_content_noted_exercise_keeps_that_person_out_of_the_rooms(server, demo_login, clients):
+    group, console, people = started(server, demo_login, clients, NAMES[:5])
+    go_to_exercise(console)
+    exercise = state(people[0])["step"]
+    assert exercise["content_note"], "week 3's exercise carries a content note"
+    ack = people[0].call("content_note:choose", {"position": exercise["position"], "choice": "skip"})
+    assert ack["ok"], ack
+    assert mine(people[0])["place"] == "sitting_out"
+    round_ = open_rooms(console)
+    seated = {m["name"] for room in round_["rooms_detail"] for m in room["members"]}
+    assert "Person 1" not in seated and len(seated) == 4
+    assert [p["name"] for p in round_["main_room"]] == ["Person 1"]
