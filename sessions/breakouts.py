@@ -22,7 +22,7 @@ from extensions import db
 from facilitation.models import Participant, User
 from sessions.assignment import Pair, assign
 from sessions.breakout_models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
-from sessions.engine import SessionError, begin, connected_participants, now, record
+from sessions.engine import SessionError, begin, connected_participants, millis, now, record
 from sessions.models import LiveSession
 from sessions.textmerge import merge
 
@@ -304,8 +304,9 @@ def sit_out(live: LiveSession, participant_id: int, sitting_out: bool) -> Breako
     return round_
 
 
-def seat_late_arrival(live: LiveSession | None, participant_id: int) -> BreakoutRound | None:
-    """Someone who arrives while rooms are proposed or open joins the smallest room (if the round says so)."""
+def seat_late_arrival(live: LiveSession | None, participant_id: int) -> BreakoutRoom | None:
+    """Someone who arrives while rooms are proposed or open joins the smallest room (if the round says so);
+    returns that room."""
     if live is None or live.status != "live":
         return None
     round_ = current_round(live)
@@ -313,9 +314,9 @@ def seat_late_arrival(live: LiveSession | None, participant_id: int) -> Breakout
         return None
     if participant_id in _passes(live, round_.position) or _seat_of(round_, participant_id) is not None:
         return None
-    _seat_in_smallest(round_, participant_id, None)
+    seat = _seat_in_smallest(round_, participant_id, None)
     db.session.flush()
-    return round_
+    return seat.room
 
 
 def ask_for_help(live: LiveSession, participant_id: int, round_id: int) -> BreakoutRoom:
@@ -445,7 +446,7 @@ def _next_seat(round_: BreakoutRound, room: BreakoutRoom) -> int:
     return 1 + max((seat.seat for seat in round_.seats if seat.room is room and seat.seat is not None), default=-1)
 
 
-def _seat_in_smallest(round_: BreakoutRound, participant_id: int, seat: BreakoutSeat | None) -> None:
+def _seat_in_smallest(round_: BreakoutRound, participant_id: int, seat: BreakoutSeat | None) -> BreakoutSeat:
     db.session.flush()
     members = _members_by_room(round_)
     room = min(round_.rooms, key=lambda r: (len(members[r.id]), r.number))
@@ -454,13 +455,10 @@ def _seat_in_smallest(round_: BreakoutRound, participant_id: int, seat: Breakout
         seat = BreakoutSeat(participant_id=participant_id)
         round_.seats.append(seat)
     seat.room, seat.seat = room, number
+    return seat
 
 
 # What each screen is shown ------------------------------------------------------------------------------
-
-
-def _millis(moment: datetime | None) -> int | None:
-    return int(moment.timestamp() * 1000) if moment else None
 
 
 def roles_for(round_: BreakoutRound, size: int) -> list[dict]:
@@ -489,9 +487,9 @@ def public_view(round_: BreakoutRound | None) -> dict | None:
         "group_size": round_.group_size,
         "minutes": round_.minutes,
         "auto_recall": round_.auto_recall,
-        "starts_at": _millis(round_.starts_at),
-        "ends_at": _millis(round_.ends_at),
-        "recall_at": _millis(round_.recall_at),
+        "starts_at": millis(round_.starts_at),
+        "ends_at": millis(round_.ends_at),
+        "recall_at": millis(round_.recall_at),
         "notice_seconds": NOTICE_SECONDS,
         "warning_seconds": WARNING_SECONDS,
         "recall_notice_seconds": RECALL_NOTICE_SECONDS,
@@ -534,9 +532,9 @@ def team_view(round_: BreakoutRound | None, presence: dict) -> dict | None:
                 "members": members,
                 "notes": room.notes,
                 "notes_revision": room.notes_revision,
-                "notes_changed_at": _millis(room.notes_changed_at),
-                "help_requested_at": _millis(room.help_requested_at),
-                "help_answered_at": _millis(room.help_answered_at),
+                "notes_changed_at": millis(room.notes_changed_at),
+                "help_requested_at": millis(room.help_requested_at),
+                "help_answered_at": millis(room.help_answered_at),
                 "shared": room.shared_at is not None,
             }
         )

@@ -114,10 +114,10 @@ def on_connect(auth=None):
     if participant is not None:
         join_room(own_room(participant.id))
         announce_presence(cohort.id)
-        arrived_in = breakouts.seat_late_arrival(engine.open_session_of(cohort.id), participant.id)
-        if arrived_in is not None:
+        room = breakouts.seat_late_arrival(engine.open_session_of(cohort.id), participant.id)
+        if room is not None:
             db.session.commit()
-            announce_rooms(cohort, arrived_in)
+            announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
     # The full state follows as the answer to the client's "snapshot", which it sends on every
     # connect: events emitted before the connection is accepted may be dropped.
 
@@ -289,11 +289,11 @@ def answer_poll(connection: Connection, cohort: Cohort, data) -> dict:
 # Breakout rounds ---------------------------------------------------------------------------------------
 
 
-def announce_rooms(cohort: Cohort, round_: BreakoutRound, everyone: bool = True) -> None:
-    """After a commit that changed who sits where: each seated participant hears of their own room
-    (and nobody else's), and the team gets the new overview."""
+def announce_rooms(cohort: Cohort, round_: BreakoutRound, everyone: bool = True, only: set[int] | None = None) -> None:
+    """After a commit that changed who sits where: each seated participant (or those in `only`) hears
+    of their own room and nobody else's, and the team gets the new overview (everyone the new state)."""
     if round_.status != "proposed":
-        for participant_id, view in breakouts.personal_views(round_).items():
+        for participant_id, view in breakouts.personal_views(round_, only).items():
             socketio.emit("breakout:you", view, to=own_room(participant_id), namespace=NAMESPACE)
     live = engine.open_session_of(cohort.id)
     if everyone:
@@ -357,7 +357,7 @@ handler("breakout:close", FACILITATOR)(
 def answer_help(connection: Connection, cohort: Cohort, data) -> dict:
     room = breakouts.answer_help(_open_live(cohort), data.round, data.room)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=False)
+    announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
     return {"ok": True}
 
 
@@ -377,7 +377,7 @@ def sit_out(connection: Connection, cohort: Cohort, data) -> dict:
 def ask_for_help(connection: Connection, cohort: Cohort, data) -> dict:
     room = breakouts.ask_for_help(_open_live(cohort), connection.participant_id, data.round)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=False)
+    announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
     return {"ok": True}
 
 
@@ -385,7 +385,7 @@ def ask_for_help(connection: Connection, cohort: Cohort, data) -> dict:
 def share_notes(connection: Connection, cohort: Cohort, data) -> dict:
     room = breakouts.agree_to_share(_open_live(cohort), connection.participant_id, data.round, data.agree)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=room.shared_at is not None)
+    announce_rooms(cohort, room.round, everyone=room.shared_at is not None, only=set(breakouts.members_of(room)))
     return {"ok": True, "shared": room.shared_at is not None}
 
 
