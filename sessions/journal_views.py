@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from extensions import db, socketio
 from facilitation.models import Cohort, Participant
 from sessions import journal
-from sessions.events import announce_presence, team_of
+from sessions.events import announce_excerpts, announce_presence
 from sessions.identity import cookie_name, current_participant
 from sessions.journal import TRIGGER_FIELDS, JournalError
 from sessions.models import Connection
@@ -86,6 +86,7 @@ def _page(cohort: Cohort, participant: Participant, query: str):
         weeks=journal.by_week(entries),
         query=query,
         week=journal.current_week(cohort, journal.open_session_of(cohort.id)),
+        trigger_fields=TRIGGER_FIELDS,
     )
 
 
@@ -207,12 +208,7 @@ def share(public_id: str, entry_id: str):
         except JournalError as problem:
             return _refused(problem)
         db.session.commit()
-        socketio.emit(
-            "excerpt:queue",
-            {"pending": journal.pending_excerpts(cohort.id)},
-            to=team_of(cohort.id),
-            namespace=NAMESPACE,
-        )
+        announce_excerpts(cohort.id)
         flash(
             "Your excerpt went to the facilitator without your name. It appears in the group only if they show it. "
             "Your entry itself stays private."

@@ -39,6 +39,8 @@ ERRORS = {
     "bad_answer": "That answer does not fit this poll.",
     "already_answered": "You have answered already. To change your answer, use the device you answered on.",
     "bad_receipt": "That answer could not be changed: the receipt is not valid or was already used.",
+    # The private journal's shared excerpts (sessions/journal.py).
+    "no_excerpt": "There is no such excerpt waiting to be shown.",
 }
 
 
@@ -116,6 +118,14 @@ class PollModerate(Payload):
     hidden: bool
 
 
+class ExcerptApprove(Versioned):
+    excerpt: str = Field(min_length=1, max_length=32)
+
+
+class ExcerptDecline(Payload):
+    excerpt: str = Field(min_length=1, max_length=32)
+
+
 # Every client-to-server event and its payload schema.
 EVENTS: dict[str, type[Payload]] = {
     "snapshot": Empty,
@@ -130,10 +140,12 @@ EVENTS: dict[str, type[Payload]] = {
     "poll:reveal": Versioned,
     "poll:moderate": PollModerate,
     "poll:answer": PollAnswer,
+    "excerpt:approve": ExcerptApprove,
+    "excerpt:decline": ExcerptDecline,
 }
 
 # Every server-to-client event.
-SERVER_EVENTS = ("state", "presence", "poll:progress", "poll:results")
+SERVER_EVENTS = ("state", "presence", "poll:progress", "poll:results", "excerpt:queue")
 
 
 def error(code: str, message: str | None = None, **extra) -> dict:

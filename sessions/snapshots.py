@@ -9,6 +9,7 @@ from datetime import datetime
 
 from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, Step
+from sessions import journal
 from sessions.engine import now
 from sessions.models import LiveSession
 from sessions.polls import active_poll, poll_view
@@ -69,6 +70,8 @@ def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
         ),
         step=step_view(steps[live.position], live.position, len(steps)) if live.status == "live" else None,
         poll=poll_view(active_poll(live), for_team=False),
+        # Journal excerpts their authors shared and a facilitator approved for this session (no names).
+        shared=journal.shared_in(live),
     )
     return state
 
@@ -77,6 +80,10 @@ def team_state(cohort: Cohort, live: LiveSession | None, public: dict | None = N
     """The public state (built here unless given) plus what only facilitators see."""
     state = dict(public if public is not None else public_state(cohort, live))
     state["presence"] = presence_of(cohort.id, live)
+    # The journal, as facilitators know it: a count for the week and excerpts awaiting moderation, no names.
+    week, writers = journal.writers_this_week(cohort)
+    state["journal"] = {"week": week, "writers": writers}
+    state["excerpts"] = journal.pending_excerpts(cohort.id)
     if live is not None:
         state["poll"] = poll_view(active_poll(live), for_team=True)
     if live is not None and live.status != "ended":

@@ -3,6 +3,7 @@
 // version it was based on; a refused command shows why and the fresh state.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
 import { renderResults } from "./polls.js";
+import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
 
 const root = document.querySelector("[data-live-console]");
 const $ = (id) => document.getElementById(id);
@@ -17,6 +18,7 @@ const live = connectLive({
   onState: render,
   onPresence: renderPresence,
   on: {
+    "excerpt:queue": (queue) => renderExcerptQueue(queue.pending, send, live),
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
     "poll:progress": (progress) => {
       const line = $("poll-responded");
@@ -73,6 +75,8 @@ function render(state) {
     return li;
   }));
   renderPresence(state.presence);
+  renderJournalCount(state.journal);
+  renderExcerptQueue(state.excerpts, send, live);
   renderPoll(state);
   const key = `${state.status}:${current}`;
   if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);

@@ -2,6 +2,7 @@
 // says where the group is, shows a banner while reconnecting, and announces changes.
 import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, renderStep } from "./live.js";
 import { forgetAnswers, renderPollForm, renderResults } from "./polls.js";
+import { reflectionSpace, renderShared } from "./journal.js";
 
 const root = document.querySelector("[data-live-participant]");
 const stage = document.getElementById("stage");
@@ -46,10 +47,14 @@ function render(state) {
   const changed = key !== shownKey;
   shownKey = key;
   renderAgenda(state);
+  renderShared(document.getElementById("shared"), state.shared);
   if (!changed) return;
   const stepPoll = state.status === "live" && poll && !poll.quick;
   // A step's own poll replaces the step's preview; a quick poll comes under the current step.
   stage.replaceChildren(stepPoll ? pollView(poll, state.step) : viewFor(state));
+  if (state.status === "live" && !stepPoll && state.step.kind === "reflection") {
+    stage.append(reflectionSpace({ cohort: root.dataset.cohort, session: state.session.id, position: state.step.position }));
+  }
   if (state.status === "live" && poll) {
     if (!stepPoll) stage.append(pollView(poll));
     showProgress({ poll: poll.id, responded: poll.responded, of: state.online });
