@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db, socketio
@@ -153,8 +154,9 @@ def save(public_id: str):
         try:
             saved = journal.save_entry(participant, **arguments)
             db.session.commit()
-        except StaleDataError:
-            # Another device saved the same entry this very moment: save again, now as a conflict.
+        except (StaleDataError, IntegrityError):
+            # Another device saved the same entry (or made the same first key) this very moment:
+            # save again, now as a conflict.
             db.session.rollback()
             participant = db.session.get(Participant, participant.id)
             saved = journal.save_entry(participant, **arguments)

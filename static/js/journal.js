@@ -90,7 +90,7 @@ export function reflectionSpace({ cohort, session, position }) {
   const areaId = `reflection-${session}-${position}`;
   const status = el("p", { class: "save-status", role: "status", "aria-live": "polite", text: "" });
   const area = el("textarea", { id: areaId, rows: "8", maxlength: "20000", "aria-describedby": `${areaId}-hint` });
-  const card = el("section", { class: "card journal-space", "aria-labelledby": `${areaId}-label` },
+  const card = el("section", { class: "card journal-space" },
     el("label", { id: `${areaId}-label`, for: areaId, class: "journal-label", text: "Your private journal" }),
     el("p", { id: `${areaId}-hint`, class: "hint", text: "Only you can read this. It is saved as you type, encrypted, and never shown to the group or the facilitator." }),
     area, status,

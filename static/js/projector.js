@@ -1,6 +1,7 @@
 // The room screen: the join code in the lobby, then large slides; anonymous counts only.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
 import { renderResults } from "./polls.js";
+import { renderShared } from "./journal.js";
 
 const root = document.querySelector("[data-live-projector]");
 const lobby = document.getElementById("lobby");
@@ -19,6 +20,8 @@ const live = connectLive({
         : state.status === "lobby" ? ""
           : el("h1", { text: state.status === "ended" ? "Thank you for today" : "" }));
     showOnline(state.online);
+    // The room screen shows the latest excerpt a facilitator approved; phones keep the whole list.
+    renderShared(document.getElementById("shared"), (state.shared || []).slice(-1));
   },
   onPresence: (presence) => showOnline(presence.online),
   on: {
