@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -118,7 +119,14 @@ def rotate_journal_key() -> None:
     # Written before the database changes, so that a crash in between never loses the key the data needs.
     pending = instance / journal_crypto.NEW_KEY_FILE
     journal_crypto.write_key_file(pending, new_key)
-    count = journal.rotate_application_key(new_key)
+    try:
+        count = journal.rotate_application_key(new_key)
+    except InvalidTag:
+        db.session.rollback()
+        pending.unlink()
+        raise click.ClickException(
+            "A participant's journal key could not be unwrapped (the database was changed); nothing was rotated."
+        ) from None
     db.session.commit()
     journal.use_application_key(app, new_key)
     new_id = journal_crypto.key_id(new_key)

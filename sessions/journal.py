@@ -105,7 +105,14 @@ def _data_key(participant_id: int, create: bool) -> bytes | None:
     application_key = load_application_key()
     stored = db.session.get(JournalKey, participant_id)
     if stored is not None:
-        return crypto.unwrap_data_key(application_key, participant_id, stored.wrapped_key)
+        try:
+            return crypto.unwrap_data_key(application_key, participant_id, stored.wrapped_key)
+        except InvalidTag:
+            log.warning("the journal key of participant %s could not be unwrapped", participant_id)
+            # Reading shows every entry as unreadable; writing is refused rather than adding to a broken journal.
+            if create:
+                raise JournalError("unreadable", "Your journal could not be opened, so nothing was saved.") from None
+            return None
     if not create:
         return None
     if _keyring() is None:

@@ -6,6 +6,8 @@ entry that does not exist. Posts are CSRF-checked like every form (JSON posts
 send the token in the X-CSRFToken header). Responses are never cached.
 """
 
+from types import SimpleNamespace
+
 from flask import (
     Blueprint,
     Response,
@@ -162,12 +164,36 @@ def save(public_id: str):
             saved = journal.save_entry(participant, **arguments)
             db.session.commit()
     except JournalError as problem:
-        return _refused(problem, 413 if problem.code == "too_long" else 400)
+        if request.is_json or problem.code == "not_found":
+            return _refused(problem, 413 if problem.code == "too_long" else 400)
+        return _form_again(cohort, problem, 413 if problem.code == "too_long" else 400)
     message = CONFLICT_MESSAGE if saved.conflict_copy_id else None
     if request.is_json:
         return jsonify(ok=True, entry=saved.entry.as_json(), conflict_copy=saved.conflict_copy_id, message=message)
     flash(message or "Saved to your journal.")
     return redirect(url_for("journal.edit", public_id=public_id, entry_id=saved.entry.id))
+
+
+def _form_again(cohort: Cohort, problem: JournalError, status: int):
+    """The editor again with what was typed and why it was not saved: refused text is never thrown away."""
+    db.session.rollback()
+    form = request.form
+    kind = form.get("kind") if form.get("kind") in journal.KIND_LABELS else "free"
+    typed = SimpleNamespace(
+        id=form.get("id", ""),
+        revision=form.get("revision", ""),
+        kind=kind,
+        title=form.get("title", ""),
+        text=form.get("text", ""),
+        fields={name: form.get(name, "") for name, _label, _hint in TRIGGER_FIELDS},
+        heading=form.get("title") or journal.KIND_LABELS[kind],
+        conflict_of_id=None,
+    )
+    flash(problem.message)
+    page = render_template(
+        "sessions/journal_entry.html", cohort=cohort, entry=typed, kind=kind, trigger_fields=TRIGGER_FIELDS
+    )
+    return page, status
 
 
 @bp.get("/reflection")

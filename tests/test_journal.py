@@ -17,7 +17,8 @@ from facilitation.setup import prepare_instance
 from sessions import journal, journal_crypto
 from sessions.journal import JournalError
 from sessions.journal_models import JournalEntry, JournalKey, JournalKeyring
-from tests.conftest import app_config
+from tests.conftest import app_config, csrf_token
+from tests.live import live_server
 
 CANARY = "nightjar-7f3a quiet harbour"
 
@@ -270,3 +271,52 @@ def test_search_and_weeks(app, people):
         markdown = journal.export_markdown(db.session.get(Participant, ash))
     assert "**What did I feel underneath?**" in markdown and "Grief, mostly" in markdown
     assert "the kettle argument" in markdown and "## Week" in markdown
+
+
+def test_python_app_py_refuses_to_start_with_the_wrong_journal_key(tmp_path):
+    instance = tmp_path / "served"
+    app = create_app({**app_config(instance), "MEND_DEMO": True})
+    prepare_instance(app)
+    with app.app_context():
+        sam, _ = join_cohort(db.session.scalars(select(Cohort)).one(), "Sam")
+        db.session.flush()
+        journal.save_entry(sam, kind="free", text=CANARY)
+        db.session.commit()
+        db.engine.dispose()
+    wrong = journal_crypto.encode_key(journal_crypto.new_key())
+    with pytest.raises(RuntimeError) as refused, live_server(instance, timeout=30, MEND_JOURNAL_KEY=wrong):
+        pass
+    output = str(refused.value)
+    assert "server exited with 1" in output and "Mend cannot start: The journal key from MEND_JOURNAL_KEY" in output
+    assert "Traceback" not in output
+    with live_server(instance, timeout=30) as server:
+        assert "is running at" in server.text
+
+
+def test_a_tampered_entry_shows_as_unreadable_on_the_journal_page(app, client, make_user, make_cohort):
+    cohort = make_cohort(make_user())
+    url = f"/j/{cohort.join_code}"
+    client.post(url, data={"display_name": "Ash", "agree": "y", "csrf_token": csrf_token(client, url)})
+    page = f"/g/{cohort.public_id}/journal"
+    token = csrf_token(client, page)
+    saved = client.post(f"{page}/entries", json={"kind": "free", "text": CANARY}, headers={"X-CSRFToken": token})
+    assert saved.status_code == 200 and saved.get_json()["entry"]["text"] == CANARY
+    with app.app_context():
+        entry = db.session.get(JournalEntry, saved.get_json()["entry"]["id"])
+        entry.sealed = entry.sealed[:-1] + bytes([entry.sealed[-1] ^ 0xFF])
+        db.session.commit()
+    shown = client.get(page).get_data(as_text=True)
+    assert "This entry could not be read" in shown and CANARY not in shown
+    export = client.get(f"{page}/export.md").get_data(as_text=True)
+    assert "*This entry could not be read.*" in export
+    # It cannot be edited into something else either; deleting it still works.
+    entry_id = saved.get_json()["entry"]["id"]
+    again = client.post(
+        f"{page}/entries",
+        json={"kind": "free", "text": "new", "id": entry_id, "revision": 0},
+        headers={"X-CSRFToken": token},
+    )
+    assert again.status_code == 400 and again.get_json()["error"]["code"] == "unreadable"
+    deleted = client.post(f"{page}/entries/{entry_id}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 302
+    assert "Your journal is empty" in client.get(page).get_data(as_text=True)

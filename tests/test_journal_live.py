@@ -128,8 +128,15 @@ def test_bad_requests_are_refused_and_change_nothing(server, demo_login, clients
     assert no_token.status_code == 400
     bad = save(ash, group, {"kind": "poem", "text": "x"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_entry"
+    # Without JavaScript the editor posts a form: a refused save shows the text again with the reason.
+    form = {"id": entry["id"], "revision": "1", "kind": "free", "title": "", "text": "long day " + "y" * 20_000}
+    refused = ash.post_form(
+        journal_url(group, "/entries"), form, token_from=journal_url(group, f"/entries/{entry['id']}")
+    )
+    assert refused.status_code == 413
+    assert "up to 20,000 characters" in refused.text and "long day yyyy" in refused.text
     page = ash.get(journal_url(group)).text
-    assert "mine alone" in page and "overwrite" not in page and "x" * 100 not in page
+    assert "mine alone" in page and "overwrite" not in page and "x" * 100 not in page and "long day" not in page
 
 
 def test_a_shared_excerpt_reaches_the_room_only_after_approval_and_without_a_name(server, demo_login, clients):
@@ -225,6 +232,8 @@ def test_canary_reaches_only_its_author(server, demo_login, clients):
     assert console.call(
         "step:go", {"version": console.call("snapshot")["state"]["version"], "position": poll_position + 1}
     )["ok"]
+    console_page = group.facilitator.get(f"/live/{group.live_session_id}/console")
+    assert console_page.status_code == 200 and canary not in console_page.text
     assert console.call("session:end", {"version": console.call("snapshot")["state"]["version"]})["ok"]
     # Every event every other socket received, and what their snapshots answer.
     wait_until(lambda: projector.latest["status"] == "ended")

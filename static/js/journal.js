@@ -41,7 +41,10 @@ function autosaver({ url, read, status, base = {}, entry = null, onSaved = () =>
   let again = false;
   let lastSaved = JSON.stringify(read());
 
-  const say = (text, problem = false) => {
+  // Only the outcome ("Saved", or what went wrong) is spoken; the steps before it are shown, not announced.
+  const say = (text, problem = false, spoken = true) => {
+    if (status.textContent === text) return;
+    status.setAttribute("aria-live", spoken ? "polite" : "off");
     status.textContent = text;
     status.classList.toggle("problem", problem);
   };
@@ -53,7 +56,7 @@ function autosaver({ url, read, status, base = {}, entry = null, onSaved = () =>
     if (snapshot === lastSaved) return;
     if (saving) { again = true; return; }
     saving = true;
-    say("Saving…");
+    say("Saving…", false, false);
     const payload = { ...base, ...content, ...(id ? { id, revision } : {}) };
     const answer = await post(url, payload, keepalive);
     saving = false;
@@ -72,7 +75,7 @@ function autosaver({ url, read, status, base = {}, entry = null, onSaved = () =>
 
   return {
     changed() {
-      say("Not saved yet");
+      say("Not saved yet", false, false);
       window.clearTimeout(timer);
       timer = window.setTimeout(save, SAVE_DELAY_MS);
     },
