@@ -102,13 +102,17 @@ def write(public_id: str):
     )
 
 
+def _opened(participant: Participant, entry_id: str) -> journal.EntryView:
+    try:
+        return journal.open_entry(participant, entry_id)
+    except JournalError:
+        abort(404)
+
+
 @bp.get("/entries/<entry_id>")
 def edit(public_id: str, entry_id: str):
     cohort, participant = _author(public_id)
-    try:
-        entry = journal.open_entry(participant, entry_id)
-    except JournalError:
-        abort(404)
+    entry = _opened(participant, entry_id)
     return render_template(
         "sessions/journal_entry.html", cohort=cohort, entry=entry, kind=entry.kind, trigger_fields=TRIGGER_FIELDS
     )
@@ -226,10 +230,7 @@ def delete_entry(public_id: str, entry_id: str):
 @bp.route("/entries/<entry_id>/share", methods=["GET", "POST"])
 def share(public_id: str, entry_id: str):
     cohort, participant = _author(public_id)
-    try:
-        entry = journal.open_entry(participant, entry_id)
-    except JournalError:
-        abort(404)
+    entry = _opened(participant, entry_id)
     if request.method == "POST":
         try:
             journal.share_excerpt(participant, entry_id, request.form.get("excerpt", ""))

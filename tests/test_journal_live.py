@@ -8,7 +8,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from tests.live import Browser, LiveClient, make_group, wait_until
+from tests.live import Browser, LiveClient, make_group, started_group, wait_until
 
 
 def journal_url(group, path: str = "") -> str:
@@ -25,16 +25,6 @@ def save(browser: Browser, group, payload: dict):
     )
 
 
-def started(server, demo_login, clients, names=("Ash", "Bo", "Cy")):
-    group = make_group(server, demo_login, names=names)
-    console = LiveClient(server, group.facilitator, group.public_id, "facilitator")
-    people = [LiveClient(server, p, group.public_id, "participant") for p in group.participants]
-    clients.extend([console, *people])
-    ack = console.call("session:start", {"version": console.latest["version"]})
-    assert ack["ok"], ack
-    return group, console, people
-
-
 def go_to(console, kind: str) -> int:
     state = console.call("snapshot")["state"]
     position = next(item["position"] for item in state["agenda"] if item["kind"] == kind)
@@ -44,7 +34,7 @@ def go_to(console, kind: str) -> int:
 
 
 def test_a_reflection_is_saved_as_written_and_found_again(server, demo_login, clients):
-    group, console, people = started(server, demo_login, clients)
+    group, console, people = started_group(server, demo_login, clients)
     position = go_to(console, "reflection")
     session = console.latest["session"]["id"]
     ash = group.participants[0]
@@ -140,7 +130,7 @@ def test_bad_requests_are_refused_and_change_nothing(server, demo_login, clients
 
 
 def test_a_shared_excerpt_reaches_the_room_only_after_approval_and_without_a_name(server, demo_login, clients):
-    group, console, people = started(server, demo_login, clients)
+    group, console, people = started_group(server, demo_login, clients)
     ash = group.participants[0]
     entry = save(ash, group, {"kind": "free", "text": "What helped: someone simply stayed. Private part."}).json()[
         "entry"
@@ -178,7 +168,7 @@ def test_a_shared_excerpt_reaches_the_room_only_after_approval_and_without_a_nam
 
 
 def test_deleting_everything_forgets_the_participant_everywhere(server, demo_login, clients):
-    group, console, people = started(server, demo_login, clients, names=("Ash", "Bo", "Cy"))
+    group, console, people = started_group(server, demo_login, clients, names=("Ash", "Bo", "Cy"))
     ash = group.participants[0]
     save(ash, group, {"kind": "free", "text": "to be gone"})
     secret = re.search(r"/p/([\w-]+)", ash.get(f"/g/{group.public_id}").text).group(1)
@@ -197,7 +187,7 @@ def test_deleting_everything_forgets_the_participant_everywhere(server, demo_log
 def test_canary_reaches_only_its_author(server, demo_login, clients):
     """A unique string written in a live session with slides and polls goes nowhere but to its author."""
     canary = f"canary-{uuid.uuid4().hex}"
-    group, console, people = started(server, demo_login, clients, names=("Ash", "Bo", "Cy"))
+    group, console, people = started_group(server, demo_login, clients, names=("Ash", "Bo", "Cy"))
     projector = LiveClient(server, group.facilitator, group.public_id, "projector")
     ash_second_tab = LiveClient(server, group.participants[0], group.public_id, "participant")
     clients.extend([projector, ash_second_tab])
