@@ -20,7 +20,8 @@ from sqlalchemy import select
 from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant, User
-from sessions import engine, journal, polls, presence
+from sessions import breakouts, engine, journal, polls, presence
+from sessions.breakout_models import BreakoutRound
 from sessions.engine import SessionError
 from sessions.identity import current_participant
 from sessions.models import Connection, LiveSession
@@ -62,7 +63,10 @@ def state_for(connection: Connection, cohort: Cohort) -> dict:
         return team_state(cohort, live)
     state = public_state(cohort, live)
     if connection.participant_id is not None:
-        state["you"] = {"name": db.session.get(Participant, connection.participant_id).display_name}
+        state["you"] = {
+            "name": db.session.get(Participant, connection.participant_id).display_name,
+            "breakout": breakouts.view_for(live, connection.participant_id),
+        }
     return state
 
 
@@ -108,6 +112,10 @@ def on_connect(auth=None):
     if participant is not None:
         join_room(own_room(participant.id))
         announce_presence(cohort.id)
+        arrived_in = breakouts.seat_late_arrival(engine.open_session_of(cohort.id), participant.id)
+        if arrived_in is not None:
+            db.session.commit()
+            announce_rooms(cohort, arrived_in)
     # The full state follows as the answer to the client's "snapshot", which it sends on every
     # connect: events emitted before the connection is accepted may be dropped.
 
@@ -225,7 +233,14 @@ def announce_poll(cohort_id: int, poll_id: int) -> None:
 
 
 handler("session:start", FACILITATOR)(_command(lambda live, d, user: engine.start(live, d.version, user)))
-handler("step:go", FACILITATOR)(_command(lambda live, d, user: engine.go_to(live, d.version, d.position, user)))
+
+
+def _go_to(live: LiveSession, data, user: User) -> None:
+    breakouts.leave_step(live)
+    engine.go_to(live, data.version, data.position, user)
+
+
+handler("step:go", FACILITATOR)(_command(_go_to))
 handler("timer:start", FACILITATOR)(
     _command(lambda live, d, user: engine.start_timer(live, d.version, d.seconds, user))
 )
@@ -260,6 +275,128 @@ def answer_poll(connection: Connection, cohort: Cohort, data) -> dict:
     db.session.commit()
     announce_poll(cohort.id, data.poll)
     return {"ok": True, "receipt": receipt}
+
+
+# Breakout rounds ---------------------------------------------------------------------------------------
+
+
+def announce_rooms(cohort: Cohort, round_: BreakoutRound, everyone: bool = True) -> None:
+    """After a commit that changed who sits where: each seated participant hears of their own room
+    (and nobody else's), and the team gets the new overview."""
+    if round_.status == "running":
+        for participant_id, view in breakouts.personal_views(round_).items():
+            socketio.emit("breakout:you", view, to=own_room(participant_id), namespace=NAMESPACE)
+    live = engine.open_session_of(cohort.id)
+    if everyone:
+        broadcast_state(cohort, live)
+    else:
+        socketio.emit("state", team_state(cohort, live), to=team_of(cohort.id), namespace=NAMESPACE)
+
+
+def _rooms_command(apply: Callable, tell_rooms: bool = False) -> Callable:
+    """A facilitator's breakout command: like `_command`, and when seats or roles changed, each
+    participant is told their own place."""
+
+    def run(connection: Connection, cohort: Cohort, data) -> dict:
+        live = engine.open_session_of(cohort.id)
+        if live is None:
+            raise SessionError("no_session")
+        round_ = apply(live, data, db.session.get(User, connection.user_id))
+        db.session.commit()
+        if tell_rooms and round_ is not None:
+            announce_rooms(cohort, round_)
+        else:
+            broadcast_state(cohort, live)
+        return {"ok": True, "version": live.version}
+
+    return run
+
+
+handler("breakout:propose", FACILITATOR)(
+    _rooms_command(
+        lambda live, d, user: breakouts.propose(
+            live, d.version, user, d.ad_hoc.model_dump() if d.ad_hoc else None, d.late_arrivals, d.auto_recall
+        )
+    )
+)
+handler("breakout:start", FACILITATOR)(
+    _rooms_command(lambda live, d, user: breakouts.start(live, d.version, user, d.round), tell_rooms=True)
+)
+handler("breakout:move", FACILITATOR)(
+    _rooms_command(
+        lambda live, d, user: breakouts.move(live, d.version, user, d.round, d.participant, d.room), tell_rooms=True
+    )
+)
+handler("breakout:roles", FACILITATOR)(
+    _rooms_command(lambda live, d, user: breakouts.switch_roles(live, d.version, user, d.round), tell_rooms=True)
+)
+handler("breakout:time", FACILITATOR)(
+    _rooms_command(lambda live, d, user: breakouts.add_time(live, d.version, user, d.round, d.seconds))
+)
+handler("breakout:message", FACILITATOR)(
+    _rooms_command(lambda live, d, user: breakouts.send_message(live, d.version, user, d.round, d.text))
+)
+handler("breakout:recall", FACILITATOR)(
+    _rooms_command(lambda live, d, user: breakouts.recall(live, d.version, user, d.round))
+)
+handler("breakout:close", FACILITATOR)(
+    _rooms_command(lambda live, d, user: breakouts.close(live, d.version, user, d.round))
+)
+
+
+def _live_or_refuse(cohort: Cohort) -> LiveSession:
+    live = engine.open_session_of(cohort.id)
+    if live is None:
+        raise SessionError("no_session")
+    return live
+
+
+@handler("breakout:help_answer", roles=FACILITATOR)
+def answer_help(connection: Connection, cohort: Cohort, data) -> dict:
+    room = breakouts.answer_help(_live_or_refuse(cohort), data.round, data.room)
+    db.session.commit()
+    announce_rooms(cohort, room.round, everyone=False)
+    return {"ok": True}
+
+
+@handler("breakout:sit_out", roles=("participant",))
+def sit_out(connection: Connection, cohort: Cohort, data) -> dict:
+    live = _live_or_refuse(cohort)
+    round_ = breakouts.sit_out(live, connection.participant_id, data.sitting_out)
+    db.session.commit()
+    if round_ is not None:
+        announce_rooms(cohort, round_, everyone=False)
+    else:
+        socketio.emit("state", team_state(cohort, live), to=team_of(cohort.id), namespace=NAMESPACE)
+    return {"ok": True, "you": breakouts.view_for(live, connection.participant_id)}
+
+
+@handler("breakout:help", roles=("participant",))
+def ask_for_help(connection: Connection, cohort: Cohort, data) -> dict:
+    room = breakouts.ask_for_help(_live_or_refuse(cohort), connection.participant_id, data.round)
+    db.session.commit()
+    announce_rooms(cohort, room.round, everyone=False)
+    return {"ok": True}
+
+
+@handler("breakout:share", roles=("participant",))
+def share_notes(connection: Connection, cohort: Cohort, data) -> dict:
+    room = breakouts.agree_to_share(_live_or_refuse(cohort), connection.participant_id, data.round, data.agree)
+    db.session.commit()
+    announce_rooms(cohort, room.round, everyone=room.shared_at is not None)
+    return {"ok": True, "shared": room.shared_at is not None}
+
+
+@handler("breakout:notes", roles=("participant",))
+def edit_notes(connection: Connection, cohort: Cohort, data) -> dict:
+    live = _live_or_refuse(cohort)
+    room = breakouts.edit_notes(live, connection.participant_id, data.round, data.revision, data.patch)
+    db.session.commit()
+    notes = {"round": data.round, "room": room.id, "revision": room.notes_revision, "text": room.notes}
+    for participant_id in breakouts.members_of(room):
+        socketio.emit("breakout:notes", notes, to=own_room(participant_id), namespace=NAMESPACE)
+    socketio.emit("breakout:notes", notes, to=team_of(cohort.id), namespace=NAMESPACE)
+    return {"ok": True, "revision": room.notes_revision, "text": room.notes}
 
 
 # ---- The journal's shared excerpts: the facilitator's moderation queue (journal text itself never travels here).

@@ -39,6 +39,18 @@ ERRORS = {
     "bad_answer": "That answer does not fit this poll.",
     "already_answered": "You have answered already. To change your answer, use the device you answered on.",
     "bad_receipt": "That answer could not be changed: the receipt is not valid or was already used.",
+    "not_a_breakout": "The current step is not an exercise in small groups. Use an ad hoc round instead.",
+    "round_open": "Rooms are already open. Bring everyone back before starting another round.",
+    "no_round": "There are no breakout rooms open right now.",
+    "round_ended": "That breakout round is over or was replaced, so nothing changed.",
+    "round_state": "The rooms are not in a state where that can happen.",
+    "too_few_people": "At least two people who are taking part are needed to make a room.",
+    "alone": "Someone would be alone in a room. Move someone so that nobody is alone.",
+    "no_participant": "That person is not part of this group.",
+    "no_room": "That room is not part of this round.",
+    "not_in_room": "You are not in a breakout room right now.",
+    "notes_too_long": "The notes are full: a room's notes hold up to 5,000 characters.",
+    "notes_conflict": "Someone else changed the same words at the same moment. Your text is kept; try again.",
     # The private journal's shared excerpts (sessions/journal.py).
     "no_excerpt": "There is no such excerpt waiting to be shown.",
 }
@@ -118,6 +130,63 @@ class PollModerate(Payload):
     hidden: bool
 
 
+class AdHocBreakout(Payload):
+    title: str = Field(default="", max_length=120)
+    group_size: Literal[2, 3]
+    minutes: int = Field(ge=2, le=60)
+    prompt: str = Field(default="", max_length=1000)
+
+
+class BreakoutPropose(Versioned):
+    # Without `ad_hoc`, the current breakout step's settings are used.
+    ad_hoc: AdHocBreakout | None = None
+    late_arrivals: Literal["smallest", "wait"] = "smallest"
+    auto_recall: bool = False
+
+
+class BreakoutCommand(Versioned):
+    round: int
+
+
+class BreakoutMove(BreakoutCommand):
+    participant: int
+    # A room of this round, or null for the main room.
+    room: int | None
+
+
+class BreakoutTime(BreakoutCommand):
+    seconds: int = Field(ge=30, le=1800)
+
+
+class BreakoutMessage(BreakoutCommand):
+    text: str = Field(min_length=1, max_length=300)
+
+
+class BreakoutHelpAnswer(Payload):
+    round: int
+    room: int
+
+
+class BreakoutSitOut(Payload):
+    sitting_out: bool
+
+
+class BreakoutHelp(Payload):
+    round: int
+
+
+class BreakoutNotes(Payload):
+    round: int
+    revision: int = Field(ge=0)
+    # A diff-match-patch patch (its text form) made against `revision` of the notes.
+    patch: str = Field(min_length=1, max_length=12000)
+
+
+class BreakoutShare(Payload):
+    round: int
+    agree: bool
+
+
 class ExcerptApprove(Versioned):
     excerpt: str = Field(min_length=1, max_length=32)
 
@@ -140,12 +209,33 @@ EVENTS: dict[str, type[Payload]] = {
     "poll:reveal": Versioned,
     "poll:moderate": PollModerate,
     "poll:answer": PollAnswer,
+    "breakout:propose": BreakoutPropose,
+    "breakout:start": BreakoutCommand,
+    "breakout:move": BreakoutMove,
+    "breakout:roles": BreakoutCommand,
+    "breakout:time": BreakoutTime,
+    "breakout:message": BreakoutMessage,
+    "breakout:recall": BreakoutCommand,
+    "breakout:close": BreakoutCommand,
+    "breakout:help_answer": BreakoutHelpAnswer,
+    "breakout:sit_out": BreakoutSitOut,
+    "breakout:help": BreakoutHelp,
+    "breakout:notes": BreakoutNotes,
+    "breakout:share": BreakoutShare,
     "excerpt:approve": ExcerptApprove,
     "excerpt:decline": ExcerptDecline,
 }
 
 # Every server-to-client event.
-SERVER_EVENTS = ("state", "presence", "poll:progress", "poll:results", "excerpt:queue")
+SERVER_EVENTS = (
+    "state",
+    "presence",
+    "poll:progress",
+    "poll:results",
+    "breakout:you",
+    "breakout:notes",
+    "excerpt:queue",
+)
 
 
 def error(code: str, message: str | None = None, **extra) -> dict:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, Step
-from sessions import journal
+from sessions import breakouts, journal
 from sessions.engine import now
 from sessions.models import LiveSession
 from sessions.polls import active_poll, poll_view
@@ -70,6 +70,7 @@ def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
         ),
         step=step_view(steps[live.position], live.position, len(steps)) if live.status == "live" else None,
         poll=poll_view(active_poll(live), for_team=False),
+        breakout=breakouts.public_view(breakouts.current_round(live)) if live.status == "live" else None,
         # Journal excerpts their authors shared and a facilitator approved for this session (no names).
         shared=journal.shared_in(live),
     )
@@ -86,6 +87,8 @@ def team_state(cohort: Cohort, live: LiveSession | None, public: dict | None = N
     state["excerpts"] = journal.pending_excerpts(cohort.id)
     if live is not None:
         state["poll"] = poll_view(active_poll(live), for_team=True)
+        if live.status == "live":
+            state["breakout"] = breakouts.team_view(breakouts.current_round(live), state["presence"])
     if live is not None and live.status != "ended":
         steps = live.session_plan.steps
         current = steps[live.position]

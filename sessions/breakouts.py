@@ -1,0 +1,619 @@
+"""Breakout rounds: propose rooms, move people, start with notice, switch roles, message, recall.
+
+A round is proposed from a breakout step (or ad hoc), adjusted by the facilitator,
+then started with a few seconds' notice. Its deadlines are stored; the phase
+(starting, running, one-minute warning, time up, returning, ended) follows from
+the clock, so nothing ticks on the server. Facilitator commands bump the live
+session's version like every other transition; what participants do inside a
+round (sit out, ask for help, write notes, agree to share) changes only the
+round's own rows. Functions here change the session and flush; the handler commits
+and then tells clients.
+"""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from diff_match_patch import diff_match_patch
+from markupsafe import escape
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from facilitation.models import Participant, User
+from sessions.assignment import Pair, assign
+from sessions.breakout_models import BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
+from sessions.engine import SessionError, begin, connected_participants, now, record
+from sessions.models import LiveSession
+
+NOTICE_SECONDS = 10
+WARNING_SECONDS = 60
+RECALL_NOTICE_SECONDS = 30
+NOTES_MAX_CHARS = 5000
+OBSERVER = {
+    "name": "Observer",
+    "prompt": "Watch and listen without joining in. At the end, say what you noticed, kindly and briefly. "
+    "You take a speaking role when roles switch.",
+}
+AD_HOC_ROLE = {"name": "Partner", "prompt": "Take turns: one speaks while the other listens, then swap."}
+
+
+# The round on screen ----------------------------------------------------------------------------
+
+
+def current_round(live: LiveSession | None) -> BreakoutRound | None:
+    """The latest round of the session, while it is open or while its step is still on screen."""
+    if live is None:
+        return None
+    latest = db.session.scalar(
+        select(BreakoutRound).where(BreakoutRound.live_session_id == live.id).order_by(BreakoutRound.id.desc()).limit(1)
+    )
+    if latest is None:
+        return None
+    if phase(latest, now()) == "ended" and latest.position != live.position:
+        return None
+    return latest
+
+
+def phase(round_: BreakoutRound, moment: datetime) -> str:
+    """proposed, starting, running, warning, overtime (time is up), returning or ended."""
+    if round_.status != "running":
+        return round_.status
+    if round_.recall_at is not None and moment >= round_.recall_at:
+        return "ended"
+    if round_.recall_at is not None and moment >= round_.recall_at - timedelta(seconds=RECALL_NOTICE_SECONDS):
+        return "returning"
+    if moment < round_.starts_at:
+        return "starting"
+    if moment >= round_.ends_at:
+        return "overtime"
+    if moment >= round_.ends_at - timedelta(seconds=WARNING_SECONDS):
+        return "warning"
+    return "running"
+
+
+def _open_round(live: LiveSession, round_id: int | None = None) -> BreakoutRound:
+    round_ = current_round(live)
+    if round_ is None or phase(round_, now()) == "ended":
+        raise SessionError("no_round")
+    if round_id is not None and round_.id != round_id:
+        raise SessionError("round_ended")
+    return round_
+
+
+# Facilitator commands -----------------------------------------------------------------------------
+
+
+def propose(
+    live: LiveSession,
+    seen_version: int,
+    user: User,
+    ad_hoc: dict | None = None,
+    late_arrivals: str = "smallest",
+    auto_recall: bool = False,
+) -> BreakoutRound:
+    """Draw up rooms for everyone here who has not chosen to sit out. Proposing again reshuffles."""
+    begin(live, seen_version, "live")
+    existing = current_round(live)
+    if existing is not None and existing.status == "proposed":
+        db.session.delete(existing)
+        db.session.flush()
+    elif existing is not None and phase(existing, now()) != "ended":
+        raise SessionError("round_open")
+    elif existing is not None:
+        _finish(existing)
+    step = live.session_plan.steps[live.position]
+    if ad_hoc is not None:
+        settings = {
+            "title": ad_hoc["title"] or "Exercise in small groups",
+            "group_size": ad_hoc["group_size"],
+            "minutes": ad_hoc["minutes"],
+            "roles": [],
+            "scenario_html": f"<p>{escape(ad_hoc['prompt'])}</p>" if ad_hoc["prompt"] else "",
+        }
+    elif step.kind == "breakout":
+        settings = {
+            "title": step.title,
+            "group_size": step.settings["group_size"],
+            "minutes": step.settings["minutes"],
+            "roles": step.settings["roles"],
+            "scenario_html": step.body_html,
+        }
+    else:
+        raise SessionError("not_a_breakout")
+    people = sorted(connected_participants(live.cohort_id) - _passes(live, live.position))
+    rooms = assign(people, settings["group_size"], past_partners(live.cohort_id))
+    if not rooms:
+        raise SessionError("too_few_people")
+    round_ = BreakoutRound(
+        live_session_id=live.id,
+        position=live.position,
+        step_id=step.id if ad_hoc is None else None,
+        late_arrivals=late_arrivals,
+        auto_recall=auto_recall,
+        **settings,
+    )
+    db.session.add(round_)
+    for number, members in enumerate(rooms, start=1):
+        room = BreakoutRoom(number=number)
+        round_.rooms.append(room)
+        for seat, participant_id in enumerate(members):
+            round_.seats.append(BreakoutSeat(participant_id=participant_id, room=room, seat=seat))
+    record(live, seen_version, "breakout_propose", user)
+    return round_
+
+
+def start(live: LiveSession, seen_version: int, user: User, round_id: int) -> BreakoutRound:
+    """Open the proposed rooms after a short notice. Empty rooms are dropped; nobody may be alone."""
+    begin(live, seen_version, "live")
+    round_ = _open_round(live, round_id)
+    if round_.status != "proposed":
+        raise SessionError("round_state", "These rooms are already open.")
+    members = _members_by_room(round_)
+    for room in list(round_.rooms):
+        if len(members[room.id]) == 1:
+            raise SessionError(
+                "alone", f"Room {room.number} has one person in it. Move someone so that nobody is alone."
+            )
+        if not members[room.id]:
+            round_.rooms.remove(room)
+    if not round_.rooms:
+        raise SessionError("too_few_people")
+    moment = now()
+    round_.status = "running"
+    round_.starts_at = moment + timedelta(seconds=NOTICE_SECONDS)
+    round_.ends_at = round_.starts_at + timedelta(minutes=round_.minutes)
+    round_.recall_at = round_.ends_at if round_.auto_recall else None
+    record(live, seen_version, "breakout_start", user)
+    return round_
+
+
+def move(
+    live: LiveSession, seen_version: int, user: User, round_id: int, participant_id: int, room_id: int | None
+) -> BreakoutRound:
+    """Put a participant into another room of this round, or into the main room (`room_id` None)."""
+    begin(live, seen_version, "live")
+    round_ = _open_round(live, round_id)
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.cohort_id != live.cohort_id:
+        raise SessionError("no_participant")
+    room = None
+    if room_id is not None:
+        room = db.session.get(BreakoutRoom, room_id)
+        if room is None or room.round_id != round_.id:
+            raise SessionError("no_room")
+    seat = _seat_of(round_, participant_id)
+    if seat is None:
+        seat = BreakoutSeat(participant_id=participant_id)
+        round_.seats.append(seat)
+    if seat.room is not room:
+        seat.seat = _next_seat(round_, room) if room is not None else 0
+        seat.room = room
+    record(live, seen_version, "breakout_move", user)
+    return round_
+
+
+def switch_roles(live: LiveSession, seen_version: int, user: User, round_id: int) -> BreakoutRound:
+    begin(live, seen_version, "live")
+    round_ = _open_round(live, round_id)
+    if round_.status != "running":
+        raise SessionError("round_state", "Roles can be switched once the rooms are open.")
+    round_.role_shift += 1
+    record(live, seen_version, "breakout_roles", user)
+    return round_
+
+
+def add_time(live: LiveSession, seen_version: int, user: User, round_id: int, seconds: int) -> BreakoutRound:
+    """More time for every room. A recall already announced is called off."""
+    begin(live, seen_version, "live")
+    round_ = _open_round(live, round_id)
+    if round_.status != "running":
+        raise SessionError("round_state", "Time can be added once the rooms are open.")
+    round_.ends_at = max(round_.ends_at, now()) + timedelta(seconds=seconds)
+    round_.recall_at = round_.ends_at if round_.auto_recall else None
+    record(live, seen_version, "breakout_time", user)
+    return round_
+
+
+def send_message(live: LiveSession, seen_version: int, user: User, round_id: int, text: str) -> BreakoutRound:
+    begin(live, seen_version, "live")
+    round_ = _open_round(live, round_id)
+    round_.message, round_.message_at = text, now()
+    record(live, seen_version, "breakout_message", user)
+    return round_
+
+
+def recall(live: LiveSession, seen_version: int, user: User, round_id: int) -> BreakoutRound:
+    """Everyone back to the main room after a "returning soon" notice."""
+    begin(live, seen_version, "live")
+    round_ = _open_round(live, round_id)
+    if round_.status == "proposed":
+        raise SessionError("round_state", "These rooms have not opened yet. Discard them instead.")
+    soon = now() + timedelta(seconds=RECALL_NOTICE_SECONDS)
+    round_.recall_at = min(round_.recall_at, soon) if round_.recall_at else soon
+    record(live, seen_version, "breakout_recall", user)
+    return round_
+
+
+def close(live: LiveSession, seen_version: int, user: User, round_id: int) -> None:
+    """Discard a proposal, or bring everyone back at once without the notice."""
+    begin(live, seen_version, "live")
+    round_ = _open_round(live, round_id)
+    if round_.status == "proposed":
+        db.session.delete(round_)
+    else:
+        round_.recall_at = now()
+        _finish(round_)
+    record(live, seen_version, "breakout_close", user)
+
+
+def leave_step(live: LiveSession) -> None:
+    """Moving to another step discards rooms that were proposed but never opened."""
+    round_ = current_round(live)
+    if round_ is not None and round_.status == "proposed":
+        db.session.delete(round_)
+        db.session.flush()
+
+
+def answer_help(live: LiveSession, round_id: int, room_id: int) -> BreakoutRoom:
+    round_ = _open_round(live, round_id)
+    room = _room(round_, room_id)
+    if room.help_requested_at is None:
+        raise SessionError("round_state", "This room has not asked for help.")
+    room.help_answered_at = now()
+    db.session.flush()
+    return room
+
+
+def _finish(round_: BreakoutRound) -> None:
+    round_.status = "ended"
+    round_.ended_at = round_.recall_at or now()
+
+
+# What participants do -----------------------------------------------------------------------------
+
+
+def sit_out(live: LiveSession, participant_id: int, sitting_out: bool) -> BreakoutRound | None:
+    """ "Pass" on this step's exercise, or change one's mind. Returns the round whose rooms changed."""
+    begin(live, live.version, "live")
+    chosen = _passes(live, live.position)
+    round_ = current_round(live)
+    open_ = round_ is not None and phase(round_, now()) != "ended"
+    if sitting_out and participant_id not in chosen:
+        db.session.add(BreakoutPass(live_session_id=live.id, position=live.position, participant_id=participant_id))
+    elif not sitting_out:
+        db.session.execute(
+            delete(BreakoutPass).where(
+                BreakoutPass.live_session_id == live.id,
+                BreakoutPass.position == live.position,
+                BreakoutPass.participant_id == participant_id,
+            )
+        )
+    if not open_:
+        db.session.flush()
+        return None
+    seat = _seat_of(round_, participant_id)
+    if sitting_out and seat is not None:
+        seat.room = None
+    elif not sitting_out and (seat is None or seat.room is None):
+        _seat_in_smallest(round_, participant_id, seat)
+    db.session.flush()
+    return round_
+
+
+def seat_late_arrival(live: LiveSession | None, participant_id: int) -> BreakoutRound | None:
+    """Someone who arrives while rooms are proposed or open joins the smallest room (if the round says so)."""
+    if live is None or live.status != "live":
+        return None
+    round_ = current_round(live)
+    if round_ is None or phase(round_, now()) in ("ended", "returning") or round_.late_arrivals != "smallest":
+        return None
+    if participant_id in _passes(live, round_.position) or _seat_of(round_, participant_id) is not None:
+        return None
+    _seat_in_smallest(round_, participant_id, None)
+    db.session.flush()
+    return round_
+
+
+def ask_for_help(live: LiveSession, participant_id: int, round_id: int) -> BreakoutRoom:
+    round_ = _open_round(live, round_id)
+    room = _room_of_member(round_, participant_id)
+    room.help_requested_at, room.help_answered_at = now(), None
+    db.session.flush()
+    return room
+
+
+def agree_to_share(live: LiveSession, participant_id: int, round_id: int, agree: bool) -> BreakoutRoom:
+    """A member's yes (or no) to showing the room's notes to the whole group; shown once all agree."""
+    round_ = current_round(live)
+    if round_ is None or round_.id != round_id:
+        raise SessionError("round_ended")
+    if phase(round_, now()) not in ("returning", "ended"):
+        raise SessionError("round_state", "Notes can be shared with the group once everyone is back.")
+    room = _room_of_member(round_, participant_id)
+    if room.shared_at is not None:
+        raise SessionError("round_state", "These notes are already shared with the group.")
+    consents = set(room.share_consents) | {participant_id} if agree else set(room.share_consents) - {participant_id}
+    room.share_consents = sorted(consents)
+    if consents >= set(_members_by_room(round_)[room.id]):
+        room.shared_at = now()
+    db.session.flush()
+    return room
+
+
+def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: int, patch: str) -> BreakoutRoom:
+    """Apply a member's edit (a diff-match-patch patch made against `revision`) to the room's notes.
+
+    Edits made at the same time by others are merged, not overwritten: a patch finds its place by
+    its context even when the text around it has changed since `revision`.
+    """
+    round_ = _open_round(live, round_id)
+    if round_.status != "running":
+        raise SessionError("round_state", "Notes open with the rooms.")
+    room = _room_of_member(round_, participant_id)
+    if revision > room.notes_revision:
+        raise SessionError("bad_payload")
+    merger = diff_match_patch()
+    try:
+        patches = merger.patch_fromText(patch)
+    except ValueError:
+        raise SessionError("bad_payload", "That change to the notes could not be read, so nothing changed.") from None
+    for _ in range(5):
+        text, applied = merger.patch_apply(patches, room.notes)
+        if len(text) > NOTES_MAX_CHARS:
+            raise SessionError("notes_too_long")
+        if applied and not all(applied):
+            raise SessionError("notes_conflict")
+        # Conditional on the revision read, so that a change from another process is never overwritten.
+        changed = db.session.execute(
+            update(BreakoutRoom)
+            .where(BreakoutRoom.id == room.id, BreakoutRoom.notes_revision == room.notes_revision)
+            .values(notes=text, notes_revision=room.notes_revision + 1, notes_changed_at=now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.refresh(room)
+        if changed:
+            return room
+    raise SessionError("notes_conflict")
+
+
+# Queries ------------------------------------------------------------------------------------------------
+
+
+def past_partners(cohort_id: int) -> set[Pair]:
+    """Every pair of participants who have shared a room in an opened round of this cohort."""
+    rows = db.session.execute(
+        select(BreakoutSeat.room_id, BreakoutSeat.participant_id)
+        .join(BreakoutRound, BreakoutRound.id == BreakoutSeat.round_id)
+        .join(LiveSession, LiveSession.id == BreakoutRound.live_session_id)
+        .where(
+            LiveSession.cohort_id == cohort_id,
+            BreakoutRound.status != "proposed",
+            BreakoutSeat.room_id.is_not(None),
+        )
+    )
+    rooms: dict[int, list[int]] = defaultdict(list)
+    for room_id, participant_id in rows:
+        rooms[room_id].append(participant_id)
+    return {frozenset((a, b)) for members in rooms.values() for a in members for b in members if a < b}
+
+
+def _passes(live: LiveSession, position: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(BreakoutPass.participant_id).where(
+                BreakoutPass.live_session_id == live.id, BreakoutPass.position == position
+            )
+        )
+    )
+
+
+def _seat_of(round_: BreakoutRound, participant_id: int) -> BreakoutSeat | None:
+    return next((seat for seat in round_.seats if seat.participant_id == participant_id), None)
+
+
+def _members_by_room(round_: BreakoutRound) -> dict[int, list[int]]:
+    members: dict[int, list[int]] = {room.id: [] for room in round_.rooms}
+    for seat in sorted(round_.seats, key=lambda s: s.seat):
+        if seat.room_id is not None and seat.room_id in members:
+            members[seat.room_id].append(seat.participant_id)
+    return members
+
+
+def _room(round_: BreakoutRound, room_id: int) -> BreakoutRoom:
+    room = next((room for room in round_.rooms if room.id == room_id), None)
+    if room is None:
+        raise SessionError("no_room")
+    return room
+
+
+def _room_of_member(round_: BreakoutRound, participant_id: int) -> BreakoutRoom:
+    seat = _seat_of(round_, participant_id)
+    if seat is None or seat.room is None:
+        raise SessionError("not_in_room")
+    return seat.room
+
+
+def _next_seat(round_: BreakoutRound, room: BreakoutRoom) -> int:
+    return 1 + max((seat.seat for seat in round_.seats if seat.room is room and seat.seat is not None), default=-1)
+
+
+def _seat_in_smallest(round_: BreakoutRound, participant_id: int, seat: BreakoutSeat | None) -> None:
+    db.session.flush()
+    members = _members_by_room(round_)
+    room = min(round_.rooms, key=lambda r: (len(members[r.id]), r.number))
+    number = _next_seat(round_, room)
+    if seat is None:
+        seat = BreakoutSeat(participant_id=participant_id)
+        round_.seats.append(seat)
+    seat.room, seat.seat = room, number
+
+
+# What each screen is shown ------------------------------------------------------------------------------
+
+
+def _millis(moment: datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+def roles_for(round_: BreakoutRound, size: int) -> list[dict]:
+    """The roles of a room of `size`: the step's roles, an observer for an extra person,
+    the last roles dropped in a smaller room."""
+    roles = list(round_.roles) or [AD_HOC_ROLE]
+    if not round_.roles:
+        return roles * size
+    return roles[:size] + [OBSERVER] * max(0, size - len(roles))
+
+
+def _role_of(round_: BreakoutRound, index: int, size: int) -> dict:
+    return roles_for(round_, size)[(index + round_.role_shift) % size]
+
+
+def public_view(round_: BreakoutRound | None) -> dict | None:
+    """What the whole room (and the projector) may know: times, counts, the message, shared notes."""
+    if round_ is None:
+        return None
+    members = _members_by_room(round_)
+    return {
+        "id": round_.id,
+        "title": round_.title,
+        "status": round_.status,
+        "phase": phase(round_, now()),
+        "group_size": round_.group_size,
+        "minutes": round_.minutes,
+        "auto_recall": round_.auto_recall,
+        "starts_at": _millis(round_.starts_at),
+        "ends_at": _millis(round_.ends_at),
+        "recall_at": _millis(round_.recall_at),
+        "notice_seconds": NOTICE_SECONDS,
+        "warning_seconds": WARNING_SECONDS,
+        "recall_notice_seconds": RECALL_NOTICE_SECONDS,
+        "rooms": sum(1 for room in round_.rooms if members[room.id]),
+        "message": round_.message,
+        "role_shift": round_.role_shift,
+        "shared": [{"room": room.number, "notes": room.notes} for room in round_.rooms if room.shared_at is not None],
+    }
+
+
+def _rooms_with_members(round_: BreakoutRound) -> list[tuple[BreakoutRoom, list[BreakoutSeat]]]:
+    seats: dict[int, list[BreakoutSeat]] = defaultdict(list)
+    for seat in sorted(round_.seats, key=lambda s: s.seat):
+        if seat.room_id is not None:
+            seats[seat.room_id].append(seat)
+    return [(room, seats[room.id]) for room in round_.rooms]
+
+
+def team_view(round_: BreakoutRound | None, presence: dict) -> dict | None:
+    """The facilitators' overview: every room with its members, roles, notes and calls for help."""
+    if round_ is None:
+        return None
+    states = {person["id"]: person for person in presence["participants"]}
+    view = public_view(round_)
+    rooms = []
+    seated = set()
+    for room, seats in _rooms_with_members(round_):
+        members = []
+        for index, seat in enumerate(seats):
+            seated.add(seat.participant_id)
+            person = states.get(seat.participant_id, {})
+            role = _role_of(round_, index, len(seats))["name"] if seats else None
+            members.append(
+                {"id": seat.participant_id, "name": person.get("name", "?"), "role": role, "state": person.get("state")}
+            )
+        rooms.append(
+            {
+                "id": room.id,
+                "number": room.number,
+                "members": members,
+                "notes": room.notes,
+                "notes_revision": room.notes_revision,
+                "notes_changed_at": _millis(room.notes_changed_at),
+                "help_requested_at": _millis(room.help_requested_at),
+                "help_answered_at": _millis(room.help_answered_at),
+                "shared": room.shared_at is not None,
+            }
+        )
+    passes = _passes_of_round(round_)
+    view["rooms_detail"] = rooms
+    view["main_room"] = [
+        {"id": person["id"], "name": person["name"], "sitting_out": person["id"] in passes}
+        for person in presence["participants"]
+        if person["state"] == "online" and person["id"] not in seated
+    ]
+    return view
+
+
+def _passes_of_round(round_: BreakoutRound) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(BreakoutPass.participant_id).where(
+                BreakoutPass.live_session_id == round_.live_session_id, BreakoutPass.position == round_.position
+            )
+        )
+    )
+
+
+def personal_views(round_: BreakoutRound, only: set[int] | None = None) -> dict[int, dict]:
+    """For each seated participant (or those in `only`): their room, who is with them, their role.
+
+    Built from one load of the round's seats, so telling a thousand people costs one query.
+    """
+    round_ = db.session.scalar(
+        select(BreakoutRound)
+        .where(BreakoutRound.id == round_.id)
+        .options(selectinload(BreakoutRound.seats).selectinload(BreakoutSeat.participant))
+    )
+    views: dict[int, dict] = {}
+    for room, seats in _rooms_with_members(round_):
+        people = [
+            {"name": seat.participant.display_name, "role": _role_of(round_, index, len(seats))["name"]}
+            for index, seat in enumerate(seats)
+        ]
+        for index, seat in enumerate(seats):
+            if only is not None and seat.participant_id not in only:
+                continue
+            views[seat.participant_id] = {
+                "round": round_.id,
+                "place": "room",
+                "room": {
+                    "id": room.id,
+                    "number": room.number,
+                    "members": [dict(person, you=(n == index)) for n, person in enumerate(people)],
+                    "notes": room.notes,
+                    "notes_revision": room.notes_revision,
+                    "help_requested": room.help_requested_at is not None and room.help_answered_at is None,
+                    "help_answered": room.help_answered_at is not None,
+                    "share_consents": len(room.share_consents),
+                    "you_agreed_to_share": seat.participant_id in room.share_consents,
+                    "shared": room.shared_at is not None,
+                },
+                "role": _role_of(round_, index, len(seats)),
+                "scenario_html": round_.scenario_html,
+            }
+    for seat in round_.seats:
+        if seat.room_id is None and (only is None or seat.participant_id in only):
+            views[seat.participant_id] = _main_room_view(round_, seat.participant_id)
+    return views
+
+
+def _main_room_view(round_: BreakoutRound, participant_id: int) -> dict:
+    sitting_out = participant_id in _passes_of_round(round_)
+    return {
+        "round": round_.id,
+        "place": "sitting_out" if sitting_out else "waiting",
+        "scenario_html": round_.scenario_html,
+    }
+
+
+def view_for(live: LiveSession | None, participant_id: int) -> dict | None:
+    """One participant's own place in the current round (for their snapshot), or whether they sit out."""
+    round_ = current_round(live)
+    if round_ is None:
+        if live is not None and live.status == "live" and participant_id in _passes(live, live.position):
+            return {"round": None, "place": "sitting_out"}
+        return None
+    view = personal_views(round_, only={participant_id}).get(participant_id)
+    return view or _main_room_view(round_, participant_id)
+
+
+def members_of(room: BreakoutRoom) -> list[int]:
+    return list(db.session.scalars(select(BreakoutSeat.participant_id).where(BreakoutSeat.room_id == room.id)))
