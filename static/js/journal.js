@@ -2,6 +2,7 @@
 // entry editor on the journal pages, shared excerpts in the room, and the quick exit.
 // Text is sent only to the author's own authenticated journal endpoints, saved as they type.
 import { el } from "./live.js";
+import { forgetAnswers } from "./polls.js";
 
 const SAVE_DELAY_MS = 900;
 
@@ -189,3 +190,6 @@ for (const button of document.querySelectorAll("[data-quick-exit]")) {
     window.location.replace("/");
   });
 }
+
+// Locking the journal on this device forgets, like "Forget me on this device", what this browser kept.
+for (const form of document.querySelectorAll("form[data-lock-journal]")) form.addEventListener("submit", forgetAnswers);

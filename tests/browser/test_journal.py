@@ -39,6 +39,7 @@ def test_a_reflection_is_saved_found_again_and_exported(open_page, demo_cohort):
 
     phone.click("text=Open my whole journal")
     phone.wait_for_url("**/journal")
+    journal_url = phone.url
     expect(phone.locator(".journal-week")).to_contain_text("The moment I noticed my shoulders drop. And breathing.")
     expect(phone.locator(".journal-week h2")).to_contain_text("Week 1")
     assert axe_violations(phone) == [], "journal page"
@@ -66,6 +67,13 @@ def test_a_reflection_is_saved_found_again_and_exported(open_page, demo_cohort):
     phone.click("text=Quick exit")
     phone.wait_for_url("**/")
     expect(phone.locator("body")).not_to_contain_text("shoulders")
+
+    # Locking the journal on this device: the journal is gone from here until the personal link is used again.
+    phone.goto(journal_url)
+    phone.click("text=Lock my journal on this device")
+    phone.wait_for_url("**/")
+    # (Asked for in the background: a page that loads with 404 counts as a console error.)
+    assert phone.request.get(journal_url).status == 404
 
 
 def test_an_excerpt_is_shared_through_moderation_and_everything_deleted(open_page, demo_cohort):
