@@ -115,8 +115,13 @@ def _data_key(participant_id: int, create: bool) -> bytes | None:
             return None
     if not create:
         return None
-    if _keyring() is None:
+    keyring = _keyring()
+    if keyring is None:
         db.session.add(JournalKeyring(key_id=crypto.key_id(application_key)))
+    elif keyring.key_id != crypto.key_id(application_key):
+        # Another process wrote the journal with another key (a misconfigured deployment): never add to it.
+        log.error("this process's journal key is not the one the database's journal was written with")
+        raise JournalError("unreadable", "Your journal could not be opened, so nothing was saved.")
     data_key = crypto.new_key()
     wrapped = crypto.wrap_data_key(application_key, participant_id, data_key)
     db.session.add(

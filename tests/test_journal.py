@@ -320,3 +320,17 @@ def test_a_tampered_entry_shows_as_unreadable_on_the_journal_page(app, client, m
     deleted = client.post(f"{page}/entries/{entry_id}/delete", data={"csrf_token": token})
     assert deleted.status_code == 302
     assert "Your journal is empty" in client.get(page).get_data(as_text=True)
+
+
+def test_a_process_with_another_key_adds_nothing_to_the_journal(app, people):
+    _, ash, bo = people
+    write(app, ash)
+    # As if a second process had started with a different key after the first wrote the journal.
+    journal.use_application_key(app, journal_crypto.new_key())
+    with app.app_context():
+        with pytest.raises(JournalError) as refused:
+            journal.save_entry(db.session.get(Participant, bo), kind="free", text="lost?")
+        assert refused.value.code == "unreadable"
+        db.session.rollback()
+        assert db.session.get(JournalKey, bo) is None
+        assert db.session.scalars(select(JournalEntry).where(JournalEntry.participant_id == bo)).all() == []

@@ -180,9 +180,15 @@ def test_a_shared_excerpt_reaches_the_room_only_after_approval_and_without_a_nam
 
 
 def test_deleting_everything_forgets_the_participant_everywhere(server, demo_login, clients):
-    group, console, people = started_group(server, demo_login, clients, names=("Ash", "Bo", "Cy"))
+    group, console, people = started_group(server, demo_login, clients, names=("Ash", "Bo", "Cy", "Di"), week=3)
     ash = group.participants[0]
     save(ash, group, {"kind": "free", "text": "to be gone"})
+    # Ash leaves in the middle of a breakout round.
+    go_to(console, "breakout")
+    version = paced(console, "snapshot")["state"]["version"]
+    assert paced(console, "breakout:propose", {"version": version, "ad_hoc": {"group_size": 2, "minutes": 5}})["ok"]
+    state = paced(console, "snapshot")["state"]
+    assert paced(console, "breakout:start", {"version": state["version"], "round": state["breakout"]["id"]})["ok"]
     secret = re.search(r"/p/([\w-]+)", ash.get(f"/g/{group.public_id}").text).group(1)
     page = ash.get(journal_url(group, "/delete")).text
     assert "cannot be undone" in page and "your place in" in page
@@ -192,8 +198,10 @@ def test_deleting_everything_forgets_the_participant_everywhere(server, demo_log
     wait_until(lambda: not people[0].client.connected)
     assert ash.get(f"/p/{secret}").status_code == 404
     assert Browser(server).get(f"/p/{secret}").status_code == 404
-    names = [p["name"] for p in console.call("snapshot")["state"]["presence"]["participants"]]
+    team = paced(console, "snapshot")["state"]
+    names = [p["name"] for p in team["presence"]["participants"]]
     assert "Ash" not in names and "Bo" in names
+    assert "Ash" not in repr(team["breakout"]) and "Bo" in repr(team["breakout"])
 
 
 def test_canary_reaches_only_its_author(server, demo_login, clients):
