@@ -21,9 +21,10 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from facilitation.models import Participant, User
 from sessions.assignment import Pair, assign
-from sessions.breakout_models import BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
+from sessions.breakout_models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
 from sessions.engine import SessionError, begin, connected_participants, now, record
 from sessions.models import LiveSession
+from sessions.textmerge import merge
 
 NOTICE_SECONDS = 10
 WARNING_SECONDS = 60
@@ -134,7 +135,7 @@ def propose(
     )
     db.session.add(round_)
     for number, members in enumerate(rooms, start=1):
-        room = BreakoutRoom(number=number)
+        room = BreakoutRoom(number=number, notes="", notes_revision=0)
         round_.rooms.append(room)
         for seat, participant_id in enumerate(members):
             round_.seats.append(BreakoutSeat(participant_id=participant_id, room=room, seat=seat))
@@ -149,6 +150,9 @@ def start(live: LiveSession, seen_version: int, user: User, round_id: int) -> Br
     if round_.status != "proposed":
         raise SessionError("round_state", "These rooms are already open.")
     members = _members_by_room(round_)
+    db.session.add_all(
+        BreakoutNotesRevision(room_id=room.id, revision=0, text="") for room in round_.rooms if members[room.id]
+    )
     for room in list(round_.rooms):
         if len(members[room.id]) == 1:
             raise SessionError(
@@ -343,35 +347,39 @@ def agree_to_share(live: LiveSession, participant_id: int, round_id: int, agree:
 def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: int, patch: str) -> BreakoutRoom:
     """Apply a member's edit (a diff-match-patch patch made against `revision`) to the room's notes.
 
-    Edits made at the same time by others are merged, not overwritten: a patch finds its place by
-    its context even when the text around it has changed since `revision`.
+    An edit made against an older revision is merged with everything since (sessions/textmerge.py):
+    simultaneous typing keeps everyone's words.
     """
     round_ = _open_round(live, round_id)
     if round_.status != "running":
         raise SessionError("round_state", "Notes open with the rooms.")
     room = _room_of_member(round_, participant_id)
-    if revision > room.notes_revision:
-        raise SessionError("bad_payload")
+    base = db.session.get(BreakoutNotesRevision, (room.id, revision))
+    if base is None:
+        raise SessionError("notes_conflict")
     merger = diff_match_patch()
     try:
-        patches = merger.patch_fromText(patch)
+        theirs, applied = merger.patch_apply(merger.patch_fromText(patch), base.text)
     except ValueError:
         raise SessionError("bad_payload", "That change to the notes could not be read, so nothing changed.") from None
+    if not all(applied):
+        raise SessionError("notes_conflict")
     for _ in range(5):
-        text, applied = merger.patch_apply(patches, room.notes)
+        current, at = room.notes, room.notes_revision
+        text = theirs if at == revision else merge(base.text, current, theirs, theirs_first=True)
         if len(text) > NOTES_MAX_CHARS:
             raise SessionError("notes_too_long")
-        if applied and not all(applied):
-            raise SessionError("notes_conflict")
         # Conditional on the revision read, so that a change from another process is never overwritten.
         changed = db.session.execute(
             update(BreakoutRoom)
-            .where(BreakoutRoom.id == room.id, BreakoutRoom.notes_revision == room.notes_revision)
-            .values(notes=text, notes_revision=room.notes_revision + 1, notes_changed_at=now())
+            .where(BreakoutRoom.id == room.id, BreakoutRoom.notes_revision == at)
+            .values(notes=text, notes_revision=at + 1, notes_changed_at=now())
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.refresh(room)
         if changed:
+            db.session.add(BreakoutNotesRevision(room_id=room.id, revision=at + 1, text=text))
+            db.session.flush()
             return room
     raise SessionError("notes_conflict")
 

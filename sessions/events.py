@@ -283,7 +283,7 @@ def answer_poll(connection: Connection, cohort: Cohort, data) -> dict:
 def announce_rooms(cohort: Cohort, round_: BreakoutRound, everyone: bool = True) -> None:
     """After a commit that changed who sits where: each seated participant hears of their own room
     (and nobody else's), and the team gets the new overview."""
-    if round_.status == "running":
+    if round_.status != "proposed":
         for participant_id, view in breakouts.personal_views(round_).items():
             socketio.emit("breakout:you", view, to=own_room(participant_id), namespace=NAMESPACE)
     live = engine.open_session_of(cohort.id)

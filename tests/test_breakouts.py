@@ -352,3 +352,23 @@ def test_a_reconnect_storm_during_assignment_places_everyone_exactly_once(server
     assert len(seated) == len(set(seated)), "nobody sits in two rooms"
     assert not set(seated) & set(waiting)
     assert len(set(seated) | set(waiting)) == 8
+
+
+def test_with_the_wait_setting_late_arrivals_wait_in_the_main_room_for_the_facilitator(server, demo_login, clients):
+    group, console, people = started(server, demo_login, clients, NAMES[:5], week=1)
+    late = people.pop()
+    late.close()
+    wait_until(lambda: state(console)["presence"]["counts"]["online"] == 4)
+    go_to_exercise(console)
+    round_ = open_rooms(console, late_arrivals="wait", auto_recall=True)
+    assert round_["auto_recall"] and round_["recall_at"] == round_["ends_at"]
+    back = LiveClient(server, group.participants[4], group.public_id, "participant")
+    clients.append(back)
+    assert mine(back)["place"] == "waiting"
+    waiting = state(console)["breakout"]["main_room"]
+    assert [(p["name"], p["sitting_out"]) for p in waiting] == [("Person 5", False)]
+    target = state(console)["breakout"]["rooms_detail"][0]["id"]
+    person = waiting[0]["id"]
+    assert command(console, "breakout:move", round=round_["id"], participant=person, room=target)["ok"]
+    wait_until(lambda: back.events("breakout:you") and back.events("breakout:you")[-1]["place"] == "room")
+    assert len(back.events("breakout:you")[-1]["room"]["members"]) == 3

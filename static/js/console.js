@@ -2,6 +2,7 @@
 // presence, agenda with jump, timer, and keyboard shortcuts. Every command carries the
 // version it was based on; a refused command shows why and the fresh state.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console_breakouts.js";
 import { renderResults } from "./polls.js";
 import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
 
@@ -20,6 +21,7 @@ const live = connectLive({
   on: {
     "excerpt:queue": (queue) => renderExcerptQueue(queue.pending, send, live),
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
+    "breakout:notes": (change) => updateRoomNotes(change),
     "poll:progress": (progress) => {
       const line = $("poll-responded");
       if (line && live.state().poll && live.state().poll.id === progress.poll) line.textContent = responded(progress.responded, progress.of);
@@ -78,6 +80,7 @@ function render(state) {
   renderJournalCount(state.journal);
   renderExcerptQueue(state.excerpts, send, live);
   renderPoll(state);
+  renderBreakoutPanel(state, send, live, announce);
   const key = `${state.status}:${current}`;
   if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);
   lastKey = key;
@@ -179,4 +182,5 @@ window.setInterval(() => {
   $("timer-display").textContent = seconds === null ? "No timer" : seconds > 0 ? `${formatDuration(seconds)} left` : "Time is up";
   $("timer-add").disabled = seconds === null;
   $("timer-clear").disabled = seconds === null;
+  tickBreakout(live);
 }, 250);

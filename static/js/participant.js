@@ -1,6 +1,7 @@
 // The participant's live view: follows the facilitator's steps without reloading,
 // says where the group is, shows a banner while reconnecting, and announces changes.
 import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, renderStep } from "./live.js";
+import { BreakoutView } from "./breakouts.js";
 import { forgetAnswers, renderPollForm, renderResults } from "./polls.js";
 import { reflectionSpace, renderShared } from "./journal.js";
 
@@ -15,13 +16,20 @@ const timerBox = document.getElementById("timer");
 
 let shownKey = null;
 let lastAnnouncedMinute = null;
+// This participant's own place in the current breakout round: from their snapshot, then `breakout:you`.
+let mine = null;
+let breakout = null;
 
 const live = connectLive({
   cohort: root.dataset.cohort,
   role: "participant",
   onState: render,
   onPresence: () => {},
-  on: { "poll:progress": showProgress },
+  on: {
+    "poll:progress": showProgress,
+    "breakout:you": (view) => setMine(view),
+    "breakout:notes": (change) => { if (breakout) breakout.notes(change); },
+  },
   onConnection: (status, detail) => {
     if (status === "online") {
       banner.hidden = true;
@@ -40,14 +48,35 @@ function announce(text) {
   window.setTimeout(() => { announcer.textContent = text; }, 50);
 }
 
+function setMine(view) {
+  mine = view;
+  const state = live.state();
+  if (state && breakout && breakoutOnScreen(state)) breakout.update(state, mine);
+}
+
+const breakoutOnScreen = (state) => state.status === "live" && !state.poll && (state.breakout || state.step.kind === "breakout");
+
 function render(state) {
+  renderShared(document.getElementById("shared"), state.shared);
+  if (state.you) mine = state.you.breakout;
+  if (breakoutOnScreen(state)) {
+    renderAgenda(state);
+    const fresh = !breakout || !stage.contains(breakout.node);
+    if (!breakout) breakout = new BreakoutView(live, announce, setMine);
+    const node = breakout.update(state, mine);
+    if (fresh) stage.replaceChildren(node);
+    const key = `breakout:${state.session.id}:${state.step.position}`;
+    if (key !== shownKey) announce(`Now step ${state.step.number} of ${state.step.total}: ${state.step.title}`);
+    shownKey = key;
+    progress.textContent = `Step ${state.step.number} of ${state.step.total}`;
+    return;
+  }
   const poll = state.poll;
   const key = [state.status, state.session && state.session.id, state.step && state.step.position,
     poll && poll.id, poll && poll.status].join(":");
   const changed = key !== shownKey;
   shownKey = key;
   renderAgenda(state);
-  renderShared(document.getElementById("shared"), state.shared);
   if (!changed) return;
   const stepPoll = state.status === "live" && poll && !poll.quick;
   // A step's own poll replaces the step's preview; a quick poll comes under the current step.
@@ -134,6 +163,7 @@ function renderAgenda(state) {
 }
 
 function tick() {
+  if (breakout && stage.contains(breakout.node)) breakout.tick();
   const state = live.state();
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
   timerBox.hidden = seconds === null;

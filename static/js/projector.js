@@ -1,5 +1,6 @@
 // The room screen: the join code in the lobby, then large slides; anonymous counts only.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+import { phaseLine, phaseOf } from "./breakouts.js";
 import { renderResults } from "./polls.js";
 import { renderShared } from "./journal.js";
 
@@ -16,7 +17,7 @@ const live = connectLive({
     lobby.hidden = state.status !== "lobby";
     if (state.status === "lobby") document.getElementById("lobby-title").textContent = `Week ${state.session.week}: ${state.session.title}`;
     slide.replaceChildren(
-      state.status === "live" ? (state.poll ? pollScreen(state.poll) : renderStep(state.step))
+      state.status === "live" ? (state.poll ? pollScreen(state.poll) : state.breakout ? roomsScreen(state.breakout, state.step) : renderStep(state.step))
         : state.status === "lobby" ? ""
           : el("h1", { text: state.status === "ended" ? "Thank you for today" : "" }));
     showOnline(state.online);
@@ -40,6 +41,23 @@ function pollScreen(poll) {
   return el("article", { class: "step-view" }, ...parts);
 }
 
+// While rooms are open the room screen says so and counts down; no names, no notes but shared ones.
+function roomsScreen(round, step) {
+  const parts = [el("h2", { text: round.title })];
+  if (round.status === "running" && phaseOf(round, live.serverNow()) !== "ended") {
+    parts.push(el("p", { class: "lead", text: `In ${round.rooms} small groups` }),
+      el("p", { id: "rooms-phase", class: "lead", text: phaseLine(round, live.serverNow()) }));
+    if (round.message) parts.push(el("p", { class: "breakout-message", text: round.message }));
+  } else if (round.shared.length) {
+    parts.push(el("p", { class: "lead", text: "What the rooms chose to share" }),
+      ...round.shared.map((shared) => el("figure", { class: "shared-notes" },
+        el("figcaption", { text: `Room ${shared.room}` }), el("p", { class: "notes-text", text: shared.notes }))));
+  } else {
+    return renderStep(step);
+  }
+  return el("article", { class: "step-view" }, ...parts);
+}
+
 function showOnline(count) {
   online.textContent = `${count} joined`;
 }
@@ -49,4 +67,6 @@ window.setInterval(() => {
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
   timer.hidden = seconds === null;
   if (seconds !== null) timer.textContent = seconds > 0 ? formatDuration(seconds) : "Time is up";
+  const line = document.getElementById("rooms-phase");
+  if (line && state && state.breakout) line.textContent = phaseLine(state.breakout, live.serverNow());
 }, 250);
