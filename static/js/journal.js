@@ -34,13 +34,13 @@ async function post(url, payload, keepalive = false) {
 
 // One autosaving entry: collects the text with `read()`, saves after a pause in typing, one save at a
 // time, and says what happened in `status`.
-function autosaver({ url, read, status, base = {}, entry = null, onSaved = () => {} }) {
+function autosaver({ url, read, status, base = {}, entry = null, onSaved = () => {}, saved = read() }) {
   let id = entry ? entry.id : null;
   let revision = entry ? entry.revision : null;
   let timer = null;
   let saving = false;
   let again = false;
-  let lastSaved = JSON.stringify(read());
+  let lastSaved = JSON.stringify(saved);
 
   // Only the outcome ("Saved", or what went wrong) is spoken; the steps before it are shown, not announced.
   const say = (text, problem = false, spoken = true) => {
@@ -143,12 +143,15 @@ export function reflectionSpace({ cohort, session, position }) {
 function entryEditor(form) {
   const status = form.querySelector(".save-status");
   const fieldNames = [...form.querySelectorAll("[data-field]")].map((input) => input.name);
-  const value = (name) => (form.elements[name] ? form.elements[name].value : "");
-  const read = () => {
+  const contents = (value) => {
     const content = { kind: value("kind"), title: value("title"), text: value("text") };
     if (fieldNames.length) content.fields = Object.fromEntries(fieldNames.map((name) => [name, value(name)]));
     return content;
   };
+  const field = (name) => form.elements[name];
+  const read = () => contents((name) => (field(name) ? field(name).value : ""));
+  // What the server sent is what is saved; anything typed before this script ran is saved too.
+  const saved = contents((name) => (field(name) ? field(name).defaultValue : ""));
   const idInput = form.elements.id;
   const saver = autosaver({
     url: form.action,
@@ -159,8 +162,10 @@ function entryEditor(form) {
       idInput.value = entry.id;
       form.elements.revision.value = entry.revision;
     },
+    saved,
   });
   form.addEventListener("input", () => saver.changed());
+  if (JSON.stringify(read()) !== JSON.stringify(saved)) saver.changed();
   form.addEventListener("submit", (event) => { event.preventDefault(); saver.save(); });
   window.addEventListener("pagehide", () => saver.save(true));
 }
