@@ -51,6 +51,8 @@ def settings_from_environment(instance_path: str) -> dict:
     origins = env.get("MEND_ALLOWED_ORIGINS") or f"http://localhost:{port},http://127.0.0.1:{port},http://{host}:{port}"
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
+        # None: sessions/journal.py reads (or on first start generates) instance/journal_key instead.
+        "MEND_JOURNAL_KEY": env.get("MEND_JOURNAL_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SOCKETIO_MESSAGE_QUEUE": message_queue,
         "MEND_ASYNC_MODE": env.get("MEND_ASYNC_MODE", "eventlet"),

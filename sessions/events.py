@@ -20,7 +20,7 @@ from sqlalchemy import select
 from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant, User
-from sessions import breakouts, engine, polls, presence, safety
+from sessions import breakouts, engine, journal, polls, presence, safety
 from sessions.breakout_models import BreakoutRound
 from sessions.engine import SessionError
 from sessions.identity import current_participant
@@ -476,3 +476,29 @@ def choose_content_note(connection: Connection, cohort: Cohort, data) -> dict:
     skipped = {"position": data.position, "skipped": safety.skipped_count(live)}
     socketio.emit("content_note:skipped", skipped, to=team_of(cohort.id), namespace=NAMESPACE)
     return {"ok": True, "choice": data.choice}
+
+
+# ---- The journal's shared excerpts: the facilitator's moderation queue (journal text itself never travels here).
+
+
+def announce_excerpts(cohort_id: int) -> None:
+    """The pending excerpts, without author, to the facilitator team only."""
+    queue = {"pending": journal.pending_excerpts(cohort_id)}
+    socketio.emit("excerpt:queue", queue, to=team_of(cohort_id), namespace=NAMESPACE)
+
+
+@handler("excerpt:approve", roles=FACILITATOR)
+def approve_excerpt(connection: Connection, cohort: Cohort, data) -> dict:
+    ack = _command(lambda live, d, user: journal.approve_excerpt(live, d.version, d.excerpt, user))(
+        connection, cohort, data
+    )
+    announce_excerpts(cohort.id)
+    return ack
+
+
+@handler("excerpt:decline", roles=FACILITATOR)
+def decline_excerpt(connection: Connection, cohort: Cohort, data) -> dict:
+    journal.decline_excerpt(cohort.id, data.excerpt)
+    db.session.commit()
+    announce_excerpts(cohort.id)
+    return {"ok": True}

@@ -61,6 +61,8 @@ ERRORS = {
         "and out for 2 to 12 seconds."
     ),
     "no_content_note": "This step has no content note to choose about.",
+    # The private journal's shared excerpts (sessions/journal.py).
+    "no_excerpt": "There is no such excerpt waiting to be shown.",
 }
 
 
@@ -216,6 +218,14 @@ class ContentNoteChoose(Payload):
     choice: Literal["continue", "skip"]
 
 
+class ExcerptApprove(Versioned):
+    excerpt: str = Field(min_length=1, max_length=32)
+
+
+class ExcerptDecline(Payload):
+    excerpt: str = Field(min_length=1, max_length=32)
+
+
 # Every client-to-server event and its payload schema.
 EVENTS: dict[str, type[Payload]] = {
     "snapshot": Empty,
@@ -249,6 +259,8 @@ EVENTS: dict[str, type[Payload]] = {
     "break:start": BreakStart,
     "break:end": Versioned,
     "content_note:choose": ContentNoteChoose,
+    "excerpt:approve": ExcerptApprove,
+    "excerpt:decline": ExcerptDecline,
 }
 
 # Every server-to-client event.
@@ -262,6 +274,7 @@ SERVER_EVENTS = (
     "safety:signals",
     "pause:status",
     "content_note:skipped",
+    "excerpt:queue",
 )
 
 

@@ -7,7 +7,7 @@ to one participant.
 
 from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, Step
-from sessions import breakouts
+from sessions import breakouts, journal
 from sessions.engine import millis, now
 from sessions.models import LiveSession
 from sessions.polls import active_poll, poll_view
@@ -68,6 +68,8 @@ def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
         breakout=breakouts.public_view(breakouts.current_round(live)) if live.status == "live" else None,
         # The grounding break covers the step on record, which it never changes.
         grounding_break=break_view(live),
+        # Journal excerpts their authors shared and a facilitator approved for this session (no names).
+        shared=journal.shared_in(live),
     )
     return state
 
@@ -76,6 +78,10 @@ def team_state(cohort: Cohort, live: LiveSession | None, public: dict | None = N
     """The public state (built here unless given) plus what only facilitators see."""
     state = dict(public if public is not None else public_state(cohort, live))
     state["presence"] = presence_of(cohort.id, live)
+    # The journal, as facilitators know it: a count for the week and excerpts awaiting moderation, no names.
+    week, writers = journal.writers_this_week(cohort)
+    state["journal"] = {"week": week, "writers": writers}
+    state["excerpts"] = journal.pending_excerpts(cohort.id)
     if live is not None:
         state["poll"] = poll_view(active_poll(live), for_team=True)
         if live.status == "live":

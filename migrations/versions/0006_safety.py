@@ -1,7 +1,7 @@
 """Safety in the room: pause signals, content-note choices, the grounding break
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-21 11:58:27.539933
 
 """
@@ -23,7 +23,7 @@ OLD_DEFAULT = [
 # revision identifiers, used by Alembic.
 revision = "0006"
 # Re-chained after 0005 when merged into main.
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

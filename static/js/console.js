@@ -5,6 +5,7 @@ import { connectLive, el, formatDuration, remainingSeconds, renderStep } from ".
 import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console_breakouts.js";
 import { renderResults } from "./polls.js";
 import { consoleSafety } from "./safety-console.js";
+import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
 
 const root = document.querySelector("[data-live-console]");
 const $ = (id) => document.getElementById(id);
@@ -21,6 +22,7 @@ const live = connectLive({
   on: {
     "safety:signals": (payload) => safety.signals(payload),
     "content_note:skipped": (payload) => safety.skipped(payload),
+    "excerpt:queue": (queue) => renderExcerptQueue(queue.pending, send, live),
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
     "breakout:notes": (change) => updateRoomNotes(change),
     "poll:progress": (progress) => {
@@ -84,6 +86,8 @@ function render(state) {
     return li;
   }));
   renderPresence(state.presence);
+  renderJournalCount(state.journal);
+  renderExcerptQueue(state.excerpts, send, live);
   renderPoll(state);
   renderBreakoutPanel(state, send, live, announce);
   safety.render(state);

@@ -4,6 +4,7 @@ import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, rende
 import { BreakoutView } from "./breakouts.js";
 import { forgetAnswers, renderPollForm, renderResults } from "./polls.js";
 import { participantSafety } from "./safety.js";
+import { reflectionSpace, renderShared } from "./journal.js";
 
 const root = document.querySelector("[data-live-participant]");
 const stage = document.getElementById("stage");
@@ -66,6 +67,7 @@ const breakoutOnScreen = (state) => state.status === "live" && !state.poll && (s
 
 function render(state) {
   safety.update(state);
+  renderShared(document.getElementById("shared"), state.shared);
   if (state.you) mine = state.you.breakout;
   // Rooms stay on screen through updates (their notes editor keeps what is being typed), unless a
   // grounding break or a content note covers the step.
@@ -93,6 +95,9 @@ function render(state) {
   // A grounding break, a content note or the holding screen after a skip covers the step.
   const cover = safety.cover(state);
   stage.replaceChildren(cover || (stepPoll ? pollView(poll, state.step) : viewFor(state)));
+  if (!cover && state.status === "live" && !stepPoll && state.step.kind === "reflection") {
+    stage.append(reflectionSpace({ cohort: root.dataset.cohort, session: state.session.id, position: state.step.position }));
+  }
   if (!cover && state.status === "live" && poll) {
     if (!stepPoll) stage.append(pollView(poll));
     showProgress({ poll: poll.id, responded: poll.responded, of: state.online });

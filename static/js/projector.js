@@ -3,6 +3,7 @@ import { connectLive, el, formatDuration, remainingSeconds, renderStep } from ".
 import { phaseLine, phaseOf } from "./breakouts.js";
 import { renderResults } from "./polls.js";
 import { breakIsOn, renderBreak } from "./safety.js";
+import { renderShared } from "./journal.js";
 
 const root = document.querySelector("[data-live-projector]");
 const lobby = document.getElementById("lobby");
@@ -23,6 +24,8 @@ function show(state) {
         : state.status === "lobby" ? ""
           : el("h1", { text: state.status === "ended" ? "Thank you for today" : "" }));
   showOnline(state.online);
+  // The room screen shows the latest excerpt a facilitator approved; phones keep the whole list.
+  renderShared(document.getElementById("shared"), (state.shared || []).slice(-1));
 }
 
 const live = connectLive({
