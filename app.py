@@ -75,6 +75,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     from sessions import (
         console,
         events,  # noqa: F401 - registers the Socket.IO handlers
+        journal_views,
+        safety_views,
     )
     from sessions import views as session_views
 
@@ -82,6 +84,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(session_views.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(safety_views.bp)
+    app.register_blueprint(journal_views.bp)
     app.cli.add_command(cli.mend)
     _register_health(app)
     _register_errors(app)
@@ -168,10 +172,14 @@ def main() -> None:
     from facilitation.setup import prepare_instance
     from sessions import presence
     from sessions.events import announce_presence
+    from sessions.journal_crypto import JournalKeyError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app()
-    demo = prepare_instance(app)
+    try:
+        demo = prepare_instance(app)
+    except JournalKeyError as problem:
+        raise SystemExit(f"Mend cannot start: {problem}") from None
     with app.app_context():
         presence.register_process(single_process=not app.config["SOCKETIO_MESSAGE_QUEUE"])
     presence.start_heartbeat(app, announce_presence)

@@ -68,6 +68,8 @@ def settings_from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        # None: sessions/journal.py reads (or on first start generates) instance/journal_key instead.
+        "MEND_JOURNAL_KEY": env.get("MEND_JOURNAL_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SOCKETIO_MESSAGE_QUEUE": message_queue,
         "MEND_ASYNC_MODE": env.get("MEND_ASYNC_MODE", "eventlet"),
@@ -90,6 +92,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MEND_SECURE_COOKIES": secure_cookies,
+        # Where "Quick exit" sends a participant; by default Mend's own blank page.
+        "MEND_QUICK_EXIT_URL": env.get("MEND_QUICK_EXIT_URL") or None,
     }
 
 

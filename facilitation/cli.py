@@ -1,8 +1,9 @@
-"""The `flask --app app mend ...` commands: accounts and programmes."""
+"""The `flask --app app mend ...` commands: accounts, programmes and the journal key."""
 
 from pathlib import Path
 
 import click
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -17,7 +18,7 @@ from facilitation.programmes import ProgrammeError, load_programme
 
 @click.group()
 def mend() -> None:
-    """Manage Mend: accounts and programmes."""
+    """Manage Mend: accounts, programmes and the journal key."""
 
 
 def _migrate() -> None:
@@ -95,3 +96,50 @@ def import_programme_command(path: Path, organisation_name: str | None) -> None:
         click.echo(f"Imported {programme.title}, version {programme.version}: {len(programme.sessions)} sessions.")
     else:
         click.echo(f"{programme.title} is unchanged; version {programme.version} stays current.")
+
+
+@mend.command("rotate-journal-key")
+@with_appcontext
+def rotate_journal_key() -> None:
+    """Re-wrap every participant's journal key under a new application key. Stop Mend first.
+
+    Entries are not touched. The new key goes to the instance folder's journal_key (or, when the
+    current key comes from MEND_JOURNAL_KEY, to journal_key.new for you to move into the environment).
+    """
+    from sessions import journal, journal_crypto
+
+    _migrate()
+    app = current_app._get_current_object()
+    try:
+        journal.load_application_key(app)
+    except journal_crypto.JournalKeyError as problem:
+        raise click.ClickException(str(problem)) from None
+    new_key = journal_crypto.new_key()
+    instance = Path(app.instance_path)
+    # Written before the database changes, so that a crash in between never loses the key the data needs.
+    pending = instance / journal_crypto.NEW_KEY_FILE
+    journal_crypto.write_key_file(pending, new_key)
+    try:
+        count = journal.rotate_application_key(new_key)
+    except InvalidTag:
+        db.session.rollback()
+        pending.unlink()
+        raise click.ClickException(
+            "A participant's journal key could not be unwrapped (the database was changed); nothing was rotated."
+        ) from None
+    db.session.commit()
+    journal.use_application_key(app, new_key)
+    new_id = journal_crypto.key_id(new_key)
+    if app.config.get("MEND_JOURNAL_KEY"):
+        click.echo(
+            f"Re-wrapped {count} journal key(s) under a new application key (key id {new_id}). "
+            f"The new key is in {pending}: set MEND_JOURNAL_KEY to its contents, then delete that file. "
+            "The old key no longer opens anything."
+        )
+        return
+    target = instance / journal_crypto.KEY_FILE
+    pending.replace(target)
+    click.echo(
+        f"Re-wrapped {count} journal key(s) under a new application key (key id {new_id}). "
+        f"The new key replaced the old one in {target}. Back it up: without it, no journal can be read."
+    )

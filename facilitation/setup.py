@@ -14,6 +14,7 @@ from extensions import db
 from facilitation.catalogue import install_builtin_programmes
 from facilitation.cohorts import DEFAULT_AGREEMENT, create_cohort
 from facilitation.models import Organisation, Programme, User
+from sessions.journal import load_application_key
 
 DEMO_ORGANISATION = "Demo organisation"
 DEMO_EMAIL = "demo@mend.example"
@@ -48,6 +49,8 @@ def prepare_instance(app: Flask) -> DemoLogin | None:
     """Bring the database up to date; with MEND_DEMO on, return the demo sign-in to print."""
     with app.app_context(), one_process_at_a_time():
         upgrade(directory=app.extensions["migrate"].directory)
+        # Refuse to run (JournalKeyError) with a missing or wrong journal key, before anything is written.
+        load_application_key(app)
         install_builtin_programmes()
         db.session.commit()
         if not app.config["MEND_DEMO"]:

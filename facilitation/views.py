@@ -14,6 +14,7 @@ from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
 from facilitation.models import Cohort, Programme, User
 from facilitation.programmes import render_markdown
 from sessions.engine import attendance_counts, open_session_of, runs_of
+from sessions.journal import writers_this_week
 
 bp = Blueprint("facilitation", __name__)
 
@@ -100,6 +101,7 @@ def cohort(cohort_id: int):
         open_live=open_session_of(cohort.id),
         runs=runs_of(cohort.id),
         attendance=attendance_counts(cohort.id),
+        journal_writers=writers_this_week(cohort),
         agreement_form=AgreementForm(agreement_md=cohort.agreement_md),
         regenerate_form=RegenerateCodeForm(current_code=cohort.join_code),
     )

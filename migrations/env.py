@@ -9,9 +9,8 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep the loggers Mend already has: migrations run at start-up, and its warnings must still show.
+# Interpret the config file for Python logging. Loggers that exist already (Mend's own, when the
+# server migrates at start-up) must keep working, so they are not disabled.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 

@@ -68,6 +68,15 @@ class BreakoutRoom(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "number"),)
 
 
+class BreakoutNotesRevision(db.Model):
+    """Each revision of a room's notes: the base that a member's edit was made against, so that
+    edits made at the same time are merged rather than overwritten."""
+
+    room_id: Mapped[int] = mapped_column(ForeignKey("breakout_room.id", ondelete="CASCADE"), primary_key=True)
+    revision: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
 class BreakoutSeat(db.Model):
     """Where one participant is in a round: a room and seat (which decides the role), or the main room."""
 

@@ -21,9 +21,10 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from facilitation.models import Participant, User
 from sessions.assignment import Pair, assign
-from sessions.breakout_models import BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
-from sessions.engine import SessionError, begin, connected_participants, now, record
+from sessions.breakout_models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
+from sessions.engine import SessionError, begin, connected_participants, millis, now, record
 from sessions.models import LiveSession
+from sessions.textmerge import merge
 
 NOTICE_SECONDS = 10
 WARNING_SECONDS = 60
@@ -134,7 +135,7 @@ def propose(
     )
     db.session.add(round_)
     for number, members in enumerate(rooms, start=1):
-        room = BreakoutRoom(number=number)
+        room = BreakoutRoom(number=number, notes="", notes_revision=0)
         round_.rooms.append(room)
         for seat, participant_id in enumerate(members):
             round_.seats.append(BreakoutSeat(participant_id=participant_id, room=room, seat=seat))
@@ -149,6 +150,9 @@ def start(live: LiveSession, seen_version: int, user: User, round_id: int) -> Br
     if round_.status != "proposed":
         raise SessionError("round_state", "These rooms are already open.")
     members = _members_by_room(round_)
+    db.session.add_all(
+        BreakoutNotesRevision(room_id=room.id, revision=0, text="") for room in round_.rooms if members[room.id]
+    )
     for room in list(round_.rooms):
         if len(members[room.id]) == 1:
             raise SessionError(
@@ -300,8 +304,9 @@ def sit_out(live: LiveSession, participant_id: int, sitting_out: bool) -> Breako
     return round_
 
 
-def seat_late_arrival(live: LiveSession | None, participant_id: int) -> BreakoutRound | None:
-    """Someone who arrives while rooms are proposed or open joins the smallest room (if the round says so)."""
+def seat_late_arrival(live: LiveSession | None, participant_id: int) -> BreakoutRoom | None:
+    """Someone who arrives while rooms are proposed or open joins the smallest room (if the round says so);
+    returns that room."""
     if live is None or live.status != "live":
         return None
     round_ = current_round(live)
@@ -309,9 +314,9 @@ def seat_late_arrival(live: LiveSession | None, participant_id: int) -> Breakout
         return None
     if participant_id in _passes(live, round_.position) or _seat_of(round_, participant_id) is not None:
         return None
-    _seat_in_smallest(round_, participant_id, None)
+    seat = _seat_in_smallest(round_, participant_id, None)
     db.session.flush()
-    return round_
+    return seat.room
 
 
 def ask_for_help(live: LiveSession, participant_id: int, round_id: int) -> BreakoutRoom:
@@ -343,35 +348,39 @@ def agree_to_share(live: LiveSession, participant_id: int, round_id: int, agree:
 def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: int, patch: str) -> BreakoutRoom:
     """Apply a member's edit (a diff-match-patch patch made against `revision`) to the room's notes.
 
-    Edits made at the same time by others are merged, not overwritten: a patch finds its place by
-    its context even when the text around it has changed since `revision`.
+    An edit made against an older revision is merged with everything since (sessions/textmerge.py):
+    simultaneous typing keeps everyone's words.
     """
     round_ = _open_round(live, round_id)
     if round_.status != "running":
         raise SessionError("round_state", "Notes open with the rooms.")
     room = _room_of_member(round_, participant_id)
-    if revision > room.notes_revision:
-        raise SessionError("bad_payload")
+    base = db.session.get(BreakoutNotesRevision, (room.id, revision))
+    if base is None:
+        raise SessionError("notes_conflict")
     merger = diff_match_patch()
     try:
-        patches = merger.patch_fromText(patch)
+        theirs, applied = merger.patch_apply(merger.patch_fromText(patch), base.text)
     except ValueError:
         raise SessionError("bad_payload", "That change to the notes could not be read, so nothing changed.") from None
+    if not all(applied):
+        raise SessionError("notes_conflict")
     for _ in range(5):
-        text, applied = merger.patch_apply(patches, room.notes)
+        current, at = room.notes, room.notes_revision
+        text = theirs if at == revision else merge(base.text, current, theirs, theirs_first=True)
         if len(text) > NOTES_MAX_CHARS:
             raise SessionError("notes_too_long")
-        if applied and not all(applied):
-            raise SessionError("notes_conflict")
         # Conditional on the revision read, so that a change from another process is never overwritten.
         changed = db.session.execute(
             update(BreakoutRoom)
-            .where(BreakoutRoom.id == room.id, BreakoutRoom.notes_revision == room.notes_revision)
-            .values(notes=text, notes_revision=room.notes_revision + 1, notes_changed_at=now())
+            .where(BreakoutRoom.id == room.id, BreakoutRoom.notes_revision == at)
+            .values(notes=text, notes_revision=at + 1, notes_changed_at=now())
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.refresh(room)
         if changed:
+            db.session.add(BreakoutNotesRevision(room_id=room.id, revision=at + 1, text=text))
+            db.session.flush()
             return room
     raise SessionError("notes_conflict")
 
@@ -437,7 +446,7 @@ def _next_seat(round_: BreakoutRound, room: BreakoutRoom) -> int:
     return 1 + max((seat.seat for seat in round_.seats if seat.room is room and seat.seat is not None), default=-1)
 
 
-def _seat_in_smallest(round_: BreakoutRound, participant_id: int, seat: BreakoutSeat | None) -> None:
+def _seat_in_smallest(round_: BreakoutRound, participant_id: int, seat: BreakoutSeat | None) -> BreakoutSeat:
     db.session.flush()
     members = _members_by_room(round_)
     room = min(round_.rooms, key=lambda r: (len(members[r.id]), r.number))
@@ -446,13 +455,10 @@ def _seat_in_smallest(round_: BreakoutRound, participant_id: int, seat: Breakout
         seat = BreakoutSeat(participant_id=participant_id)
         round_.seats.append(seat)
     seat.room, seat.seat = room, number
+    return seat
 
 
 # What each screen is shown ------------------------------------------------------------------------------
-
-
-def _millis(moment: datetime | None) -> int | None:
-    return int(moment.timestamp() * 1000) if moment else None
 
 
 def roles_for(round_: BreakoutRound, size: int) -> list[dict]:
@@ -481,9 +487,9 @@ def public_view(round_: BreakoutRound | None) -> dict | None:
         "group_size": round_.group_size,
         "minutes": round_.minutes,
         "auto_recall": round_.auto_recall,
-        "starts_at": _millis(round_.starts_at),
-        "ends_at": _millis(round_.ends_at),
-        "recall_at": _millis(round_.recall_at),
+        "starts_at": millis(round_.starts_at),
+        "ends_at": millis(round_.ends_at),
+        "recall_at": millis(round_.recall_at),
         "notice_seconds": NOTICE_SECONDS,
         "warning_seconds": WARNING_SECONDS,
         "recall_notice_seconds": RECALL_NOTICE_SECONDS,
@@ -526,9 +532,9 @@ def team_view(round_: BreakoutRound | None, presence: dict) -> dict | None:
                 "members": members,
                 "notes": room.notes,
                 "notes_revision": room.notes_revision,
-                "notes_changed_at": _millis(room.notes_changed_at),
-                "help_requested_at": _millis(room.help_requested_at),
-                "help_answered_at": _millis(room.help_answered_at),
+                "notes_changed_at": millis(room.notes_changed_at),
+                "help_requested_at": millis(room.help_requested_at),
+                "help_answered_at": millis(room.help_answered_at),
                 "shared": room.shared_at is not None,
             }
         )

@@ -35,6 +35,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def millis(moment: datetime | None) -> int | None:
+    """A moment as clients read it: milliseconds since the epoch."""
+    return int(moment.timestamp() * 1000) if moment else None
+
+
 def open_session_of(cohort_id: int) -> LiveSession | None:
     return db.session.scalar(select(LiveSession).where(LiveSession.open_cohort_id == cohort_id))
 
@@ -193,7 +198,13 @@ def end(live: LiveSession, seen_version: int, user: User) -> None:
         close_stretch(attendance, moment)
     live.status, live.ended_at, live.open_cohort_id = "ended", moment, None
     live.timer_started_at = live.timer_ends_at = None
+    clear_break(live)
     record(live, seen_version, "end", user)
+
+
+def clear_break(live: LiveSession) -> None:
+    live.break_started_at = live.break_ends_at = None
+    live.break_in_seconds = live.break_out_seconds = None
 
 
 def close_stretch(attendance: Attendance, moment: datetime) -> None:

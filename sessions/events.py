@@ -21,7 +21,7 @@ from sqlalchemy import select
 from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant, User
-from sessions import breakouts, coalescing, engine, polls, presence
+from sessions import breakouts, coalescing, engine, journal, polls, presence, safety
 from sessions.breakout_models import BreakoutRound
 from sessions.engine import SessionError
 from sessions.identity import current_participant
@@ -64,14 +64,19 @@ def _rate_limiters() -> tuple[strategies.SlidingWindowCounterRateLimiter, strate
     return _limiters
 
 
-def _within_limits(sid: str) -> bool:
+def _within(limits: tuple, *identifiers: str) -> bool:
+    """Count one hit against each of `limits` for `identifiers`, in the store every process shares."""
     shared, own = _rate_limiters()
-    key = (current_app.config["MEND_REDIS_PREFIX"], "socket", sid)
+    key = (current_app.config["MEND_REDIS_PREFIX"], *identifiers)
     try:
-        return all(shared.hit(limit, *key) for limit in EVENT_LIMITS)
+        return all(shared.hit(limit, *key) for limit in limits)
     except StorageError:
         log.warning("rate-limit store unreachable; counting in this process meanwhile")
-        return all(own.hit(limit, *key) for limit in EVENT_LIMITS)
+        return all(own.hit(limit, *key) for limit in limits)
+
+
+def _within_limits(sid: str) -> bool:
+    return _within(EVENT_LIMITS, "socket", sid)
 
 
 def state_for(connection: Connection, cohort: Cohort) -> dict:
@@ -80,9 +85,11 @@ def state_for(connection: Connection, cohort: Cohort) -> dict:
         return team_state(cohort, live)
     state = public_state(cohort, live)
     if connection.participant_id is not None:
+        participant = db.session.get(Participant, connection.participant_id)
         state["you"] = {
-            "name": db.session.get(Participant, connection.participant_id).display_name,
-            "breakout": breakouts.view_for(live, connection.participant_id),
+            "name": participant.display_name,
+            "breakout": breakouts.view_for(live, participant.id),
+            **safety.private_state(live, participant),
         }
     return state
 
@@ -172,10 +179,10 @@ def on_connect(auth=None):
     if participant is not None:
         join_room(own_room(participant.id))
         announce_presence(cohort.id)
-        arrived_in = breakouts.seat_late_arrival(engine.open_session_of(cohort.id), participant.id)
-        if arrived_in is not None:
+        room = breakouts.seat_late_arrival(engine.open_session_of(cohort.id), participant.id)
+        if room is not None:
             db.session.commit()
-            announce_rooms(cohort, arrived_in)
+            announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
     # The full state follows as the answer to the client's "snapshot", which it sends on every
     # connect: events emitted before the connection is accepted may be dropped.
 
@@ -264,6 +271,13 @@ def _command(apply: Callable) -> Callable:
     return run
 
 
+def _open_live(cohort: Cohort) -> LiveSession:
+    live = engine.open_session_of(cohort.id)
+    if live is None:
+        raise SessionError("no_session")
+    return live
+
+
 FACILITATOR = ("facilitator",)
 PROGRESS_INTERVAL_SECONDS = 0.3
 
@@ -340,11 +354,11 @@ def answer_poll(connection: Connection, cohort: Cohort, data) -> dict:
 # Breakout rounds ---------------------------------------------------------------------------------------
 
 
-def announce_rooms(cohort: Cohort, round_: BreakoutRound, everyone: bool = True) -> None:
-    """After a commit that changed who sits where: each seated participant hears of their own room
-    (and nobody else's), and the team gets the new overview."""
-    if round_.status == "running":
-        for participant_id, view in breakouts.personal_views(round_).items():
+def announce_rooms(cohort: Cohort, round_: BreakoutRound, everyone: bool = True, only: set[int] | None = None) -> None:
+    """After a commit that changed who sits where: each seated participant (or those in `only`) hears
+    of their own room and nobody else's, and the team gets the new overview (everyone the new state)."""
+    if round_.status != "proposed":
+        for participant_id, view in breakouts.personal_views(round_, only).items():
             socketio.emit("breakout:you", view, to=own_room(participant_id), namespace=NAMESPACE)
     live = engine.open_session_of(cohort.id)
     if everyone:
@@ -404,24 +418,17 @@ handler("breakout:close", FACILITATOR)(
 )
 
 
-def _live_or_refuse(cohort: Cohort) -> LiveSession:
-    live = engine.open_session_of(cohort.id)
-    if live is None:
-        raise SessionError("no_session")
-    return live
-
-
 @handler("breakout:help_answer", roles=FACILITATOR)
 def answer_help(connection: Connection, cohort: Cohort, data) -> dict:
-    room = breakouts.answer_help(_live_or_refuse(cohort), data.round, data.room)
+    room = breakouts.answer_help(_open_live(cohort), data.round, data.room)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=False)
+    announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
     return {"ok": True}
 
 
 @handler("breakout:sit_out", roles=("participant",))
 def sit_out(connection: Connection, cohort: Cohort, data) -> dict:
-    live = _live_or_refuse(cohort)
+    live = _open_live(cohort)
     round_ = breakouts.sit_out(live, connection.participant_id, data.sitting_out)
     db.session.commit()
     if round_ is not None:
@@ -433,23 +440,23 @@ def sit_out(connection: Connection, cohort: Cohort, data) -> dict:
 
 @handler("breakout:help", roles=("participant",))
 def ask_for_help(connection: Connection, cohort: Cohort, data) -> dict:
-    room = breakouts.ask_for_help(_live_or_refuse(cohort), connection.participant_id, data.round)
+    room = breakouts.ask_for_help(_open_live(cohort), connection.participant_id, data.round)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=False)
+    announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
     return {"ok": True}
 
 
 @handler("breakout:share", roles=("participant",))
 def share_notes(connection: Connection, cohort: Cohort, data) -> dict:
-    room = breakouts.agree_to_share(_live_or_refuse(cohort), connection.participant_id, data.round, data.agree)
+    room = breakouts.agree_to_share(_open_live(cohort), connection.participant_id, data.round, data.agree)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=room.shared_at is not None)
+    announce_rooms(cohort, room.round, everyone=room.shared_at is not None, only=set(breakouts.members_of(room)))
     return {"ok": True, "shared": room.shared_at is not None}
 
 
 @handler("breakout:notes", roles=("participant",))
 def edit_notes(connection: Connection, cohort: Cohort, data) -> dict:
-    live = _live_or_refuse(cohort)
+    live = _open_live(cohort)
     room = breakouts.edit_notes(live, connection.participant_id, data.round, data.revision, data.patch)
     db.session.commit()
     notes = {"round": data.round, "room": room.id, "revision": room.notes_revision, "text": room.notes}
@@ -457,3 +464,106 @@ def edit_notes(connection: Connection, cohort: Cohort, data) -> dict:
         socketio.emit("breakout:notes", notes, to=own_room(participant_id), namespace=NAMESPACE)
     socketio.emit("breakout:notes", notes, to=team_of(cohort.id), namespace=NAMESPACE)
     return {"ok": True, "revision": room.notes_revision, "text": room.notes}
+
+
+# Safety in the room (issue 8): the private pause signal, the grounding break, content notes.
+# Pause signals and content-note choices go to the team room and to the participant's own room only;
+# they never bump the version, because a state push reaches the whole room.
+
+# Per participant, across their devices: a few taps are heard, a flood is not.
+PAUSE_LIMITS = (RateLimitItemPerMinute(5),)
+
+
+def announce_signals(cohort_id: int, live: LiveSession, new: int | None = None) -> None:
+    """Every facilitator of the cohort, whichever is presenting, gets the session's signals; `new` is one to alert."""
+    signals = {"signals": safety.signals_of(live), "new": new}
+    socketio.emit("safety:signals", signals, to=team_of(cohort_id), namespace=NAMESPACE)
+
+
+def tell_participant(participant_id: int, signal) -> None:
+    """The participant's own devices, and no one else's, learn how their pause request stands."""
+    status = safety.own_signal_view(signal) or {"status": "resolved", "from": None, "reply": None}
+    socketio.emit("pause:status", status, to=own_room(participant_id), namespace=NAMESPACE)
+
+
+@handler("pause:raise", roles=("participant",))
+def raise_pause(connection: Connection, cohort: Cohort, _data) -> dict:
+    if not _within(PAUSE_LIMITS, "pause", str(connection.participant_id)):
+        return error(
+            "rate_limited",
+            "Your facilitators already have your request for a pause. Give them a moment before asking again.",
+        )
+    live = _open_live(cohort)
+    signal, new = safety.raise_signal(live, connection.participant_id)
+    db.session.commit()
+    if new:
+        announce_signals(cohort.id, live, new=signal.id)
+    tell_participant(connection.participant_id, signal)
+    return {"ok": True, "pause": safety.own_signal_view(signal), "new": new}
+
+
+@handler("pause:resolve", roles=("participant",))
+def resolve_pause(connection: Connection, cohort: Cohort, _data) -> dict:
+    live = _open_live(cohort)
+    signal = safety.resolve(live, connection.participant_id)
+    db.session.commit()
+    announce_signals(cohort.id, live)
+    tell_participant(connection.participant_id, signal)
+    return {"ok": True}
+
+
+@handler("pause:acknowledge", roles=FACILITATOR)
+def acknowledge_pause(connection: Connection, cohort: Cohort, data) -> dict:
+    live = _open_live(cohort)
+    signal = safety.acknowledge(live, data.signal, db.session.get(User, connection.user_id), data.reply)
+    db.session.commit()
+    announce_signals(cohort.id, live)
+    tell_participant(signal.participant_id, signal)
+    return {"ok": True}
+
+
+handler("break:start", FACILITATOR)(
+    _command(lambda live, d, user: safety.start_break(live, d.version, d.seconds, d.breathe_in, d.breathe_out, user))
+)
+handler("break:end", FACILITATOR)(_command(lambda live, d, user: safety.end_break(live, d.version, user)))
+
+
+@handler("content_note:choose", roles=("participant",))
+def choose_content_note(connection: Connection, cohort: Cohort, data) -> dict:
+    live = _open_live(cohort)
+    safety.choose(live, connection.participant_id, data.position, data.choice)
+    # Skipping a content-noted exercise is sitting it out: nobody is put into a room they chose to skip.
+    exercise = live.session_plan.steps[data.position].kind == "breakout"
+    rooms = breakouts.sit_out(live, connection.participant_id, data.choice == "skip") if exercise else None
+    db.session.commit()
+    if rooms is not None:
+        announce_rooms(cohort, rooms, everyone=False)
+    skipped = {"position": data.position, "skipped": safety.skipped_count(live)}
+    socketio.emit("content_note:skipped", skipped, to=team_of(cohort.id), namespace=NAMESPACE)
+    return {"ok": True, "choice": data.choice}
+
+
+# ---- The journal's shared excerpts: the facilitator's moderation queue (journal text itself never travels here).
+
+
+def announce_excerpts(cohort_id: int) -> None:
+    """The pending excerpts, without author, to the facilitator team only."""
+    queue = {"pending": journal.pending_excerpts(cohort_id)}
+    socketio.emit("excerpt:queue", queue, to=team_of(cohort_id), namespace=NAMESPACE)
+
+
+@handler("excerpt:approve", roles=FACILITATOR)
+def approve_excerpt(connection: Connection, cohort: Cohort, data) -> dict:
+    ack = _command(lambda live, d, user: journal.approve_excerpt(live, d.version, d.excerpt, user))(
+        connection, cohort, data
+    )
+    announce_excerpts(cohort.id)
+    return ack
+
+
+@handler("excerpt:decline", roles=FACILITATOR)
+def decline_excerpt(connection: Connection, cohort: Cohort, data) -> dict:
+    journal.decline_excerpt(cohort.id, data.excerpt)
+    db.session.commit()
+    announce_excerpts(cohort.id)
+    return {"ok": True}

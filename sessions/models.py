@@ -31,6 +31,12 @@ class LiveSession(db.Model):
     active_poll_id: Mapped[int | None]
     timer_started_at: Mapped[datetime | None]
     timer_ends_at: Mapped[datetime | None]
+    # A grounding break for the whole room, as a deadline: when it passes, every screen returns
+    # by itself to the step on record, which the break never changes.
+    break_started_at: Mapped[datetime | None]
+    break_ends_at: Mapped[datetime | None]
+    break_in_seconds: Mapped[int | None]
+    break_out_seconds: Mapped[int | None]
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -51,6 +51,18 @@ ERRORS = {
     "not_in_room": "You are not in a breakout room right now.",
     "notes_too_long": "The notes are full: a room's notes hold up to 5,000 characters.",
     "notes_conflict": "Someone else changed the same words at the same moment. Your text is kept; try again.",
+    # Safety in the room
+    "no_signal": "There is no such pause request open in this session.",
+    "signal_resolved": "That person has already said they are OK now.",
+    "break_running": "A grounding break is already running. End it before starting another.",
+    "no_break": "There is no grounding break running.",
+    "bad_break": (
+        "A grounding break lasts between 30 seconds and 30 minutes, breathing in for 2 to 10 seconds "
+        "and out for 2 to 12 seconds."
+    ),
+    "no_content_note": "This step has no content note to choose about.",
+    # The private journal's shared excerpts (sessions/journal.py).
+    "no_excerpt": "There is no such excerpt waiting to be shown.",
 }
 
 
@@ -185,6 +197,35 @@ class BreakoutShare(Payload):
     agree: bool
 
 
+# Safety in the room
+
+
+class PauseAcknowledge(Payload):
+    signal: int
+    # A short private reply to the participant who asked for a pause.
+    reply: str | None = Field(default=None, max_length=280)
+
+
+class BreakStart(Versioned):
+    # Bounds are checked by sessions/safety.py, which says them in a sentence (bad_break).
+    seconds: int = Field(ge=0, le=24 * 3600)
+    breathe_in: int = Field(ge=0, le=600)
+    breathe_out: int = Field(ge=0, le=600)
+
+
+class ContentNoteChoose(Payload):
+    position: int = Field(ge=0, le=500)
+    choice: Literal["continue", "skip"]
+
+
+class ExcerptApprove(Versioned):
+    excerpt: str = Field(min_length=1, max_length=32)
+
+
+class ExcerptDecline(Payload):
+    excerpt: str = Field(min_length=1, max_length=32)
+
+
 # Every client-to-server event and its payload schema.
 EVENTS: dict[str, type[Payload]] = {
     "snapshot": Empty,
@@ -212,10 +253,29 @@ EVENTS: dict[str, type[Payload]] = {
     "breakout:help": BreakoutHelp,
     "breakout:notes": BreakoutNotes,
     "breakout:share": BreakoutShare,
+    "pause:raise": Empty,
+    "pause:resolve": Empty,
+    "pause:acknowledge": PauseAcknowledge,
+    "break:start": BreakStart,
+    "break:end": Versioned,
+    "content_note:choose": ContentNoteChoose,
+    "excerpt:approve": ExcerptApprove,
+    "excerpt:decline": ExcerptDecline,
 }
 
 # Every server-to-client event.
-SERVER_EVENTS = ("state", "presence", "poll:progress", "poll:results", "breakout:you", "breakout:notes")
+SERVER_EVENTS = (
+    "state",
+    "presence",
+    "poll:progress",
+    "poll:results",
+    "breakout:you",
+    "breakout:notes",
+    "safety:signals",
+    "pause:status",
+    "content_note:skipped",
+    "excerpt:queue",
+)
 
 
 def error(code: str, message: str | None = None, **extra) -> dict:

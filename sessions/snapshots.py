@@ -6,26 +6,22 @@ to one participant.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 
 from extensions import db
 from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, SessionPlan, Step
-from sessions import breakouts
-from sessions.engine import now
+from sessions import breakouts, journal
+from sessions.engine import millis, now
 from sessions.models import LiveSession
 from sessions.polls import active_poll, poll_view
 from sessions.presence import online_count, presence_of
+from sessions.safety import break_view, signals_of, skipped_count
 
 PUBLIC_SETTINGS = {
     "poll": ("kind", "options", "labels", "max_picks", "max_length"),
     "breakout": ("group_size", "minutes"),
 }
-
-
-def millis(moment: datetime | None) -> int | None:
-    return int(moment.timestamp() * 1000) if moment else None
 
 
 def step_view(step: Step, position: int, total: int) -> dict:
@@ -101,6 +97,10 @@ def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
         step=outline.steps[live.position] if live.status == "live" else None,
         poll=poll_view(active_poll(live), for_team=False),
         breakout=breakouts.public_view(breakouts.current_round(live)) if live.status == "live" else None,
+        # The grounding break covers the step on record, which it never changes.
+        grounding_break=break_view(live),
+        # Journal excerpts their authors shared and a facilitator approved for this session (no names).
+        shared=journal.shared_in(live),
     )
     return state
 
@@ -109,10 +109,16 @@ def team_state(cohort: Cohort, live: LiveSession | None, public: dict | None = N
     """The public state (built here unless given) plus what only facilitators see."""
     state = dict(public if public is not None else public_state(cohort, live))
     state["presence"] = presence_of(cohort.id, live)
+    # The journal, as facilitators know it: a count for the week and excerpts awaiting moderation, no names.
+    week, writers = journal.writers_this_week(cohort)
+    state["journal"] = {"week": week, "writers": writers}
+    state["excerpts"] = journal.pending_excerpts(cohort.id)
     if live is not None:
         state["poll"] = poll_view(active_poll(live), for_team=True)
         if live.status == "live":
             state["breakout"] = breakouts.team_view(breakouts.current_round(live), state["presence"])
+        # Pause signals and how many skipped a content note: for the cohort's facilitators only.
+        state["safety"] = {"signals": signals_of(live), "skipped": skipped_count(live)}
     if live is not None and live.status != "ended":
         outline = outline_of(live)
         state["notes_html"] = outline.notes[live.position] if live.status == "live" else ""

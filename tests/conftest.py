@@ -11,6 +11,7 @@ os.environ["MEND_ASYNC_MODE"] = "threading"
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("SOCKETIO_MESSAGE_QUEUE", None)
 os.environ.pop("SECRET_KEY", None)
+os.environ.pop("MEND_JOURNAL_KEY", None)
 
 import re  # noqa: E402
 import shutil  # noqa: E402

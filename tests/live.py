@@ -268,6 +268,17 @@ def make_group(server, demo_login, names=("Ash", "Bo", "Cy"), open_week: int | N
     return group
 
 
+def started_group(server, demo_login, clients: list, names=("Ash", "Bo", "Cy"), week: int = 1):
+    """A started session of a new group: (group, the console's client, the participants' clients)."""
+    group = make_group(server, demo_login, names=names, open_week=week)
+    console = LiveClient(server, group.facilitator, group.public_id, "facilitator")
+    people = [LiveClient(server, p, group.public_id, "participant") for p in group.participants]
+    clients.extend([console, *people])
+    ack = console.call("session:start", {"version": console.latest["version"]})
+    assert ack["ok"], ack
+    return group, console, people
+
+
 def open_session(group: Group, week: int) -> None:
     page = group.facilitator.get(f"/cohorts/{group.cohort_id}").text
     plan_id = re.findall(r'<option value="(\d+)"[^>]*>\s*Week (\d+):', page)

@@ -25,17 +25,22 @@ def started(server, demo_login, clients, names, week=THREES_WEEK):
     return group, console, people
 
 
-def state(client) -> dict:
-    ack = client.call("snapshot")
+def patiently(client, event: str, payload: dict | None = None) -> dict:
+    """These tests read the state after nearly every command, faster than a person could click:
+    when the per-connection rate limit says so, wait a moment and ask again."""
+    ack = client.call(event, payload)
     if not ack["ok"] and ack["error"]["code"] == "rate_limited":
-        # These tests read the state after nearly every command, faster than a person would.
         time.sleep(1)
-        ack = client.call("snapshot")
-    return ack["state"]
+        ack = client.call(event, payload)
+    return ack
+
+
+def state(client) -> dict:
+    return patiently(client, "snapshot")["state"]
 
 
 def command(console, event, **payload):
-    return console.call(event, {"version": state(console)["version"], **payload})
+    return patiently(console, event, {"version": state(console)["version"], **payload})
 
 
 def go_to_exercise(console) -> None:
@@ -137,7 +142,8 @@ def test_roles_switch_and_messages_and_recall_reach_every_room(server, demo_logi
         recalled = person.wait_for(lambda s: s.get("breakout") and s["breakout"]["phase"] == "returning")
         assert 29_000 <= recalled["breakout"]["recall_at"] - recalled["server_time"] <= 31_000
     # Once everyone is back, the round is over: its rooms refuse further commands.
-    assert command(console, "breakout:close", round=round_["id"])["ok"]
+    closed = command(console, "breakout:close", round=round_["id"])
+    assert closed["ok"], closed
     assert state(console)["breakout"]["phase"] == "ended"
     refused = command(console, "breakout:roles", round=round_["id"])
     assert refused["error"]["code"] == "no_round"
@@ -356,3 +362,37 @@ def test_a_reconnect_storm_during_assignment_places_everyone_exactly_once(server
     assert len(seated) == len(set(seated)), "nobody sits in two rooms"
     assert not set(seated) & set(waiting)
     assert len(set(seated) | set(waiting)) == 8
+
+
+def test_with_the_wait_setting_late_arrivals_wait_in_the_main_room_for_the_facilitator(server, demo_login, clients):
+    group, console, people = started(server, demo_login, clients, NAMES[:5], week=1)
+    late = people.pop()
+    late.close()
+    wait_until(lambda: state(console)["presence"]["counts"]["online"] == 4)
+    go_to_exercise(console)
+    round_ = open_rooms(console, late_arrivals="wait", auto_recall=True)
+    assert round_["auto_recall"] and round_["recall_at"] == round_["ends_at"]
+    back = LiveClient(server, group.participants[4], group.public_id, "participant")
+    clients.append(back)
+    assert mine(back)["place"] == "waiting"
+    waiting = state(console)["breakout"]["main_room"]
+    assert [(p["name"], p["sitting_out"]) for p in waiting] == [("Person 5", False)]
+    target = state(console)["breakout"]["rooms_detail"][0]["id"]
+    person = waiting[0]["id"]
+    assert command(console, "breakout:move", round=round_["id"], participant=person, room=target)["ok"]
+    wait_until(lambda: back.events("breakout:you") and back.events("breakout:you")[-1]["place"] == "room")
+    assert len(back.events("breakout:you")[-1]["room"]["members"]) == 3
+
+
+def test_skipping_a_content_noted_exercise_keeps_that_person_out_of_the_rooms(server, demo_login, clients):
+    group, console, people = started(server, demo_login, clients, NAMES[:5])
+    go_to_exercise(console)
+    exercise = state(people[0])["step"]
+    assert exercise["content_note"], "week 3's exercise carries a content note"
+    ack = people[0].call("content_note:choose", {"position": exercise["position"], "choice": "skip"})
+    assert ack["ok"], ack
+    assert mine(people[0])["place"] == "sitting_out"
+    round_ = open_rooms(console)
+    seated = {m["name"] for room in round_["rooms_detail"] for m in room["members"]}
+    assert "Person 1" not in seated and len(seated) == 4
+    assert [p["name"] for p in round_["main_room"]] == ["Person 1"]

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.live import LiveClient, make_group, wait_until
+from tests.live import started_group, wait_until
 from tests.services import SCALED
 
 # Each test runs on the embedded default and on PostgreSQL with the Redis message queue.
@@ -19,13 +19,7 @@ SINGLE = {"kind": "single", "question": "Which feels closest today?", "options":
 
 def room(server, demo_login, clients, count: int):
     """A started session with a console and `count` connected participants."""
-    group = make_group(server, demo_login, names=NAMES[:count])
-    console = LiveClient(server, group.facilitator, group.public_id, "facilitator")
-    people = [LiveClient(server, p, group.public_id, "participant") for p in group.participants]
-    clients.extend([console, *people])
-    ack = console.call("session:start", {"version": console.latest["version"]})
-    assert ack["ok"], ack
-    return group, console, people
+    return started_group(server, demo_login, clients, NAMES[:count])
 
 
 def open_quick(console, settings=SINGLE) -> int:

@@ -11,15 +11,6 @@ from extensions import db
 
 MIN_REVEAL_THRESHOLD = 3
 
-DEFAULT_CRISIS_RESOURCES = [
-    {
-        "country": "Anywhere",
-        "name": "Local emergency services",
-        "phone": "",
-        "text": "If you or someone else is in danger right now, call your local emergency number.",
-    }
-]
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -30,7 +21,9 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     # The fewest answers a poll needs before its results may be shown (k-anonymity).
     poll_reveal_threshold: Mapped[int] = mapped_column(default=MIN_REVEAL_THRESHOLD)
-    crisis_resources: Mapped[list] = mapped_column(db.JSON, default=lambda: list(DEFAULT_CRISIS_RESOURCES))
+    # Helplines by country: {"country", "name", "phone", "text", "url", "notes"}, set by the organisation's
+    # administrators. Participants always see a neutral line to local emergency services above them.
+    crisis_resources: Mapped[list] = mapped_column(db.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")

@@ -1,8 +1,8 @@
-"""Breakout rounds: rooms, seats, passes and shared notes
+"""Breakout rounds: rooms, seats, passes and shared notes with their revisions
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-21 11:59:12.517319
+Create Date: 2026-11-21 12:12:39.665892
 
 """
 from alembic import op
@@ -78,6 +78,13 @@ def upgrade():
     with op.batch_alter_table('breakout_room', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_breakout_room_round_id'), ['round_id'], unique=False)
 
+    op.create_table('breakout_notes_revision',
+    sa.Column('room_id', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['room_id'], ['breakout_room.id'], name=op.f('fk_breakout_notes_revision_room_id_breakout_room'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('room_id', 'revision', name=op.f('pk_breakout_notes_revision'))
+    )
     op.create_table('breakout_seat',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -106,6 +113,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_breakout_seat_participant_id'))
 
     op.drop_table('breakout_seat')
+    op.drop_table('breakout_notes_revision')
     with op.batch_alter_table('breakout_room', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_breakout_room_round_id'))
 

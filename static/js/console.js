@@ -2,7 +2,10 @@
 // presence, agenda with jump, timer, and keyboard shortcuts. Every command carries the
 // version it was based on; a refused command shows why and the fresh state.
 import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console_breakouts.js";
 import { renderResults } from "./polls.js";
+import { consoleSafety } from "./safety-console.js";
+import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
 
 const root = document.querySelector("[data-live-console]");
 const $ = (id) => document.getElementById(id);
@@ -17,7 +20,11 @@ const live = connectLive({
   onState: render,
   onPresence: renderPresence,
   on: {
+    "safety:signals": (payload) => safety.signals(payload),
+    "content_note:skipped": (payload) => safety.skipped(payload),
+    "excerpt:queue": (queue) => renderExcerptQueue(queue.pending, send, live),
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
+    "breakout:notes": (change) => updateRoomNotes(change),
     "poll:progress": (progress) => {
       const line = $("poll-responded");
       if (line && live.state().poll && live.state().poll.id === progress.poll) line.textContent = responded(progress.responded, progress.of);
@@ -27,6 +34,12 @@ const live = connectLive({
     banner.hidden = status === "online";
     banner.textContent = status === "refused" ? detail.message : "Reconnecting to the session… Your controls will work again in a moment.";
   },
+});
+
+const safety = consoleSafety({
+  live,
+  send,
+  showError: (message) => { errorBox.hidden = false; errorBox.textContent = message; },
 });
 
 async function send(event, payload = {}) {
@@ -73,7 +86,11 @@ function render(state) {
     return li;
   }));
   renderPresence(state.presence);
+  renderJournalCount(state.journal);
+  renderExcerptQueue(state.excerpts, send, live);
   renderPoll(state);
+  renderBreakoutPanel(state, send, live, announce);
+  safety.render(state);
   const key = `${state.status}:${current}`;
   if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);
   lastKey = key;
@@ -175,4 +192,5 @@ window.setInterval(() => {
   $("timer-display").textContent = seconds === null ? "No timer" : seconds > 0 ? `${formatDuration(seconds)} left` : "Time is up";
   $("timer-add").disabled = seconds === null;
   $("timer-clear").disabled = seconds === null;
+  tickBreakout(live);
 }, 250);

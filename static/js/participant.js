@@ -1,7 +1,10 @@
 // The participant's live view: follows the facilitator's steps without reloading,
 // says where the group is, shows a banner while reconnecting, and announces changes.
 import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, renderStep } from "./live.js";
+import { BreakoutView } from "./breakouts.js";
 import { forgetAnswers, renderPollForm, renderResults } from "./polls.js";
+import { participantSafety } from "./safety.js";
+import { reflectionSpace, renderShared } from "./journal.js";
 
 const root = document.querySelector("[data-live-participant]");
 const stage = document.getElementById("stage");
@@ -14,13 +17,21 @@ const timerBox = document.getElementById("timer");
 
 let shownKey = null;
 let lastAnnouncedMinute = null;
+// This participant's own place in the current breakout round: from their snapshot, then `breakout:you`.
+let mine = null;
+let breakout = null;
 
 const live = connectLive({
   cohort: root.dataset.cohort,
   role: "participant",
   onState: render,
   onPresence: () => {},
-  on: { "poll:progress": showProgress },
+  on: {
+    "poll:progress": showProgress,
+    "pause:status": (status) => safety.status(status.status === "resolved" ? null : status),
+    "breakout:you": (view) => setMine(view),
+    "breakout:notes": (change) => { if (breakout) breakout.notes(change); },
+  },
   onConnection: (status, detail) => {
     if (status === "online") {
       banner.hidden = true;
@@ -34,23 +45,60 @@ const live = connectLive({
   },
 });
 
+const safety = participantSafety({
+  command: (event, payload) => live.command(event, payload),
+  serverNow: () => live.serverNow(),
+  rerender: () => { shownKey = null; render(live.state()); },
+  announce,
+});
+
 function announce(text) {
   announcer.textContent = "";
   window.setTimeout(() => { announcer.textContent = text; }, 50);
 }
 
+function setMine(view) {
+  mine = view;
+  const state = live.state();
+  if (state && breakout && breakoutOnScreen(state)) breakout.update(state, mine);
+}
+
+const breakoutOnScreen = (state) => state.status === "live" && !state.poll && (state.breakout || state.step.kind === "breakout");
+
 function render(state) {
+  safety.update(state);
+  renderShared(document.getElementById("shared"), state.shared);
+  if (state.you) mine = state.you.breakout;
+  // Rooms stay on screen through updates (their notes editor keeps what is being typed), unless a
+  // grounding break or a content note covers the step.
+  if (breakoutOnScreen(state) && !safety.cover(state)) {
+    renderAgenda(state);
+    const fresh = !breakout || !stage.contains(breakout.node);
+    if (!breakout) breakout = new BreakoutView(live, announce, setMine);
+    const node = breakout.update(state, mine);
+    if (fresh) stage.replaceChildren(node);
+    const key = `breakout:${state.session.id}:${state.step.position}`;
+    if (key !== shownKey) announce(`Now step ${state.step.number} of ${state.step.total}: ${state.step.title}`);
+    shownKey = key;
+    progress.textContent = `Step ${state.step.number} of ${state.step.total}`;
+    return;
+  }
   const poll = state.poll;
   const key = [state.status, state.session && state.session.id, state.step && state.step.position,
-    poll && poll.id, poll && poll.status].join(":");
+    poll && poll.id, poll && poll.status, safety.key(state)].join(":");
   const changed = key !== shownKey;
   shownKey = key;
   renderAgenda(state);
   if (!changed) return;
   const stepPoll = state.status === "live" && poll && !poll.quick;
   // A step's own poll replaces the step's preview; a quick poll comes under the current step.
-  stage.replaceChildren(stepPoll ? pollView(poll, state.step) : viewFor(state));
-  if (state.status === "live" && poll) {
+  // A grounding break, a content note or the holding screen after a skip covers the step.
+  const cover = safety.cover(state);
+  stage.replaceChildren(cover || (stepPoll ? pollView(poll, state.step) : viewFor(state)));
+  if (!cover && state.status === "live" && !stepPoll && state.step.kind === "reflection") {
+    stage.append(reflectionSpace({ cohort: root.dataset.cohort, session: state.session.id, position: state.step.position }));
+  }
+  if (!cover && state.status === "live" && poll) {
     if (!stepPoll) stage.append(pollView(poll));
     showProgress({ poll: poll.id, responded: poll.responded, of: state.online });
     if (poll.status === "open") announce("A poll is open. Answering is anonymous, and you can pass.");
@@ -129,7 +177,10 @@ function renderAgenda(state) {
 }
 
 function tick() {
+  if (breakout && stage.contains(breakout.node)) breakout.tick();
   const state = live.state();
+  // A break ends by its deadline, with no push from the server.
+  if (safety.due(state)) { shownKey = null; render(state); }
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
   timerBox.hidden = seconds === null;
   if (seconds === null) { lastAnnouncedMinute = null; return; }

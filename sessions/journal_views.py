@@ -1,0 +1,293 @@
+"""The participant's journal pages and JSON endpoints, for the author only.
+
+Every route identifies the author by their rejoin cookie for the cohort in the
+path (sessions/identity.py); anyone else gets the same "not found" as for an
+entry that does not exist. Posts are CSRF-checked like every form (JSON posts
+send the token in the X-CSRFToken header). Responses are never cached.
+"""
+
+from types import SimpleNamespace
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from extensions import db, socketio
+from facilitation.models import Cohort, Participant
+from sessions import journal
+from sessions.events import announce_excerpts, announce_presence
+from sessions.identity import cookie_name, current_participant
+from sessions.journal import TRIGGER_FIELDS, JournalError
+from sessions.models import Connection
+from sessions.schemas import NAMESPACE
+
+bp = Blueprint("journal", __name__, url_prefix="/g/<public_id>/journal")
+
+CONFLICT_MESSAGE = (
+    "This entry was also changed on another device. Both versions are kept: what you wrote here is saved, "
+    "and the other version is kept as a separate entry marked “conflict copy”."
+)
+
+
+def _author(public_id: str) -> tuple[Cohort, Participant]:
+    cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == public_id[:24]))
+    participant = current_participant(cohort) if cohort is not None else None
+    if participant is None:
+        abort(404)
+    return cohort, participant
+
+
+@bp.after_request
+def private(response: Response) -> Response:
+    # Journal text must not linger in a shared device's cache or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused(problem: JournalError, status: int = 400):
+    db.session.rollback()
+    status = 404 if problem.code == "not_found" else status
+    if request.is_json:
+        return jsonify(ok=False, error={"code": problem.code, "message": problem.message}), status
+    if status == 404:
+        abort(404)
+    flash(problem.message)
+    return redirect(request.referrer or url_for("journal.journal_page", public_id=request.view_args["public_id"]))
+
+
+@bp.get("")
+def journal_page(public_id: str):
+    cohort, participant = _author(public_id)
+    return _page(cohort, participant, "")
+
+
+@bp.post("/search")
+def search(public_id: str):
+    # A post, so that the words searched for never appear in a URL (and so in no access log).
+    cohort, participant = _author(public_id)
+    return _page(cohort, participant, request.form.get("q", "")[:200])
+
+
+def _page(cohort: Cohort, participant: Participant, query: str):
+    entries = journal.entries_of(participant, query=query)
+    return render_template(
+        "sessions/journal.html",
+        cohort=cohort,
+        participant=participant,
+        weeks=journal.by_week(entries),
+        query=query,
+        week=journal.current_week(cohort, journal.open_session_of(cohort.id)),
+        trigger_fields=TRIGGER_FIELDS,
+    )
+
+
+@bp.get("/write")
+def write(public_id: str):
+    cohort, participant = _author(public_id)
+    kind = "trigger" if request.args.get("kind") == "trigger" else "free"
+    return render_template(
+        "sessions/journal_entry.html", cohort=cohort, entry=None, kind=kind, trigger_fields=TRIGGER_FIELDS
+    )
+
+
+def _opened(participant: Participant, entry_id: str) -> journal.EntryView:
+    try:
+        return journal.open_entry(participant, entry_id)
+    except JournalError:
+        abort(404)
+
+
+@bp.get("/entries/<entry_id>")
+def edit(public_id: str, entry_id: str):
+    cohort, participant = _author(public_id)
+    entry = _opened(participant, entry_id)
+    return render_template(
+        "sessions/journal_entry.html", cohort=cohort, entry=entry, kind=entry.kind, trigger_fields=TRIGGER_FIELDS
+    )
+
+
+def _submitted() -> dict:
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise JournalError("bad_entry")
+        return data
+    form = request.form
+    revision = form.get("revision", "")
+    return {
+        "id": form.get("id") or None,
+        "revision": int(revision) if revision.isdigit() else None,
+        "kind": form.get("kind", "free"),
+        "title": form.get("title", ""),
+        "text": form.get("text", ""),
+        "fields": {name: form.get(name, "") for name, _label, _hint in TRIGGER_FIELDS if name in form},
+    }
+
+
+@bp.post("/entries")
+def save(public_id: str):
+    cohort, participant = _author(public_id)
+    try:
+        data = _submitted()
+        reflection = data.get("reflection")
+        if reflection is not None and not (
+            isinstance(reflection, dict)
+            and isinstance(reflection.get("session"), int)
+            and isinstance(reflection.get("position"), int)
+        ):
+            raise JournalError("bad_entry")
+        arguments = {
+            "kind": data.get("kind", "free"),
+            "title": data.get("title", ""),
+            "text": data.get("text", ""),
+            "fields": data.get("fields"),
+            "entry_id": data.get("id"),
+            "base_revision": data.get("revision"),
+            "reflection": (reflection["session"], reflection["position"]) if reflection else None,
+        }
+        try:
+            saved = journal.save_entry(participant, **arguments)
+            db.session.commit()
+        except (StaleDataError, IntegrityError):
+            # Another device saved the same entry (or made the same first key) this very moment:
+            # save again, now as a conflict.
+            db.session.rollback()
+            participant = db.session.get(Participant, participant.id)
+            saved = journal.save_entry(participant, **arguments)
+            db.session.commit()
+    except JournalError as problem:
+        if request.is_json or problem.code == "not_found":
+            return _refused(problem, 413 if problem.code == "too_long" else 400)
+        return _form_again(cohort, problem, 413 if problem.code == "too_long" else 400)
+    message = CONFLICT_MESSAGE if saved.conflict_copy_id else None
+    if request.is_json:
+        return jsonify(ok=True, entry=saved.entry.as_json(), conflict_copy=saved.conflict_copy_id, message=message)
+    flash(message or "Saved to your journal.")
+    return redirect(url_for("journal.edit", public_id=public_id, entry_id=saved.entry.id))
+
+
+def _form_again(cohort: Cohort, problem: JournalError, status: int):
+    """The editor again with what was typed and why it was not saved: refused text is never thrown away."""
+    db.session.rollback()
+    form = request.form
+    kind = form.get("kind") if form.get("kind") in journal.KIND_LABELS else "free"
+    typed = SimpleNamespace(
+        id=form.get("id", ""),
+        revision=form.get("revision", ""),
+        kind=kind,
+        title=form.get("title", ""),
+        text=form.get("text", ""),
+        fields={name: form.get(name, "") for name, _label, _hint in TRIGGER_FIELDS},
+        heading=form.get("title") or journal.KIND_LABELS[kind],
+        conflict_of_id=None,
+    )
+    flash(problem.message)
+    page = render_template(
+        "sessions/journal_entry.html", cohort=cohort, entry=typed, kind=kind, trigger_fields=TRIGGER_FIELDS
+    )
+    return page, status
+
+
+@bp.get("/reflection")
+def reflection(public_id: str):
+    """The author's entry for a reflection step of a live session, if they have written one."""
+    cohort, participant = _author(public_id)
+    try:
+        live, step = journal.reflection_step(
+            cohort, request.args.get("session", -1, type=int), request.args.get("position", -1, type=int)
+        )
+    except JournalError as problem:
+        return _refused(problem, 404)
+    entry = journal.reflection_entry(participant, live, step)
+    opened = journal.open_entry(participant, entry.id) if entry else None
+    return jsonify(ok=True, entry=opened.as_json() if opened else None)
+
+
+@bp.post("/entries/<entry_id>/delete")
+def delete_entry(public_id: str, entry_id: str):
+    _cohort, participant = _author(public_id)
+    try:
+        journal.delete_entry(participant, entry_id)
+    except JournalError as problem:
+        return _refused(problem)
+    db.session.commit()
+    flash("The entry is deleted.")
+    return redirect(url_for("journal.journal_page", public_id=public_id))
+
+
+@bp.route("/entries/<entry_id>/share", methods=["GET", "POST"])
+def share(public_id: str, entry_id: str):
+    cohort, participant = _author(public_id)
+    entry = _opened(participant, entry_id)
+    if request.method == "POST":
+        try:
+            journal.share_excerpt(participant, entry_id, request.form.get("excerpt", ""))
+        except JournalError as problem:
+            return _refused(problem)
+        db.session.commit()
+        announce_excerpts(cohort.id)
+        flash(
+            "Your excerpt went to the facilitator without your name. It appears in the group only if they show it. "
+            "Your entry itself stays private."
+        )
+        return redirect(url_for("journal.journal_page", public_id=public_id))
+    suggestion = entry.text or "\n".join(entry.fields.values())
+    return render_template(
+        "sessions/journal_share.html",
+        cohort=cohort,
+        entry=entry,
+        suggestion=suggestion[: journal.MAX_EXCERPT_CHARACTERS],
+        limit=journal.MAX_EXCERPT_CHARACTERS,
+    )
+
+
+@bp.get("/export.md")
+def export_markdown(public_id: str):
+    _cohort, participant = _author(public_id)
+    return Response(
+        journal.export_markdown(participant),
+        mimetype="text/markdown",
+        headers={"Content-Disposition": 'attachment; filename="my-journal.md"'},
+    )
+
+
+@bp.get("/print")
+def printable(public_id: str):
+    cohort, participant = _author(public_id)
+    return render_template(
+        "sessions/journal_print.html",
+        cohort=cohort,
+        participant=participant,
+        weeks=sorted(journal.by_week(journal.entries_of(participant))),
+        trigger_fields=TRIGGER_FIELDS,
+    )
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete_everything(public_id: str):
+    cohort, participant = _author(public_id)
+    if request.method == "GET":
+        return render_template("sessions/journal_delete.html", cohort=cohort, participant=participant)
+    sids = list(db.session.scalars(select(Connection.sid).where(Connection.participant_id == participant.id)))
+    journal.delete_everything(participant)
+    db.session.commit()
+    # Their other open pages lose their connection: there is nobody left for them to be.
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+    announce_presence(cohort.id)
+    flash("Your journal and your place in the group are deleted. Nothing of it can be recovered.")
+    response = make_response(redirect(url_for("sessions.home")))
+    response.delete_cookie(cookie_name(cohort), path="/")
+    return response

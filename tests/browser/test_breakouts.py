@@ -1,0 +1,96 @@
+"""A paired exercise in the browser: the facilitator proposes and opens rooms, participants see their
+room, partner, role and time, write shared notes together, switch roles, and come back to share."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot
+
+
+def test_a_paired_exercise_with_roles_notes_and_recall(open_page, demo_cohort):
+    facilitator, phone, join_url = demo_cohort
+    partner = open_page(DESKTOP)
+    join(partner, join_url, "Sasha")
+    facilitator.click("text=Open in the lobby")
+    facilitator.wait_for_url("**/console")
+    facilitator.click("#start")
+    facilitator.locator("#agenda-list li:has(.kind:text-is('breakout')) button").first.click()
+    expect(phone.locator("#stage")).to_contain_text("I'd rather sit this one out")
+    expect(phone.locator("#stage")).to_contain_text("In groups of 2")
+
+    facilitator.click("text=Propose rooms for this exercise")
+    expect(facilitator.locator(".room-card")).to_have_count(1)
+    expect(facilitator.locator(".room-card")).to_contain_text("Robin")
+    expect(phone.locator("#stage")).to_contain_text("Rooms are being arranged")
+    facilitator.click("text=Open the rooms")
+
+    # A few seconds' notice, then the room: who, as whom, for how long.
+    expect(phone.locator("#breakout-phase")).to_contain_text("Rooms open in")
+    for page, other in ((phone, "Sasha"), (partner, "Robin")):
+        expect(page.locator(".room-line")).to_contain_text(f"You're in Room 1 with {other}")
+        expect(page.locator(".role-name")).to_contain_text("You are the")
+    expect(phone.locator("#breakout-phase")).to_contain_text("left in the rooms", timeout=15_000)
+    first_role = phone.locator(".role-name").inner_text()
+    assert axe_violations(phone) == [], "breakout room on a phone"
+    screenshot(phone, "phone-breakout-room")
+
+    # Both type into the shared notes; each sees the other's words and keeps their own.
+    phone.locator(".notes-pad textarea").click()
+    phone.keyboard.type("Robin: reply C put the phone down. ")
+    partner.locator(".notes-pad textarea").click()
+    partner.keyboard.type("Sasha: reply A felt like a wall.")
+    for page in (phone, partner):
+        expect(page.locator(".notes-pad textarea")).to_have_value(
+            re.compile(r"(?=[\s\S]*Robin: reply C put the phone down\.)(?=[\s\S]*Sasha: reply A felt like a wall\.)")
+        )
+        expect(page.locator(".notes-pad [role=status]")).to_have_text("Saved")
+    facilitator.locator(".room-notes summary").click()
+    expect(facilitator.locator(".room-notes")).to_contain_text("Sasha: reply A felt like a wall.")
+
+    facilitator.click("text=Switch roles")
+    expect(phone.locator(".role-name")).not_to_have_text(first_role)
+    facilitator.fill("#breakout-message", "Two more minutes, then come back.")
+    facilitator.click("text=Send to all rooms")
+    expect(partner.locator(".breakout-message")).to_contain_text("Two more minutes, then come back.")
+
+    partner.click("text=We need help")
+    expect(facilitator.locator(".help-flag")).to_contain_text("This room asked for help")
+    facilitator.click("text=I'm on my way")
+    expect(partner.locator(".breakout-actions")).to_contain_text("A facilitator has seen your request")
+    screenshot(facilitator, "desktop-console-breakout")
+    assert axe_violations(facilitator) == [], "console with rooms open"
+
+    facilitator.click("text=Recall everyone")
+    expect(phone.locator("#breakout-phase")).to_contain_text("Returning to the main room in")
+    facilitator.click("text=Close rooms now")
+    expect(phone.locator("#stage")).to_contain_text("Welcome back")
+    phone.click("text=Share our notes with the group")
+    expect(phone.locator("#stage")).to_contain_text("1 of 2 so far")
+    partner.click("text=Share our notes with the group")
+    for page in (phone, partner):
+        expect(page.locator(".shared-notes")).to_contain_text("Sasha: reply A felt like a wall.")
+    # From the top of the page: axe counts a link scrolled under the sticky safety bar as too small.
+    partner.evaluate("window.scrollTo(0, 0)")
+    assert axe_violations(partner) == [], "back in the main room with shared notes"
+
+
+def test_a_participant_can_sit_an_exercise_out_and_join_after_all(open_page, demo_cohort):
+    facilitator, phone, join_url = demo_cohort
+    others = [open_page(PHONE), open_page(PHONE)]
+    for page, name in zip(others, ("Sasha", "Kim"), strict=True):
+        join(page, join_url, name)
+    facilitator.click("text=Open in the lobby")
+    facilitator.wait_for_url("**/console")
+    facilitator.click("#start")
+    facilitator.locator("#agenda-list li:has(.kind:text-is('breakout')) button").first.click()
+    phone.click("text=I'd rather sit this one out")
+    expect(phone.locator("#stage")).to_contain_text("You're sitting this one out")
+    facilitator.click("text=Propose rooms for this exercise")
+    expect(facilitator.locator(".main-room")).to_contain_text("Robin sitting this one out")
+    facilitator.click("text=Open the rooms")
+    expect(others[0].locator(".room-line")).to_contain_text("You're in Room 1 with Kim")
+    expect(phone.locator("#stage")).to_contain_text("You're sitting this one out")
+    phone.click("text=Join a room after all")
+    expect(phone.locator(".room-line")).to_contain_text("You're in Room 1 with")
+    expect(others[0].locator(".room-line")).to_contain_text("Robin")
