@@ -1,6 +1,8 @@
 """A poll in the browser: participants answer anonymously (or pass), the facilitator sees results
 live, closes, and reveals them to the room."""
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot, start_session
@@ -69,7 +71,9 @@ def test_a_quick_single_choice_poll_from_the_console_reaches_the_projector(open_
         join(page, join_url, name)
     start_session(facilitator)
     facilitator.locator("#agenda-list li").nth(2).locator("button").click()
-    facilitator.click("text=Quick poll")
+    # Wait for the console to show the new step, so the click is not on a page still moving.
+    expect(facilitator.locator("#position")).to_have_text(re.compile(r"^3 of"))
+    facilitator.click("details.quick-poll > summary")
     facilitator.select_option("#quick-kind", "single")
     facilitator.fill("#quick-question", "Which part of today helped most?")
     facilitator.fill("#quick-options", "The slides\nThe exercise\nThe quiet moments")
