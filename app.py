@@ -25,6 +25,7 @@ from pathlib import Path  # noqa: E402
 from flask import Flask, jsonify, render_template, request  # noqa: E402
 from flask_wtf.csrf import CSRFError  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
 
 import config as mend_config  # noqa: E402
 from extensions import compress, csrf, db, limiter, login_manager, migrate, socketio  # noqa: E402
@@ -47,6 +48,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(mend_config.settings_from_environment(app.instance_path))
     app.config.update(overrides)
 
+    if app.config["MEND_TRUSTED_PROXIES"]:
+        # Rate limits and logs must see the person's address, not nginx's.
+        hops = app.config["MEND_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -59,8 +65,10 @@ def create_app(config: Mapping | None = None) -> Flask:
         app,
         async_mode=app.config["MEND_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["MEND_ALLOWED_ORIGINS"],
         max_http_buffer_size=MAX_MESSAGE_BYTES,
+        **_redis_queue(app),
     )
 
     from facilitation import auth, cli, views
@@ -83,6 +91,21 @@ def create_app(config: Mapping | None = None) -> Flask:
     _register_errors(app)
     _register_headers(app)
     return app
+
+
+def _redis_queue(app: Flask) -> dict:
+    """With a Redis message queue, the manager that resends every session's state when Redis comes back."""
+    queue = app.config["SOCKETIO_MESSAGE_QUEUE"]
+    if not queue or not queue.startswith(("redis://", "rediss://", "unix://")):
+        return {}
+    from sessions.message_queue import ResendingRedisManager
+
+    def resend() -> None:
+        from sessions.events import resend_states
+
+        resend_states(app)
+
+    return {"client_manager": ResendingRedisManager(queue, app.config["SOCKETIO_CHANNEL"], resend)}
 
 
 def _register_health(app: Flask) -> None:
@@ -166,7 +189,9 @@ def main() -> None:
     if demo:
         lines.append(f"Demo sign-in: {demo.email} / {demo.password}")
     print("\n".join(lines), flush=True)  # noqa: T201 - this is the command's output, not a log
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    # eventlet's server holds at most 1,024 connections unless told otherwise; one more would wait unanswered.
+    limit = {"max_size": app.config["MEND_MAX_CONNECTIONS"]} if app.config["MEND_ASYNC_MODE"] == "eventlet" else {}
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **limit)
 
 
 if __name__ == "__main__":

@@ -36,21 +36,38 @@ def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
     return path.read_text().strip()
 
 
+def postgres_driver(database_url: str) -> str:
+    """Point a PostgreSQL URL at psycopg2: psycopg 3 (SQLAlchemy's default) does not cooperate with eventlet.
+
+    Many hosts hand out `postgres://`, which SQLAlchemy does not know; both spellings become
+    `postgresql+psycopg2://`. A URL that names its driver is kept as it is.
+    """
+    for scheme in ("postgres://", "postgresql://"):
+        if database_url.startswith(scheme):
+            return "postgresql+psycopg2://" + database_url.removeprefix(scheme)
+    return database_url
+
+
 def settings_from_environment(instance_path: str) -> dict:
     """Build Flask settings from the environment, loading `.env` first if there is one."""
     load_dotenv(override=False)
     env = os.environ
     database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'mend.db'}"
-    # SQLAlchemy wants the postgresql:// scheme; many hosts hand out postgres://.
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    database_url = postgres_driver(database_url)
     message_queue = env.get("SOCKETIO_MESSAGE_QUEUE") or None
+    redis_prefix = env.get("MEND_REDIS_PREFIX") or "mend"
     secure_cookies = _flag(env.get("MEND_SECURE_COOKIES"), False)
     host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "5000"))
     # Browsers send the page's origin with every Socket.IO connection; only these are accepted.
     origins = env.get("MEND_ALLOWED_ORIGINS") or f"http://localhost:{port},http://127.0.0.1:{port},http://{host}:{port}"
+    engine_options = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # Greenlets that hold a connection while they write to sockets or Redis add up under load.
+        engine_options["pool_size"] = int(env.get("MEND_DB_POOL_SIZE") or 10)
+        engine_options["max_overflow"] = int(env.get("MEND_DB_MAX_OVERFLOW") or 30)
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         # None: sessions/journal.py reads (or on first start generates) instance/journal_key instead.
         "MEND_JOURNAL_KEY": env.get("MEND_JOURNAL_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -62,6 +79,16 @@ def settings_from_environment(instance_path: str) -> dict:
         "MEND_DEMO": _flag(env.get("MEND_DEMO"), True),
         # Rate limits must be shared by every process once there are several.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or message_queue or "memory://",
+        # Several installations (or test runs) can share one Redis without hearing or counting each other.
+        "MEND_REDIS_PREFIX": redis_prefix,
+        "SOCKETIO_CHANNEL": f"{redis_prefix}-socketio",
+        "RATELIMIT_KEY_PREFIX": redis_prefix,
+        # How often each process tells the others it is alive; the others clear a silent one's connections.
+        "MEND_HEARTBEAT_SECONDS": float(env.get("MEND_HEARTBEAT_SECONDS") or 10),
+        # How many connections (sockets and page loads) one process serves at once.
+        "MEND_MAX_CONNECTIONS": int(env.get("MEND_MAX_CONNECTIONS") or 5000),
+        # Behind nginx: how many proxies to trust for the client's address and scheme (0: none).
+        "MEND_TRUSTED_PROXIES": int(env.get("MEND_TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MEND_SECURE_COOKIES": secure_cookies,
@@ -73,13 +100,18 @@ def settings_from_environment(instance_path: str) -> dict:
 # Settings that do not come from the environment.
 FIXED_SETTINGS = {
     "VERSION": VERSION,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+    # Over HTTPS Flask-WTF would also demand a Referer from this site, but Mend's pages send none
+    # (Referrer-Policy: no-referrer, as join links carry secrets): every form would fail behind TLS.
+    # The session-bound token and SameSite cookies still guard every form.
+    "WTF_CSRF_SSL_STRICT": False,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # While the shared store (Redis) is away, each process counts on its own rather than failing requests.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "PARTICIPANT_COOKIE_DAYS": 365,
 }

@@ -1,11 +1,13 @@
 """First start and every start: migrate, install the built-in course, keep the demo ready."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, time
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from config import instance_secret
 from extensions import db
@@ -24,9 +26,28 @@ class DemoLogin:
     password: str
 
 
+# Any fixed number: the PostgreSQL advisory lock that lets one starting process prepare at a time.
+PREPARE_LOCK = 7_301_944
+
+
+@contextmanager
+def one_process_at_a_time() -> Iterator[None]:
+    """Several processes starting together on one PostgreSQL database take turns to migrate and
+    install, instead of racing to create the same tables. SQLite serves one process only."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    with db.engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PREPARE_LOCK})
+        try:
+            yield
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PREPARE_LOCK})
+
+
 def prepare_instance(app: Flask) -> DemoLogin | None:
     """Bring the database up to date; with MEND_DEMO on, return the demo sign-in to print."""
-    with app.app_context():
+    with app.app_context(), one_process_at_a_time():
         upgrade(directory=app.extensions["migrate"].directory)
         # Refuse to run (JournalKeyError) with a missing or wrong journal key, before anything is written.
         load_application_key(app)

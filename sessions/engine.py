@@ -120,7 +120,8 @@ def begin(live: LiveSession, seen_version: int, *statuses: str) -> None:
 def record(live: LiveSession, seen_version: int, action: str, user: User) -> None:
     """Write the transition. The row is updated even when no column changed, so that every
     transition bumps the version; the ORM adds "WHERE version = <seen>" to the update and
-    raises if another transition got there first."""
+    raises if another transition got there first. On PostgreSQL the loser may instead meet the
+    winner's transition row (same session and version) first: that is the same refusal."""
     db.session.add(
         Transition(
             live_session_id=live.id, version=seen_version + 1, action=action, position=live.position, user_id=user.id
@@ -130,6 +131,10 @@ def record(live: LiveSession, seen_version: int, action: str, user: User) -> Non
     try:
         db.session.flush()
     except StaleDataError:
+        raise SessionError("stale_version") from None
+    except IntegrityError as clash:
+        if "uq_transition_live_session_id_version" not in str(clash.orig):
+            raise
         raise SessionError("stale_version") from None
 
 

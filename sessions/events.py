@@ -10,17 +10,18 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond, storage, strategies
+from limits.errors import StorageError
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant, User
-from sessions import breakouts, engine, journal, polls, presence, safety
+from sessions import breakouts, coalescing, engine, journal, polls, presence, safety
 from sessions.breakout_models import BreakoutRound
 from sessions.engine import SessionError
 from sessions.identity import current_participant
@@ -33,7 +34,9 @@ log = logging.getLogger(__name__)
 
 # Per connection: a burst of clicks is fine, a flood is not.
 EVENT_LIMITS = (RateLimitItemPerSecond(20), RateLimitItemPerMinute(600))
-_limiter: strategies.MovingWindowRateLimiter | None = None
+# Sliding-window counters: two numbers per connection and limit, where a moving window keeps every hit
+# (and the in-memory store rescans them all a hundred times a second).
+_limiters: tuple[strategies.SlidingWindowCounterRateLimiter, strategies.SlidingWindowCounterRateLimiter] | None = None
 
 
 def room_of(cohort_id: int) -> str:
@@ -48,13 +51,32 @@ def own_room(participant_id: int) -> str:
     return f"participant:{participant_id}"
 
 
-def _rate_limiter() -> strategies.MovingWindowRateLimiter:
-    global _limiter
-    if _limiter is None:
-        _limiter = strategies.MovingWindowRateLimiter(
-            storage.storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+def _rate_limiters() -> tuple[strategies.SlidingWindowCounterRateLimiter, strategies.SlidingWindowCounterRateLimiter]:
+    """The shared limiter (Redis when several processes run) and this process's own, used while the
+    shared store is unreachable: a Redis restart must not stop a session."""
+    global _limiters
+    if _limiters is None:
+        shared = storage.storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
+        _limiters = (
+            strategies.SlidingWindowCounterRateLimiter(shared),
+            strategies.SlidingWindowCounterRateLimiter(storage.MemoryStorage()),
         )
-    return _limiter
+    return _limiters
+
+
+def _within(limits: tuple, *identifiers: str) -> bool:
+    """Count one hit against each of `limits` for `identifiers`, in the store every process shares."""
+    shared, own = _rate_limiters()
+    key = (current_app.config["MEND_REDIS_PREFIX"], *identifiers)
+    try:
+        return all(shared.hit(limit, *key) for limit in limits)
+    except StorageError:
+        log.warning("rate-limit store unreachable; counting in this process meanwhile")
+        return all(own.hit(limit, *key) for limit in limits)
+
+
+def _within_limits(sid: str) -> bool:
+    return _within(EVENT_LIMITS, "socket", sid)
 
 
 def state_for(connection: Connection, cohort: Cohort) -> dict:
@@ -74,19 +96,62 @@ def state_for(connection: Connection, cohort: Cohort) -> dict:
 
 def broadcast_state(cohort: Cohort, live: LiveSession | None) -> None:
     """After a commit: the new state to the room and to the team, once each."""
+    cohort_id = cohort.id
     public = public_state(cohort, live)
-    socketio.emit("state", public, to=room_of(cohort.id), namespace=NAMESPACE)
-    socketio.emit("state", team_state(cohort, live, public), to=team_of(cohort.id), namespace=NAMESPACE)
+    # Hand the database connection back before writing to sockets and Redis, which yield to other
+    # greenlets: holding it meanwhile would let a burst of events exhaust the pool.
+    db.session.commit()
+    socketio.emit("state", public, to=room_of(cohort_id), namespace=NAMESPACE)
+    # Let the room's sockets send before the team's fuller state is built (database calls do not yield).
+    socketio.sleep(0)
+    team = team_state(cohort, live, public)
+    db.session.commit()
+    socketio.emit("state", team, to=team_of(cohort_id), namespace=NAMESPACE)
+
+
+PRESENCE_INTERVAL_SECONDS = 0.5
 
 
 def announce_presence(cohort_id: int) -> None:
+    """Who is here, to the team, and how many, to the room: at most twice a second per cohort, however
+    many people arrive or leave at once (a thousand joining must not cost a million messages)."""
+    flag = f"presence:{cohort_id}"
+    if not coalescing.claim(flag, expires_seconds=10 * PRESENCE_INTERVAL_SECONDS):
+        return
+    app = current_app._get_current_object()
+
+    def push() -> None:
+        socketio.sleep(PRESENCE_INTERVAL_SECONDS)
+        with app.app_context():
+            # Released before reading, so a change committed after this read schedules the next push.
+            coalescing.release(flag)
+            _send_presence(cohort_id)
+
+    socketio.start_background_task(push)
+
+
+def _send_presence(cohort_id: int) -> None:
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
         return
     live = engine.open_session_of(cohort_id)
     people = presence.presence_of(cohort_id, live)
+    db.session.commit()  # the connection goes back before the sockets are written to
     socketio.emit("presence", people, to=team_of(cohort_id), namespace=NAMESPACE)
     socketio.emit("presence", {"online": people["counts"]["online"]}, to=room_of(cohort_id), namespace=NAMESPACE)
+
+
+def resend_states(app: Flask) -> None:
+    """Send the current state and presence of every cohort this process has people in (after the
+    message queue was away: whatever it dropped is superseded)."""
+    with app.app_context():
+        cohort_ids = db.session.scalars(
+            select(Connection.cohort_id).where(Connection.server_id == presence.SERVER_ID).distinct()
+        ).all()
+        for cohort_id in cohort_ids:
+            cohort = db.session.get(Cohort, cohort_id)
+            broadcast_state(cohort, engine.open_session_of(cohort_id))
+            announce_presence(cohort_id)
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -152,7 +217,7 @@ def handler(event: str, roles: tuple[str, ...]) -> Callable:
         @socketio.on(event, namespace=NAMESPACE)
         @wraps(function)
         def wrapper(payload=None):
-            if not all(_rate_limiter().hit(limit, "socket", request.sid) for limit in EVENT_LIMITS):
+            if not _within_limits(request.sid):
                 return error("rate_limited")
             connection = db.session.get(Connection, request.sid)
             if connection is None:
@@ -215,21 +280,21 @@ def _open_live(cohort: Cohort) -> LiveSession:
 
 FACILITATOR = ("facilitator",)
 PROGRESS_INTERVAL_SECONDS = 0.3
-_progress_due: set[int] = set()
 
 
 def announce_poll(cohort_id: int, poll_id: int) -> None:
     """Counts ("7 of 9 have answered") to the room and live results to the team, at most a few times a
     second however fast answers arrive: the first answer schedules one push, later ones ride on it."""
-    if poll_id in _progress_due:
+    flag = f"poll-progress:{poll_id}"
+    if not coalescing.claim(flag, expires_seconds=10 * PROGRESS_INTERVAL_SECONDS):
         return
-    _progress_due.add(poll_id)
     app = current_app._get_current_object()
 
     def push() -> None:
         socketio.sleep(PROGRESS_INTERVAL_SECONDS)
-        _progress_due.discard(poll_id)
         with app.app_context():
+            # Released before reading, so an answer committed after this read schedules the next push.
+            coalescing.release(flag)
             poll = db.session.get(Poll, poll_id)
             counts = {**polls.progress(poll), "of": presence.online_count(cohort_id)}
             socketio.emit("poll:progress", counts, to=room_of(cohort_id), namespace=NAMESPACE)
@@ -423,7 +488,7 @@ def tell_participant(participant_id: int, signal) -> None:
 
 @handler("pause:raise", roles=("participant",))
 def raise_pause(connection: Connection, cohort: Cohort, _data) -> dict:
-    if not all(_rate_limiter().hit(limit, "pause", str(connection.participant_id)) for limit in PAUSE_LIMITS):
+    if not _within(PAUSE_LIMITS, "pause", str(connection.participant_id)):
         return error(
             "rate_limited",
             "Your facilitators already have your request for a pause. Give them a moment before asking again.",

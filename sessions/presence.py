@@ -12,7 +12,7 @@ import secrets
 import socket
 from datetime import datetime, timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import delete, func, select
 
 from extensions import db, socketio
@@ -21,8 +21,8 @@ from sessions.engine import close_stretch, now, open_session_of
 from sessions.models import Attendance, Connection, LiveSession, ServerProcess
 
 SERVER_ID = f"{socket.gethostname()[:20]}-{os.getpid()}-{secrets.token_hex(3)}"
-HEARTBEAT_SECONDS = 10
-DEAD_AFTER_SECONDS = 35
+# The heartbeat (MEND_HEARTBEAT_SECONDS, 10 by default): a process silent for 3.5 beats is dead.
+DEAD_AFTER_BEATS = 3.5
 # A participant whose last connection dropped this recently is "reconnecting", not "left".
 RECONNECT_GRACE_SECONDS = 30
 
@@ -114,7 +114,7 @@ def register_process(single_process: bool) -> None:
 
 
 def _connections_of_dead_processes() -> list[Connection]:
-    alive_since = now() - timedelta(seconds=DEAD_AFTER_SECONDS)
+    alive_since = now() - timedelta(seconds=DEAD_AFTER_BEATS * current_app.config["MEND_HEARTBEAT_SECONDS"])
     alive = select(ServerProcess.id).where(ServerProcess.heartbeat_at >= alive_since)
     dead = list(db.session.scalars(select(Connection).where(Connection.server_id.not_in(alive))))
     db.session.execute(delete(ServerProcess).where(ServerProcess.heartbeat_at < alive_since))
@@ -140,7 +140,7 @@ def start_heartbeat(app: Flask, on_change) -> None:
 
     def run() -> None:
         while True:
-            socketio.sleep(HEARTBEAT_SECONDS)
+            socketio.sleep(app.config["MEND_HEARTBEAT_SECONDS"])
             with app.app_context():
                 try:
                     for cohort_id in beat():
@@ -170,19 +170,29 @@ def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
             )
         )
     )
+    # Plain rows, not ORM objects: this runs for every change a facilitator makes, for every person.
     attendance = {}
     if live is not None:
         attendance = {
-            a.participant_id: a
-            for a in db.session.scalars(select(Attendance).where(Attendance.live_session_id == live.id))
+            row.participant_id: row
+            for row in db.session.execute(
+                select(
+                    Attendance.participant_id,
+                    Attendance.last_seen_at,
+                    Attendance.seconds_present,
+                    Attendance.present_since,
+                ).where(Attendance.live_session_id == live.id)
+            )
         }
     moment = now()
     people = []
-    for participant in db.session.scalars(
-        select(Participant).where(Participant.cohort_id == cohort_id).order_by(Participant.display_name)
+    for participant_id, name in db.session.execute(
+        select(Participant.id, Participant.display_name)
+        .where(Participant.cohort_id == cohort_id)
+        .order_by(Participant.display_name)
     ):
-        record = attendance.get(participant.id)
-        if participant.id in online:
+        record = attendance.get(participant_id)
+        if participant_id in online:
             state = "online"
         elif record is None:
             state = "absent"
@@ -193,8 +203,6 @@ def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
         seconds = record.seconds_present if record else 0
         if record is not None and record.present_since is not None:
             seconds += int((moment - record.present_since).total_seconds())
-        people.append(
-            {"id": participant.id, "name": participant.display_name, "state": state, "minutes": seconds // 60}
-        )
+        people.append({"id": participant_id, "name": name, "state": state, "minutes": seconds // 60})
     counts = {state: sum(1 for p in people if p["state"] == state) for state in ("online", "reconnecting", "left")}
     return {"counts": counts, "participants": people}

@@ -5,8 +5,12 @@ with presenter notes, the next step and who is present. Nothing here is private
 to one participant.
 """
 
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extensions import db
 from facilitation.cohorts import next_meeting
-from facilitation.models import Cohort, Step
+from facilitation.models import Cohort, SessionPlan, Step
 from sessions import breakouts, journal
 from sessions.engine import millis, now
 from sessions.models import LiveSession
@@ -34,6 +38,34 @@ def step_view(step: Step, position: int, total: int) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Outline:
+    """What a session plan shows, built once: read-only views of its header, agenda and steps."""
+
+    header: dict
+    agenda: list[dict]
+    steps: list[dict]
+    notes: list[str]
+
+
+@lru_cache(maxsize=512)
+def _outline(database: str, plan_id: int) -> Outline:
+    plan = db.session.get(SessionPlan, plan_id)
+    steps = plan.steps
+    return Outline(
+        header={"week": plan.number, "title": plan.title, "duration": plan.duration_minutes},
+        agenda=[{"position": n, "kind": s.kind, "title": s.title} for n, s in enumerate(steps)],
+        steps=[step_view(s, n, len(steps)) for n, s in enumerate(steps)],
+        notes=[s.notes_html for s in steps],
+    )
+
+
+def outline_of(live: LiveSession) -> Outline:
+    """A session plan's content never changes once imported (changed content is a new programme
+    version), so each process builds its views once instead of on every change of every session."""
+    return _outline(str(db.engine.url), live.session_plan_id)
+
+
 def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
     """The state every participant and the projector may see."""
     state = {
@@ -51,19 +83,18 @@ def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
             else None
         )
         return state
-    plan = live.session_plan
-    steps = plan.steps
+    outline = outline_of(live)
     state.update(
         version=live.version,
         status=live.status,
-        session={"id": live.id, "week": plan.number, "title": plan.title, "duration": plan.duration_minutes},
-        agenda=[{"position": n, "kind": s.kind, "title": s.title} for n, s in enumerate(steps)],
+        session={"id": live.id, **outline.header},
+        agenda=outline.agenda,
         timer=(
             {"started_at": millis(live.timer_started_at), "ends_at": millis(live.timer_ends_at)}
             if live.timer_ends_at
             else None
         ),
-        step=step_view(steps[live.position], live.position, len(steps)) if live.status == "live" else None,
+        step=outline.steps[live.position] if live.status == "live" else None,
         poll=poll_view(active_poll(live), for_team=False),
         breakout=breakouts.public_view(breakouts.current_round(live)) if live.status == "live" else None,
         # The grounding break covers the step on record, which it never changes.
@@ -89,11 +120,10 @@ def team_state(cohort: Cohort, live: LiveSession | None, public: dict | None = N
         # Pause signals and how many skipped a content note: for the cohort's facilitators only.
         state["safety"] = {"signals": signals_of(live), "skipped": skipped_count(live)}
     if live is not None and live.status != "ended":
-        steps = live.session_plan.steps
-        current = steps[live.position]
-        state["notes_html"] = current.notes_html if live.status == "live" else ""
+        outline = outline_of(live)
+        state["notes_html"] = outline.notes[live.position] if live.status == "live" else ""
         upcoming = live.position + 1 if live.status == "live" else 0
-        state["preview"] = step_view(steps[upcoming], upcoming, len(steps)) if upcoming < len(steps) else None
+        state["preview"] = outline.steps[upcoming] if upcoming < len(outline.steps) else None
         if live.status == "lobby":
-            state["preview_notes_html"] = steps[0].notes_html
+            state["preview_notes_html"] = outline.notes[0]
     return state

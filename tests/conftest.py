@@ -157,12 +157,28 @@ def signed_in(client, make_user):
     return client, user
 
 
+def pytest_generate_tests(metafunc):
+    """A module that sets `BACKENDS = ("sqlite", "postgres-redis")` runs its live-server tests on each."""
+    backends = getattr(metafunc.module, "BACKENDS", None)
+    if backends and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", backends, indirect=True, scope="module")
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def backend(request):
+    """The data and message services of the module's live server (the embedded default unless parametrized)."""
+    from tests.services import backend
+
+    with backend(getattr(request, "param", "sqlite")) as chosen:
+        yield chosen
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, backend):
     """One real `python app.py` per test module (browser tests start one per test instead)."""
     from tests.live import live_server
 
-    with live_server(tmp_path_factory.mktemp("live")) as running:
+    with live_server(tmp_path_factory.mktemp("live"), **backend.env) as running:
         yield running
 
 

@@ -22,9 +22,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, process: subprocess.Popen, port: int, instance: Path):
+    def __init__(self, process: subprocess.Popen, port: int, instance: Path, env: dict | None = None):
         self.process = process
         self.instance = str(instance)
+        # What was added to the environment (database, message queue): a command on the same data needs it too.
+        self.env = dict(env or {})
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.output: list[str] = []
@@ -65,9 +67,8 @@ class LiveServer:
         self._reader.join(timeout=5)
 
 
-@contextmanager
-def live_server(instance: Path, timeout: float = 60, port: int | None = None, **env: str):
-    """Start `python app.py` on a free port with `instance` as its instance folder; stop it afterwards."""
+def start_server(instance: Path, port: int | None = None, **env: str) -> LiveServer:
+    """Start `python app.py` on a free port with `instance` as its instance folder, without waiting."""
     port = port or free_port()
     environment = {
         **os.environ,
@@ -86,12 +87,31 @@ def live_server(instance: Path, timeout: float = 60, port: int | None = None, **
         stderr=subprocess.STDOUT,
         text=True,
     )
-    server = LiveServer(process, port, instance)
+    return LiveServer(process, port, instance, env)
+
+
+@contextmanager
+def live_server(instance: Path, timeout: float = 60, port: int | None = None, **env: str):
+    """A running `python app.py` (see `start_server`), stopped afterwards."""
+    server = start_server(instance, port, **env)
     try:
         server.wait_until_serving(timeout)
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def live_servers(instance: Path, count: int, timeout: float = 90, **env: str):
+    """`count` processes started at the same moment on the same data, as a service manager starts them."""
+    servers = [start_server(instance, **env) for _ in range(count)]
+    try:
+        for server in servers:
+            server.wait_until_serving(timeout)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
 
 
 class Browser:
@@ -133,19 +153,29 @@ class Browser:
 class LiveClient:
     """A real python-socketio client on the /live namespace that records every state it receives."""
 
-    def __init__(self, server: LiveServer, browser: Browser, cohort: str, role: str, **connect_kwargs):
+    def __init__(
+        self,
+        server: LiveServer,
+        browser: Browser,
+        cohort: str,
+        role: str,
+        url: str | None = None,
+        reconnection: bool = True,
+        **connect_kwargs,
+    ):
+        """Connect to `server`, or to `url` (a proxy in front of several servers) when given."""
         import socketio
 
         self.states: list[dict] = []
         self.presence: list[dict] = []
         # Every event this client received, in order, as (name, payload): what could have leaked to it.
         self.received: list[tuple[str, object]] = []
-        self.client = socketio.Client(reconnection_delay=0.2, reconnection_delay_max=1)
+        self.client = socketio.Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1)
         self.client.on("*", self._record, namespace="/live")
         # Like the browser client: every connect and reconnect starts from a snapshot.
         self.client.on("connect", lambda: self.client.start_background_task(self._snapshot), namespace="/live")
         self.client.connect(
-            server.url,
+            url or server.url,
             namespaces=["/live"],
             auth={"cohort": cohort, "role": role},
             # Same cookies and user agent as the person's page loads, as a browser would send.

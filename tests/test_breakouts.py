@@ -7,6 +7,10 @@ import time
 from diff_match_patch import diff_match_patch
 
 from tests.live import LiveClient, make_group, wait_until
+from tests.services import SCALED
+
+# Each test runs on the embedded default and on PostgreSQL with the Redis message queue.
+BACKENDS = ("sqlite", SCALED)
 
 NAMES = [f"Person {n}" for n in range(1, 10)]
 THREES_WEEK = 3  # week 3 of the built-in course practises in threes

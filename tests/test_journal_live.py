@@ -4,6 +4,7 @@ unique string written during a live session reaches no other socket, page, datab
 
 import re
 import sqlite3
+import subprocess
 import threading
 import time
 import uuid
@@ -12,6 +13,10 @@ from pathlib import Path
 from diff_match_patch import diff_match_patch
 
 from tests.live import Browser, LiveClient, make_group, started_group, wait_until
+from tests.services import SCALED
+
+# Each test runs on the embedded default and on PostgreSQL with the Redis message queue.
+BACKENDS = ("sqlite", SCALED)
 
 
 def journal_url(group, path: str = "") -> str:
@@ -282,15 +287,19 @@ def test_canary_reaches_only_its_author(server, demo_login, clients):
     assert "wrote something in their private journal" in cohort_page and "Ash" in cohort_page
     # Facilitators cannot open the journal pages at all.
     assert facilitator.get(journal_url(group)).status_code == 404
-    # Nothing in the raw database file, its write-ahead log, or the server's output.
-    instance = Path(server.instance)
-    for name in ("mend.db", "mend.db-wal", "mend.db-shm"):
-        path = instance / name
-        if path.exists():
-            assert canary.encode() not in path.read_bytes(), name
-    with sqlite3.connect(instance / "mend.db") as raw:
-        raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    assert canary.encode() not in (instance / "mend.db").read_bytes()
+    # Nothing in the raw database (file and write-ahead log, or a PostgreSQL dump), or the server's output.
+    if server.env.get("DATABASE_URL"):
+        dump = subprocess.run(["pg_dump", server.env["DATABASE_URL"]], capture_output=True, text=True, check=True)
+        assert "journal" in dump.stdout and canary not in dump.stdout
+    else:
+        instance = Path(server.instance)
+        for name in ("mend.db", "mend.db-wal", "mend.db-shm"):
+            path = instance / name
+            if path.exists():
+                assert canary.encode() not in path.read_bytes(), name
+        with sqlite3.connect(instance / "mend.db") as raw:
+            raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        assert canary.encode() not in (instance / "mend.db").read_bytes()
     assert canary not in server.text
     # The author's export has all of it.
     export = ash.get(journal_url(group, "/export.md"))

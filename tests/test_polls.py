@@ -8,6 +8,10 @@ import time
 from pathlib import Path
 
 from tests.live import started_group, wait_until
+from tests.services import SCALED
+
+# Each test runs on the embedded default and on PostgreSQL with the Redis message queue.
+BACKENDS = ("sqlite", SCALED)
 
 NAMES = [f"Person {n}" for n in range(1, 21)]
 SINGLE = {"kind": "single", "question": "Which feels closest today?", "options": ["Calm", "Tense", "Tired"]}
@@ -213,7 +217,38 @@ def test_the_database_cannot_link_anyone_to_an_answer(server, demo_login, client
     for n, person in enumerate(reversed(people)):
         person.call("poll:answer", {"poll": choice, "answer": {"picks": [n % 3]}})
 
-    database = Path(server.instance) / "mend.db"
+    if server.env.get("DATABASE_URL"):
+        tables, voters = postgres_layout(server.env["DATABASE_URL"], poll)
+    else:
+        tables, voters, dump, without_rowid = sqlite_layout(Path(server.instance) / "mend.db", poll)
+    # Only the set of who responded names participants, and nothing there names a choice.
+    assert [name for name, columns in tables.items() if any("participant" in c for c in columns)] == [
+        "poll_participation"
+    ]
+    assert tables["poll_participation"] == ["poll_id", "participant_ids"]
+    # No time on anything an answer touches.
+    for name in ("poll_participation", "poll_tally", "poll_text_answer", "spent_receipt"):
+        assert not [c for c in tables[name] if c.endswith("_at")], name
+    # The voter set is sorted, whatever the order of arrival.
+    ids = [int(i) for i in re.findall(r"\d+", str(voters))]
+    assert ids == sorted(ids) and len(ids) == 10
+    if server.env.get("DATABASE_URL"):
+        # PostgreSQL stores rows in the order they were written, so what follows holds on SQLite only
+        # (docs/privacy.md, "What Mend cannot promise").
+        return
+    assert set(without_rowid) >= {"poll_text_answer", "spent_receipt"}
+    # Texts come out of a dump in the order of their random keys, not the order they were written.
+    dumped = [
+        line
+        for line in dump
+        if line.startswith('INSERT INTO "poll_text_answer"') and any(f"'{t}'" in line for t in written)
+    ]
+    order = [next(n for n, t in enumerate(written) if f"'{t}'" in line) for line in dumped]
+    assert sorted(order) == list(range(10)) and order != list(range(10))
+
+
+def sqlite_layout(database: Path, poll: int) -> tuple[dict, object, list, list]:
+    """Columns of the poll tables, the poll's voter set, a dump, and the tables stored without row ids."""
     with sqlite3.connect(database) as connection:
         tables = {
             name: [column[1] for column in connection.execute(f"PRAGMA table_info('{name}')")]
@@ -223,29 +258,29 @@ def test_the_database_cannot_link_anyone_to_an_answer(server, demo_login, client
         dump = list(connection.iterdump())
         voters = connection.execute(
             "SELECT participant_ids FROM poll_participation WHERE poll_id = ?", (poll,)
-        ).fetchone()
+        ).fetchone()[0]
         without_rowid = [
             name
             for (name, sql) in connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
             if sql and "WITHOUT ROWID" in sql
         ]
-    # Only the set of who responded names participants, and nothing there names a choice.
-    assert [name for name, columns in tables.items() if any("participant" in c for c in columns)] == [
-        "poll_participation"
-    ]
-    assert tables["poll_participation"] == ["poll_id", "participant_ids"]
-    # No time on anything an answer touches.
-    for name in ("poll_participation", "poll_tally", "poll_text_answer", "spent_receipt"):
-        assert not [c for c in tables[name] if c.endswith("_at")], name
-    assert set(without_rowid) >= {"poll_text_answer", "spent_receipt"}
-    # The voter set is sorted, whatever the order of arrival.
-    ids = [int(i) for i in re.findall(r"\d+", voters[0])]
-    assert ids == sorted(ids) and len(ids) == 10
-    # Texts come out of a dump in the order of their random keys, not the order they were written.
-    dumped = [
-        line
-        for line in dump
-        if line.startswith('INSERT INTO "poll_text_answer"') and any(f"'{t}'" in line for t in written)
-    ]
-    order = [next(n for n, t in enumerate(written) if f"'{t}'" in line) for line in dumped]
-    assert sorted(order) == list(range(10)) and order != list(range(10))
+    return tables, voters, dump, without_rowid
+
+
+def postgres_layout(url: str, poll: int) -> tuple[dict, object]:
+    """Columns of the poll tables (in table order) and the poll's voter set, read from PostgreSQL."""
+    import psycopg2
+
+    with psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://")) as connection:
+        cursor = connection.cursor()
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND (table_name LIKE 'poll%' OR table_name LIKE 'spent%') ORDER BY table_name, ordinal_position"
+        )
+        tables: dict[str, list[str]] = {}
+        for table, column in cursor.fetchall():
+            tables.setdefault(table, []).append(column)
+        cursor.execute("SELECT participant_ids FROM poll_participation WHERE poll_id = %s", (poll,))
+        voters = cursor.fetchone()[0]
+    connection.close()
+    return tables, voters

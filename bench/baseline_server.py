@@ -1,0 +1,46 @@
+"""The baseline of the live benchmark: a bare Flask-SocketIO server that only relays a payload to a room.
+
+It runs with the same async mode as Mend (`MEND_ASYNC_MODE`), so the ratio of the two fan-out
+times is what Mend's own work costs. `python -m bench.baseline_server PORT`.
+"""
+
+import os
+import sys
+
+ASYNC_MODE = os.environ.get("MEND_ASYNC_MODE", "eventlet")
+if ASYNC_MODE == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+# The imports below must follow the monkey-patching above.
+from flask import Flask  # noqa: E402
+from flask_socketio import SocketIO, join_room  # noqa: E402
+
+NAMESPACE = "/live"
+app = Flask(__name__)
+socketio = SocketIO(app, async_mode=ASYNC_MODE, max_http_buffer_size=4 * 1024 * 1024)
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def connect(auth=None):
+    join_room(f"room:{auth['room']}")
+
+
+@socketio.on("broadcast", namespace=NAMESPACE)
+def broadcast(data):
+    """What a facilitator's step change is, without Mend: one emit of the given state to the room."""
+    socketio.emit("state", data["state"], to=f"room:{data['room']}", namespace=NAMESPACE)
+    return {"ok": True}
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1])
+    print(f"baseline is running at http://127.0.0.1:{port}/", flush=True)  # noqa: T201 - the command's output
+    # The same connection limit as Mend's (MEND_MAX_CONNECTIONS): eventlet's default is 1,024.
+    limit = {"max_size": 5000} if ASYNC_MODE == "eventlet" else {}
+    socketio.run(app, host="127.0.0.1", port=port, log_output=False, allow_unsafe_werkzeug=True, **limit)
