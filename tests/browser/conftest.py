@@ -109,6 +109,13 @@ def join(page, join_url: str, name: str) -> None:
     page.wait_for_url("**/g/**")
 
 
+def start_session(facilitator) -> None:
+    """From the demo cohort's page: open the next week in the lobby, go to the console and start."""
+    facilitator.click("text=Open in the lobby")
+    facilitator.wait_for_url("**/console")
+    facilitator.click("#start")
+
+
 @pytest.fixture
 def demo_cohort(open_page, demo_login):
     """The demo facilitator on the demo cohort's page, and a participant who joined it on a phone.

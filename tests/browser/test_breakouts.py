@@ -5,16 +5,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot, start_session
 
 
 def test_a_paired_exercise_with_roles_notes_and_recall(open_page, demo_cohort):
     facilitator, phone, join_url = demo_cohort
     partner = open_page(DESKTOP)
     join(partner, join_url, "Sasha")
-    facilitator.click("text=Open in the lobby")
-    facilitator.wait_for_url("**/console")
-    facilitator.click("#start")
+    start_session(facilitator)
     facilitator.locator("#agenda-list li:has(.kind:text-is('breakout')) button").first.click()
     expect(phone.locator("#stage")).to_contain_text("I'd rather sit this one out")
     expect(phone.locator("#stage")).to_contain_text("In groups of 2")
@@ -80,9 +78,7 @@ def test_a_participant_can_sit_an_exercise_out_and_join_after_all(open_page, dem
     others = [open_page(PHONE), open_page(PHONE)]
     for page, name in zip(others, ("Sasha", "Kim"), strict=True):
         join(page, join_url, name)
-    facilitator.click("text=Open in the lobby")
-    facilitator.wait_for_url("**/console")
-    facilitator.click("#start")
+    start_session(facilitator)
     facilitator.locator("#agenda-list li:has(.kind:text-is('breakout')) button").first.click()
     phone.click("text=I'd rather sit this one out")
     expect(phone.locator("#stage")).to_contain_text("You're sitting this one out")

@@ -3,14 +3,12 @@ again after a reload, keeps a trigger tracker between steps, exports the journal
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, start_session
 
 
 def test_a_reflection_is_saved_found_again_and_exported(open_page, demo_cohort):
     facilitator, phone, _join_url = demo_cohort
-    facilitator.click("text=Open in the lobby")
-    facilitator.wait_for_url("**/console")
-    facilitator.click("#start")
+    start_session(facilitator)
     reflection = facilitator.locator("#agenda-list li").filter(
         has=facilitator.locator("span.kind", has_text="reflection")
     )
@@ -78,9 +76,7 @@ def test_a_reflection_is_saved_found_again_and_exported(open_page, demo_cohort):
 
 def test_an_excerpt_is_shared_through_moderation_and_everything_deleted(open_page, demo_cohort):
     facilitator, phone, join_url = demo_cohort
-    facilitator.click("text=Open in the lobby")
-    facilitator.wait_for_url("**/console")
-    facilitator.click("#start")
+    start_session(facilitator)
     phone.click("text=Open my journal")
     phone.click("text=Write an entry")
     phone.get_by_label("What I want to write").fill("Someone stayed with me when I was scared. The rest is mine.")

@@ -1,9 +1,11 @@
 """A poll in the browser: participants answer anonymously (or pass), the facilitator sees results
 live, closes, and reveals them to the room."""
 
+import re
+
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot, start_session
 
 
 def test_a_check_in_poll_is_answered_and_revealed(open_page, demo_cohort):
@@ -12,9 +14,7 @@ def test_a_check_in_poll_is_answered_and_revealed(open_page, demo_cohort):
     for page, name in zip(others, ("Sasha", "Kim"), strict=True):
         join(page, join_url, name)
     people = [phone, *others]
-    facilitator.click("text=Open in the lobby")
-    facilitator.wait_for_url("**/console")
-    facilitator.click("#start")
+    start_session(facilitator)
     expect(phone.locator("#stage")).to_contain_text("The poll opens when the facilitator starts it")
 
     facilitator.click("text=Open this poll")
@@ -69,11 +69,11 @@ def test_a_quick_single_choice_poll_from_the_console_reaches_the_projector(open_
     others = [open_page(PHONE), open_page(PHONE)]
     for page, name in zip(others, ("Sasha", "Kim"), strict=True):
         join(page, join_url, name)
-    facilitator.click("text=Open in the lobby")
-    facilitator.wait_for_url("**/console")
-    facilitator.click("#start")
+    start_session(facilitator)
     facilitator.locator("#agenda-list li").nth(2).locator("button").click()
-    facilitator.click("text=Quick poll")
+    # Wait for the console to show the new step, so the click is not on a page still moving.
+    expect(facilitator.locator("#position")).to_have_text(re.compile(r"^3 of"))
+    facilitator.click("details.quick-poll > summary")
     facilitator.select_option("#quick-kind", "single")
     facilitator.fill("#quick-question", "Which part of today helped most?")
     facilitator.fill("#quick-options", "The slides\nThe exercise\nThe quiet moments")
