@@ -12,7 +12,9 @@ const $ = (id) => document.getElementById(id);
 const errorBox = $("command-error");
 const banner = $("connection-banner");
 const announcer = $("announcer");
-let busy = false;
+// The command waiting for its answer: a second press of the same button is dropped (a double click never
+// skips a step); another command waits for it and then goes out based on the state it produced.
+let inflight = null;
 
 const live = connectLive({
   cohort: root.dataset.cohort,
@@ -43,11 +45,14 @@ const safety = consoleSafety({
 });
 
 async function send(event, payload = {}) {
+  if (inflight && inflight.event === event) return;
+  while (inflight) await inflight.answer;
   const state = live.state();
-  if (busy || !state) return;
-  busy = true;
-  const ack = await live.command(event, { version: state.version, ...payload });
-  busy = false;
+  if (!state) return;
+  const answer = live.command(event, { version: state.version, ...payload });
+  inflight = { event, answer };
+  const ack = await answer;
+  inflight = null;
   errorBox.hidden = ack.ok;
   if (!ack.ok) {
     errorBox.textContent = ack.error.message;
