@@ -298,3 +298,15 @@ def wait_until(condition, timeout: float = 10) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+def create_facilitator(
+    server: LiveServer, email: str, password: str, organisation: str, name: str | None = None
+) -> Browser:
+    """Create a facilitator with `mend create-user` on the running server's data, and sign them in."""
+    command = [sys.executable, "-m", "flask", "--app", "app", "mend", "create-user"]
+    command += ["--email", email, "--org", organisation, "--password", password]
+    command += ["--name", name] if name else []
+    env = {**os.environ, **server.env, "MEND_INSTANCE_PATH": server.instance, "MEND_ASYNC_MODE": "threading"}
+    subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
+    return Browser(server).sign_in(email, password)

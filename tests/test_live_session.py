@@ -12,7 +12,7 @@ import threading
 import pytest
 import socketio
 
-from tests.live import Browser, LiveClient, live_server, make_group, open_session, wait_until
+from tests.live import Browser, LiveClient, create_facilitator, live_server, make_group, open_session, wait_until
 from tests.services import GEVENT, SCALED
 from tests.services import backend as fresh_backend
 
@@ -213,44 +213,10 @@ def test_participants_and_facilitators_cannot_enter_another_group(server, demo_l
     with pytest.raises(socketio.exceptions.ConnectionError):
         connect(server, group.participants[0], group, "facilitator", clients)
     # A facilitator of another organisation is refused too.
-    outsider = Browser(server)
-    server_email = "outsider@elsewhere.example"
-    import subprocess
-    import sys
-
-    from tests.live import PROJECT_ROOT
-
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "app",
-            "mend",
-            "create-user",
-            "--email",
-            server_email,
-            "--org",
-            "Elsewhere",
-            "--password",
-            "outsider password 1",
-        ],
-        cwd=PROJECT_ROOT,
-        env=_server_env(server),
-        check=True,
-        capture_output=True,
-    )
-    outsider.sign_in(server_email, "outsider password 1")
+    outsider = create_facilitator(server, "outsider@elsewhere.example", "outsider password 1", "Elsewhere")
     with pytest.raises(socketio.exceptions.ConnectionError):
         connect(server, outsider, group, "facilitator", clients)
     assert outsider.get(f"/live/{group.live_session_id}/console").status_code == 404
-
-
-def _server_env(server) -> dict:
-    import os
-
-    return {**os.environ, **server.env, "MEND_INSTANCE_PATH": server.instance, "MEND_ASYNC_MODE": "threading"}
 
 
 def test_a_connection_without_credentials_or_with_a_forged_cohort_is_refused(server, group, clients):

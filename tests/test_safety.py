@@ -2,16 +2,13 @@
 every facilitator and no one else, replies reach only their participant, floods make one alert, the
 grounding break enters and leaves on every screen, and content-note skips are counted, never named."""
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.live import PROJECT_ROOT, Browser, Group, LiveClient, make_group, open_session, wait_until
+from tests.live import Browser, Group, LiveClient, create_facilitator, make_group, open_session, wait_until
 
 CO_FACILITATOR = ("co@mend.example", "co-facilitator-password")
 BREAK = {"seconds": 120, "breathe_in": 4, "breathe_out": 6}
@@ -20,30 +17,7 @@ BREAK = {"seconds": 120, "breathe_in": 4, "breathe_out": 6}
 @pytest.fixture(scope="module")
 def co_facilitator(server, demo_login) -> Browser:
     """A second facilitator of the demo organisation (not an administrator), signed in."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "app",
-            "mend",
-            "create-user",
-            "--email",
-            CO_FACILITATOR[0],
-            "--org",
-            "Demo organisation",
-            "--name",
-            "Casey",
-            "--password",
-            CO_FACILITATOR[1],
-        ],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "MEND_INSTANCE_PATH": server.instance, "MEND_ASYNC_MODE": "threading"},
-        check=True,
-        capture_output=True,
-    )
-    return Browser(server).sign_in(*CO_FACILITATOR)
+    return create_facilitator(server, *CO_FACILITATOR, "Demo organisation", name="Casey")
 
 
 def co_facilitated_group(server, demo_login, co_facilitator, names=("Ash", "Bo", "Cy")) -> Group:
