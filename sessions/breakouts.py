@@ -570,39 +570,48 @@ def personal_views(round_: BreakoutRound, only: set[int] | None = None) -> dict[
     )
     views: dict[int, dict] = {}
     for room, seats in _rooms_with_members(round_):
-        people = [
-            {"name": seat.participant.display_name, "role": _role_of(round_, index, len(seats))["name"]}
-            for index, seat in enumerate(seats)
-        ]
-        for index, seat in enumerate(seats):
-            if only is not None and seat.participant_id not in only:
-                continue
-            views[seat.participant_id] = {
-                "round": round_.id,
-                "place": "room",
-                "room": {
-                    "id": room.id,
-                    "number": room.number,
-                    "members": [dict(person, you=(n == index)) for n, person in enumerate(people)],
-                    "notes": room.notes,
-                    "notes_revision": room.notes_revision,
-                    "help_requested": room.help_requested_at is not None and room.help_answered_at is None,
-                    "help_answered": room.help_answered_at is not None,
-                    "share_consents": len(room.share_consents),
-                    "you_agreed_to_share": seat.participant_id in room.share_consents,
-                    "shared": room.shared_at is not None,
-                },
-                "role": _role_of(round_, index, len(seats)),
-                "scenario_html": round_.scenario_html,
-            }
+        views.update(_room_views(round_, room, seats, only))
+    passes = _passes_of_round(round_)
     for seat in round_.seats:
         if seat.room_id is None and (only is None or seat.participant_id in only):
-            views[seat.participant_id] = _main_room_view(round_, seat.participant_id)
+            views[seat.participant_id] = _main_room_view(round_, seat.participant_id in passes)
     return views
 
 
-def _main_room_view(round_: BreakoutRound, participant_id: int) -> dict:
-    sitting_out = participant_id in _passes_of_round(round_)
+def _room_views(
+    round_: BreakoutRound, room: BreakoutRoom, seats: list[BreakoutSeat], only: set[int] | None
+) -> dict[int, dict]:
+    """What each member of `room` (seats in seat order) is told of it."""
+    people = [
+        {"name": seat.participant.display_name, "role": _role_of(round_, index, len(seats))["name"]}
+        for index, seat in enumerate(seats)
+    ]
+    views = {}
+    for index, seat in enumerate(seats):
+        if only is not None and seat.participant_id not in only:
+            continue
+        views[seat.participant_id] = {
+            "round": round_.id,
+            "place": "room",
+            "room": {
+                "id": room.id,
+                "number": room.number,
+                "members": [dict(person, you=(n == index)) for n, person in enumerate(people)],
+                "notes": room.notes,
+                "notes_revision": room.notes_revision,
+                "help_requested": room.help_requested_at is not None and room.help_answered_at is None,
+                "help_answered": room.help_answered_at is not None,
+                "share_consents": len(room.share_consents),
+                "you_agreed_to_share": seat.participant_id in room.share_consents,
+                "shared": room.shared_at is not None,
+            },
+            "role": _role_of(round_, index, len(seats)),
+            "scenario_html": round_.scenario_html,
+        }
+    return views
+
+
+def _main_room_view(round_: BreakoutRound, sitting_out: bool) -> dict:
     return {
         "round": round_.id,
         "place": "sitting_out" if sitting_out else "waiting",
@@ -611,14 +620,30 @@ def _main_room_view(round_: BreakoutRound, participant_id: int) -> dict:
 
 
 def view_for(live: LiveSession | None, participant_id: int) -> dict | None:
-    """One participant's own place in the current round (for their snapshot), or whether they sit out."""
+    """One participant's own place in the current round (for their snapshot), or whether they sit out.
+
+    Reads only that participant's room, so a reconnect storm in a large round stays cheap."""
     round_ = current_round(live)
     if round_ is None:
         if live is not None and live.status == "live" and participant_id in _passes(live, live.position):
             return {"round": None, "place": "sitting_out"}
         return None
-    view = personal_views(round_, only={participant_id}).get(participant_id)
-    return view or _main_room_view(round_, participant_id)
+    room_id = db.session.scalar(
+        select(BreakoutSeat.room_id).where(
+            BreakoutSeat.round_id == round_.id, BreakoutSeat.participant_id == participant_id
+        )
+    )
+    if room_id is None:
+        return _main_room_view(round_, participant_id in _passes_of_round(round_))
+    seats = list(
+        db.session.scalars(
+            select(BreakoutSeat)
+            .where(BreakoutSeat.room_id == room_id)
+            .order_by(BreakoutSeat.seat)
+            .options(selectinload(BreakoutSeat.participant))
+        )
+    )
+    return _room_views(round_, db.session.get(BreakoutRoom, room_id), seats, {participant_id})[participant_id]
 
 
 def members_of(room: BreakoutRoom) -> list[int]:
