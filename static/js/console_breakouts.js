@@ -36,6 +36,15 @@ export function renderBreakoutPanel(state, send, live, announce) {
     return;
   }
   const phase = round ? phaseOf(round, live.serverNow()) : null;
+  // The message form is part of the page, not of the panel redrawn on every state, so that what
+  // the facilitator is typing survives updates.
+  const form = $("breakout-message-form");
+  form.hidden = !round || round.status !== "running" || phase === "ended";
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    const text = $("breakout-message").value.trim();
+    if (text && round) send("breakout:message", { round: round.id, text });
+  };
   if (!round || phase === "ended") {
     const parts = [];
     if (round) parts.push(...sharedNotes(round));
@@ -60,8 +69,7 @@ export function renderBreakoutPanel(state, send, live, announce) {
         button("+5 minutes", "", () => send("breakout:time", { round: round.id, seconds: 300 })),
         button("Switch roles", "", () => send("breakout:roles", { round: round.id })),
         button("Recall everyone", "primary", () => send("breakout:recall", { round: round.id })),
-        button("Close rooms now", "secondary", () => send("breakout:close", { round: round.id }))),
-      messageForm(round, send));
+        button("Close rooms now", "secondary", () => send("breakout:close", { round: round.id }))));
   }
   parts.push(el("div", { class: "room-grid" }, ...round.rooms_detail.map((room) => roomCard(room, round, send, live))));
   parts.push(mainRoom(round, send));
@@ -69,18 +77,6 @@ export function renderBreakoutPanel(state, send, live, announce) {
   const asking = new Set(round.rooms_detail.filter((r) => r.help_requested_at && !r.help_answered_at).map((r) => r.number));
   for (const number of asking) if (!lastHelp.has(number)) announce(`Room ${number} is asking for help.`);
   lastHelp = asking;
-}
-
-function messageForm(round, send) {
-  const input = el("input", { type: "text", id: "breakout-message", maxlength: "300", required: "" });
-  const form = el("form", { class: "breakout-message-form" },
-    el("label", { for: "breakout-message", text: "Message to every room" }), input,
-    el("button", { type: "submit", text: "Send to all rooms" }));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    if (input.value.trim()) send("breakout:message", { round: round.id, text: input.value.trim() });
-  });
-  return form;
 }
 
 function moveSelect(person, round, send, here) {
