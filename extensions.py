@@ -54,7 +54,10 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# Every request and every Socket.IO event has its own session, which ends with it. Objects stay loaded
+# after a commit: a handler commits, then builds what it announces from the rows it just wrote, and
+# reloading each of them would double a step change's queries.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 compress = Compress()
 login_manager = LoginManager()

@@ -92,16 +92,17 @@ def new_cohort():
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id: int):
     cohort = cohort_for(current_user, cohort_id)
+    live = open_session_of(cohort.id)
     return render_template(
         "facilitation/cohort.html",
         cohort=cohort,
         join_url=join_url(cohort),
         qr_svg=join_qr(cohort, scale=5, dark="#1f2a44"),
         meeting=next_meeting(cohort),
-        open_live=open_session_of(cohort.id),
+        open_live=live,
         runs=runs_of(cohort.id),
         attendance=attendance_counts(cohort.id),
-        journal_writers=writers_this_week(cohort),
+        journal_writers=writers_this_week(cohort, live),
         agreement_form=AgreementForm(agreement_md=cohort.agreement_md),
         regenerate_form=RegenerateCodeForm(current_code=cohort.join_code),
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from extensions import db
 from facilitation.models import Cohort, SessionPlan, User
 from sessions.models import Attendance, Connection, LiveSession, Transition
+from sessions.outline import outline_of
 from sessions.poll_models import Poll
 from sessions.schemas import ERRORS
 
@@ -147,12 +148,13 @@ def start(live: LiveSession, seen_version: int, user: User) -> None:
 def go_to(live: LiveSession, seen_version: int, position: int, user: User) -> None:
     """Show step `position` (0-based) to everyone; next, previous and jump are all this."""
     begin(live, seen_version, "live")
-    if not 0 <= position < len(live.session_plan.steps):
+    step_ids = outline_of(live).step_ids
+    if not 0 <= position < len(step_ids):
         raise SessionError("invalid_step")
     if position != live.position:
         # A step's timer and poll belong to that step; coming back to a poll step shows its poll again.
         live.timer_started_at = live.timer_ends_at = None
-        step_id = live.session_plan.steps[position].id
+        step_id = step_ids[position]
         live.active_poll_id = db.session.scalar(
             select(Poll.id)
             .where(Poll.live_session_id == live.id, Poll.step_id == step_id)

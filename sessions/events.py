@@ -7,13 +7,14 @@ so the same code works across processes with a message queue.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
-from limits import RateLimitItemPerMinute, RateLimitItemPerSecond, storage, strategies
+from limits import RateLimitItemPerMinute, storage, strategies
 from limits.errors import StorageError
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -28,14 +29,10 @@ from sessions.identity import current_participant
 from sessions.models import Connection, LiveSession
 from sessions.poll_models import Poll
 from sessions.schemas import EVENTS, NAMESPACE, ConnectAuth, describe, error
-from sessions.snapshots import public_state, team_state
+from sessions.snapshots import Snapshot, public_state, team_state
 
 log = logging.getLogger(__name__)
 
-# Per connection: a burst of clicks is fine, a flood is not.
-EVENT_LIMITS = (RateLimitItemPerSecond(20), RateLimitItemPerMinute(600))
-# Sliding-window counters: two numbers per connection and limit, where a moving window keeps every hit
-# (and the in-memory store rescans them all a hundred times a second).
 _limiters: tuple[strategies.SlidingWindowCounterRateLimiter, strategies.SlidingWindowCounterRateLimiter] | None = None
 
 
@@ -75,8 +72,36 @@ def _within(limits: tuple, *identifiers: str) -> bool:
         return all(own.hit(limit, *key) for limit in limits)
 
 
-def _within_limits(sid: str) -> bool:
-    return _within(EVENT_LIMITS, "socket", sid)
+class EventBudget:
+    """How many more events one connection may send now: a burst of clicks is fine, a flood is not.
+
+    A token bucket: 20 at once, refilled at 10 a second (600 a minute). Only the process holding a
+    socket ever sees its events, so the budget lives beside the socket in this process and goes
+    with it; limits shared between processes (pause requests, sign-in attempts) use `_within`. A
+    shared store here cost a Redis round trip on every event, and the in-memory store started a
+    thread a hundred times a second to expire keys."""
+
+    BURST = 20
+    PER_SECOND = 10
+
+    __slots__ = ("tokens", "updated")
+
+    def __init__(self) -> None:
+        self.tokens = float(self.BURST)
+        self.updated = time.monotonic()
+
+    def spend(self) -> bool:
+        moment = time.monotonic()
+        self.tokens = min(self.BURST, self.tokens + (moment - self.updated) * self.PER_SECOND)
+        self.updated = moment
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+# The budget of each socket this process holds, from its accepted connect to its disconnect.
+_budgets: dict[str, EventBudget] = {}
 
 
 def state_for(connection: Connection, cohort: Cohort) -> dict:
@@ -97,14 +122,15 @@ def state_for(connection: Connection, cohort: Cohort) -> dict:
 def broadcast_state(cohort: Cohort, live: LiveSession | None) -> None:
     """After a commit: the new state to the room and to the team, once each."""
     cohort_id = cohort.id
-    public = public_state(cohort, live)
+    view = Snapshot(cohort, live)
+    public = view.public()
     # Hand the database connection back before writing to sockets and Redis, which yield to other
     # greenlets: holding it meanwhile would let a burst of events exhaust the pool.
     db.session.commit()
     socketio.emit("state", public, to=room_of(cohort_id), namespace=NAMESPACE)
     # Let the room's sockets send before the team's fuller state is built (database calls do not yield).
     socketio.sleep(0)
-    team = team_state(cohort, live, public)
+    team = view.team(public, pushed=True)
     db.session.commit()
     socketio.emit("state", team, to=team_of(cohort_id), namespace=NAMESPACE)
 
@@ -172,6 +198,7 @@ def on_connect(auth=None):
         request.sid, cohort.id, wanted.role, participant.id if participant else None, user.id if user else None
     )
     db.session.commit()
+    _budgets[request.sid] = EventBudget()
     if wanted.role == "facilitator":
         join_room(team_of(cohort.id))
     else:
@@ -189,6 +216,7 @@ def on_connect(auth=None):
 
 @socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_reason):
+    _budgets.pop(request.sid, None)
     connection = presence.disconnect(request.sid)
     db.session.commit()
     if connection is not None and connection.participant_id is not None:
@@ -217,7 +245,10 @@ def handler(event: str, roles: tuple[str, ...]) -> Callable:
         @socketio.on(event, namespace=NAMESPACE)
         @wraps(function)
         def wrapper(payload=None):
-            if not _within_limits(request.sid):
+            budget = _budgets.get(request.sid)
+            if budget is None:
+                return error("not_allowed")
+            if not budget.spend():
                 return error("rate_limited")
             connection = db.session.get(Connection, request.sid)
             if connection is None:
@@ -364,7 +395,7 @@ def announce_rooms(cohort: Cohort, round_: BreakoutRound, everyone: bool = True,
     if everyone:
         broadcast_state(cohort, live)
     else:
-        socketio.emit("state", team_state(cohort, live), to=team_of(cohort.id), namespace=NAMESPACE)
+        socketio.emit("state", team_state(cohort, live, pushed=True), to=team_of(cohort.id), namespace=NAMESPACE)
 
 
 def _rooms_command(apply: Callable, tell_rooms: bool = False) -> Callable:
@@ -434,7 +465,7 @@ def sit_out(connection: Connection, cohort: Cohort, data) -> dict:
     if round_ is not None:
         announce_rooms(cohort, round_, everyone=False)
     else:
-        socketio.emit("state", team_state(cohort, live), to=team_of(cohort.id), namespace=NAMESPACE)
+        socketio.emit("state", team_state(cohort, live, pushed=True), to=team_of(cohort.id), namespace=NAMESPACE)
     return {"ok": True, "you": breakouts.view_for(live, connection.participant_id)}
 
 

@@ -23,6 +23,7 @@ from sessions import journal_crypto as crypto
 from sessions.engine import SessionError, begin, open_session_of, record
 from sessions.journal_models import JournalEntry, JournalKey, JournalKeyring, SharedExcerpt, random_id
 from sessions.models import LiveSession
+from sessions.outline import outline_of
 
 log = logging.getLogger(__name__)
 
@@ -161,15 +162,16 @@ def use_application_key(app, key: bytes) -> None:
 def current_week(cohort: Cohort, live: LiveSession | None = None, now: datetime | None = None) -> int:
     """The week an entry belongs to: the open session's week, else the latest meeting that has begun."""
     if live is not None and live.is_open:
-        return live.session_plan.number
+        return outline_of(live).week
     now = now or datetime.now(UTC)
     begun = [meeting.week for meeting in meetings(cohort) if meeting.starts_at <= now]
     return begun[-1] if begun else 1
 
 
-def writers_this_week(cohort: Cohort) -> tuple[int, int]:
-    """(week, how many participants wrote in it): all facilitators are ever told about the journal."""
-    week = current_week(cohort, open_session_of(cohort.id))
+def writers_this_week(cohort: Cohort, live: LiveSession | None) -> tuple[int, int]:
+    """(week, how many participants wrote in it): all facilitators are ever told about the journal.
+    `live` is the cohort's open session, if any."""
+    week = current_week(cohort, live)
     count = db.session.scalar(
         select(func.count(func.distinct(JournalEntry.participant_id)))
         .join(Participant, Participant.id == JournalEntry.participant_id)

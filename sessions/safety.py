@@ -17,6 +17,7 @@ from extensions import db
 from facilitation.models import Participant, User
 from sessions.engine import SessionError, begin, clear_break, millis, now, record
 from sessions.models import LiveSession
+from sessions.outline import outline_of
 from sessions.safety_models import REPLY_MAX, ContentNoteChoice, SafetySignal
 
 BREAK_SECONDS = (30, 30 * 60)
@@ -86,13 +87,13 @@ def resolve(live: LiveSession, participant_id: int) -> SafetySignal:
 
 def signal_view(signal: SafetySignal, live: LiveSession) -> dict:
     """A signal as facilitators see it: who, when, during which step, and any answer."""
-    steps = live.session_plan.steps
-    step = steps[signal.step_position] if signal.step_position is not None else None
+    agenda = outline_of(live).agenda
+    step = agenda[signal.step_position] if signal.step_position is not None else None
     return {
         "id": signal.id,
         "name": signal.participant.display_name,
         "raised_at": millis(signal.raised_at),
-        "step": {"number": signal.step_position + 1, "title": step.title} if step else None,
+        "step": {"number": signal.step_position + 1, "title": step["title"]} if step else None,
         "acknowledged_by": signal.acknowledged_by.name if signal.acknowledged_by else None,
         "acknowledged_at": millis(signal.acknowledged_at),
         "reply": signal.reply,
@@ -197,13 +198,13 @@ def skipped_count(live: LiveSession | None) -> int | None:
     """How many chose to skip the step on screen (never who); None when it has no content note."""
     if live is None or live.status != "live":
         return None
-    step = live.session_plan.steps[live.position]
-    if not step.content_note:
+    outline = outline_of(live)
+    if not outline.steps[live.position]["content_note"]:
         return None
     return db.session.scalar(
         select(func.count()).where(
             ContentNoteChoice.live_session_id == live.id,
-            ContentNoteChoice.step_id == step.id,
+            ContentNoteChoice.step_id == outline.step_ids[live.position],
             ContentNoteChoice.choice == "skip",
         )
     )

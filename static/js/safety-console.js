@@ -106,7 +106,8 @@ export function consoleSafety({ live, send, showError }) {
   return {
     render(state) {
       if (!state.safety) return;
-      renderSignals(state.safety.signals);
+      // A state pushed after a change leaves the signals out: they come with "safety:signals".
+      if (state.safety.signals) renderSignals(state.safety.signals);
       showSkipped(state.safety.skipped);
     },
     signals: onSignals,

@@ -1,0 +1,140 @@
+"""What one step change costs the server: SQL statements and milliseconds, measured in-process.
+
+    python -m bench.step_cost [--participants 10] [--changes 400]
+
+A facilitator and N participants connect through Flask-SocketIO's in-process test clients
+(threading mode, SQLite in a temporary folder); the facilitator then changes step back and
+forth. It prints the statements each change runs (from the handler's first query to the
+team's state), the mean and median time per change and, with --garbage, what each change
+leaves for the cyclic garbage collector (whose pauses stop every session of the process). The live benchmark (`bench.live`)
+measures what clients see; this one explains it, and guards the count from creeping up.
+"""
+
+import os
+
+os.environ["MEND_ASYNC_MODE"] = "threading"
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import multiprocessing  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from bench.live import PASSWORD, prepare  # noqa: E402
+
+
+def measure(participants: int, changes: int, profile: str | None = None, garbage: bool = False) -> dict:
+    from sqlalchemy import event
+
+    from app import create_app
+    from extensions import db, socketio
+    from sessions import events
+    from sessions.schemas import NAMESPACE
+
+    # Room for a facilitator far faster than any: the budget is still spent on every event.
+    events.EventBudget.BURST = events.EventBudget.PER_SECOND = 10**9
+
+    instance = Path(tempfile.mkdtemp(prefix="mend-step-cost-"))
+    database_url = f"sqlite:///{instance / 'mend.db'}"
+    # Prepared in a child process: Flask-SocketIO registers handlers on the first app a process creates.
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        prepared = pool.apply(prepare, (instance, database_url, participants, 1, 1))
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": prepared.secret_key,
+            "MEND_DEMO": False,
+            "SOCKETIO_MESSAGE_QUEUE": None,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    cohort = prepared.cohorts[0]
+    browser = app.test_client()
+    browser.post("/login", data={"email": prepared.facilitator_email, "password": PASSWORD})
+    team = socketio.test_client(
+        app, namespace=NAMESPACE, flask_test_client=browser, auth={"cohort": cohort, "role": "facilitator"}
+    )
+    room = []
+    for seat in prepared.seats:
+        phone = app.test_client()
+        name, _, value = seat.cookie.partition("=")
+        phone.set_cookie(name, value)
+        room.append(
+            socketio.test_client(
+                app, namespace=NAMESPACE, flask_test_client=phone, auth={"cohort": cohort, "role": "participant"}
+            )
+        )
+    state = team.emit("snapshot", {}, namespace=NAMESPACE, callback=True)["state"]
+    version = team.emit("session:start", {"version": state["version"]}, namespace=NAMESPACE, callback=True)["version"]
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.split(" WHERE ")[0][:90])
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+    timings = []
+    per_change = []
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    if garbage:
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+    for change in range(changes):
+        before = len(statements)
+        started = time.perf_counter()
+        ack = team.emit("step:go", {"version": version, "position": 1 + change % 2}, namespace=NAMESPACE, callback=True)
+        timings.append((time.perf_counter() - started) * 1000)
+        per_change.append(statements[before:])
+        if not ack.get("ok"):
+            raise RuntimeError(f"step change refused: {ack}")
+        version = ack["version"]
+        for client in (team, *room):
+            client.get_received(NAMESPACE)
+    cyclic = {}
+    if garbage:
+        gc.collect()
+        kinds = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.garbage)
+        cyclic = {kind: round(count / changes, 1) for kind, count in kinds.most_common(20)}
+        gc.set_debug(0)
+        gc.garbage.clear()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    last = per_change[-1]
+    return {
+        "participants": participants,
+        "changes": changes,
+        "statements_per_change": len(last),
+        "statements": dict(Counter(last)),
+        "cyclic_garbage_per_change": cyclic,
+        "ms_mean": round(statistics.fmean(timings[changes // 10 :]), 2),
+        "ms_p50": round(statistics.median(timings[changes // 10 :]), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.step_cost", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=10)
+    parser.add_argument("--changes", type=int, default=400)
+    parser.add_argument("--profile", metavar="PATH", help="write cProfile statistics of the step changes here")
+    parser.add_argument(
+        "--garbage", action="store_true", help="count what each change leaves for the cyclic garbage collector"
+    )
+    args = parser.parse_args(argv)
+    results = measure(args.participants, args.changes, args.profile, args.garbage)
+    print(json.dumps(results, indent=2))  # noqa: T201 - the command's output
+    return results
+
+
+if __name__ == "__main__":
+    main()
