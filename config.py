@@ -60,8 +60,11 @@ def settings_from_environment(instance_path: str) -> dict:
     host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "5000"))
     # Browsers send the page's origin with every Socket.IO connection; only these are accepted.
     origins = env.get("MEND_ALLOWED_ORIGINS") or f"http://localhost:{port},http://127.0.0.1:{port},http://{host}:{port}"
-    engine_options = {"pool_pre_ping": True}
+    engine_options = {}
     if database_url.startswith("postgresql"):
+        # A server restart leaves dead connections in the pool: each is tested before use. (An SQLite file
+        # has no server to lose, and the test would cost a query on every event.)
+        engine_options["pool_pre_ping"] = True
         # Greenlets that hold a connection while they write to sockets or Redis add up under load.
         engine_options["pool_size"] = int(env.get("MEND_DB_POOL_SIZE") or 10)
         engine_options["max_overflow"] = int(env.get("MEND_DB_MAX_OVERFLOW") or 30)

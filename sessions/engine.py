@@ -148,19 +148,21 @@ def start(live: LiveSession, seen_version: int, user: User) -> None:
 def go_to(live: LiveSession, seen_version: int, position: int, user: User) -> None:
     """Show step `position` (0-based) to everyone; next, previous and jump are all this."""
     begin(live, seen_version, "live")
-    step_ids = outline_of(live).step_ids
-    if not 0 <= position < len(step_ids):
+    outline = outline_of(live)
+    if not 0 <= position < len(outline.step_ids):
         raise SessionError("invalid_step")
     if position != live.position:
         # A step's timer and poll belong to that step; coming back to a poll step shows its poll again.
+        # Only poll steps have polls of their own (quick polls belong to no step).
         live.timer_started_at = live.timer_ends_at = None
-        step_id = step_ids[position]
-        live.active_poll_id = db.session.scalar(
-            select(Poll.id)
-            .where(Poll.live_session_id == live.id, Poll.step_id == step_id)
-            .order_by(Poll.id.desc())
-            .limit(1)
-        )
+        live.active_poll_id = None
+        if outline.steps[position]["kind"] == "poll":
+            live.active_poll_id = db.session.scalar(
+                select(Poll.id)
+                .where(Poll.live_session_id == live.id, Poll.step_id == outline.step_ids[position])
+                .order_by(Poll.id.desc())
+                .limit(1)
+            )
     live.position = position
     record(live, seen_version, "go", user)
 

@@ -9,6 +9,7 @@ so the same code works across processes with a message queue.
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import Flask, current_app, request
@@ -100,11 +101,24 @@ class EventBudget:
         return True
 
 
-# The budget of each socket this process holds, from its accepted connect to its disconnect.
-_budgets: dict[str, EventBudget] = {}
+@dataclass(slots=True)
+class Caller:
+    """Who is at the other end of a socket, as established when it connected (a socket never changes
+    cohort, role or person), with its event budget. The `connection` table records the same for
+    presence, across processes; this copy saves a database read on every event."""
+
+    cohort_id: int
+    role: str
+    participant_id: int | None
+    user_id: int | None
+    budget: EventBudget = field(default_factory=EventBudget)
 
 
-def state_for(connection: Connection, cohort: Cohort) -> dict:
+# Every socket this process holds, from its accepted connect to its disconnect.
+_callers: dict[str, Caller] = {}
+
+
+def state_for(connection: Caller, cohort: Cohort) -> dict:
     live = engine.open_session_of(cohort.id)
     if connection.role == "facilitator":
         return team_state(cohort, live)
@@ -194,11 +208,10 @@ def on_connect(auth=None):
         user = current_user
     if participant is None and user is None:
         raise ConnectionRefusedError(error("not_allowed")["error"])
-    presence.connect(
-        request.sid, cohort.id, wanted.role, participant.id if participant else None, user.id if user else None
-    )
+    caller = Caller(cohort.id, wanted.role, participant.id if participant else None, user.id if user else None)
+    presence.connect(request.sid, caller.cohort_id, caller.role, caller.participant_id, caller.user_id)
     db.session.commit()
-    _budgets[request.sid] = EventBudget()
+    _callers[request.sid] = caller
     if wanted.role == "facilitator":
         join_room(team_of(cohort.id))
     else:
@@ -216,7 +229,7 @@ def on_connect(auth=None):
 
 @socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_reason):
-    _budgets.pop(request.sid, None)
+    _callers.pop(request.sid, None)
     connection = presence.disconnect(request.sid)
     db.session.commit()
     if connection is not None and connection.participant_id is not None:
@@ -245,14 +258,11 @@ def handler(event: str, roles: tuple[str, ...]) -> Callable:
         @socketio.on(event, namespace=NAMESPACE)
         @wraps(function)
         def wrapper(payload=None):
-            budget = _budgets.get(request.sid)
-            if budget is None:
-                return error("not_allowed")
-            if not budget.spend():
-                return error("rate_limited")
-            connection = db.session.get(Connection, request.sid)
+            connection = _callers.get(request.sid)
             if connection is None:
                 return error("not_allowed")
+            if not connection.budget.spend():
+                return error("rate_limited")
             if connection.role not in roles:
                 return error("forbidden")
             try:
@@ -282,14 +292,14 @@ def unknown_event(event, *_args):
 
 
 @handler("snapshot", roles=("participant", "facilitator", "projector"))
-def snapshot(connection: Connection, cohort: Cohort, _data) -> dict:
+def snapshot(connection: Caller, cohort: Cohort, _data) -> dict:
     return {"ok": True, "state": state_for(connection, cohort)}
 
 
 def _command(apply: Callable) -> Callable:
     """A facilitator command on the open session: apply, commit, then broadcast."""
 
-    def run(connection: Connection, cohort: Cohort, data) -> dict:
+    def run(connection: Caller, cohort: Cohort, data) -> dict:
         live = engine.open_session_of(cohort.id)
         if live is None:
             raise SessionError("no_session")
@@ -360,7 +370,7 @@ handler("poll:reveal", FACILITATOR)(_command(lambda live, d, user: polls.reveal_
 
 
 @handler("poll:moderate", roles=FACILITATOR)
-def moderate_poll(connection: Connection, cohort: Cohort, data) -> dict:
+def moderate_poll(connection: Caller, cohort: Cohort, data) -> dict:
     live = engine.open_session_of(cohort.id)
     if live is None:
         raise SessionError("no_session")
@@ -371,7 +381,7 @@ def moderate_poll(connection: Connection, cohort: Cohort, data) -> dict:
 
 
 @handler("poll:answer", roles=("participant",))
-def answer_poll(connection: Connection, cohort: Cohort, data) -> dict:
+def answer_poll(connection: Caller, cohort: Cohort, data) -> dict:
     live = engine.open_session_of(cohort.id)
     if live is None:
         raise SessionError("no_session")
@@ -402,7 +412,7 @@ def _rooms_command(apply: Callable, tell_rooms: bool = False) -> Callable:
     """A facilitator's breakout command: like `_command`, and when seats or roles changed, each
     participant is told their own place."""
 
-    def run(connection: Connection, cohort: Cohort, data) -> dict:
+    def run(connection: Caller, cohort: Cohort, data) -> dict:
         live = engine.open_session_of(cohort.id)
         if live is None:
             raise SessionError("no_session")
@@ -450,7 +460,7 @@ handler("breakout:close", FACILITATOR)(
 
 
 @handler("breakout:help_answer", roles=FACILITATOR)
-def answer_help(connection: Connection, cohort: Cohort, data) -> dict:
+def answer_help(connection: Caller, cohort: Cohort, data) -> dict:
     room = breakouts.answer_help(_open_live(cohort), data.round, data.room)
     db.session.commit()
     announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
@@ -458,7 +468,7 @@ def answer_help(connection: Connection, cohort: Cohort, data) -> dict:
 
 
 @handler("breakout:sit_out", roles=("participant",))
-def sit_out(connection: Connection, cohort: Cohort, data) -> dict:
+def sit_out(connection: Caller, cohort: Cohort, data) -> dict:
     live = _open_live(cohort)
     round_ = breakouts.sit_out(live, connection.participant_id, data.sitting_out)
     db.session.commit()
@@ -470,7 +480,7 @@ def sit_out(connection: Connection, cohort: Cohort, data) -> dict:
 
 
 @handler("breakout:help", roles=("participant",))
-def ask_for_help(connection: Connection, cohort: Cohort, data) -> dict:
+def ask_for_help(connection: Caller, cohort: Cohort, data) -> dict:
     room = breakouts.ask_for_help(_open_live(cohort), connection.participant_id, data.round)
     db.session.commit()
     announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
@@ -478,7 +488,7 @@ def ask_for_help(connection: Connection, cohort: Cohort, data) -> dict:
 
 
 @handler("breakout:share", roles=("participant",))
-def share_notes(connection: Connection, cohort: Cohort, data) -> dict:
+def share_notes(connection: Caller, cohort: Cohort, data) -> dict:
     room = breakouts.agree_to_share(_open_live(cohort), connection.participant_id, data.round, data.agree)
     db.session.commit()
     announce_rooms(cohort, room.round, everyone=room.shared_at is not None, only=set(breakouts.members_of(room)))
@@ -486,7 +496,7 @@ def share_notes(connection: Connection, cohort: Cohort, data) -> dict:
 
 
 @handler("breakout:notes", roles=("participant",))
-def edit_notes(connection: Connection, cohort: Cohort, data) -> dict:
+def edit_notes(connection: Caller, cohort: Cohort, data) -> dict:
     live = _open_live(cohort)
     room = breakouts.edit_notes(live, connection.participant_id, data.round, data.revision, data.patch)
     db.session.commit()
@@ -518,7 +528,7 @@ def tell_participant(participant_id: int, signal) -> None:
 
 
 @handler("pause:raise", roles=("participant",))
-def raise_pause(connection: Connection, cohort: Cohort, _data) -> dict:
+def raise_pause(connection: Caller, cohort: Cohort, _data) -> dict:
     if not _within(PAUSE_LIMITS, "pause", str(connection.participant_id)):
         return error(
             "rate_limited",
@@ -534,7 +544,7 @@ def raise_pause(connection: Connection, cohort: Cohort, _data) -> dict:
 
 
 @handler("pause:resolve", roles=("participant",))
-def resolve_pause(connection: Connection, cohort: Cohort, _data) -> dict:
+def resolve_pause(connection: Caller, cohort: Cohort, _data) -> dict:
     live = _open_live(cohort)
     signal = safety.resolve(live, connection.participant_id)
     db.session.commit()
@@ -544,7 +554,7 @@ def resolve_pause(connection: Connection, cohort: Cohort, _data) -> dict:
 
 
 @handler("pause:acknowledge", roles=FACILITATOR)
-def acknowledge_pause(connection: Connection, cohort: Cohort, data) -> dict:
+def acknowledge_pause(connection: Caller, cohort: Cohort, data) -> dict:
     live = _open_live(cohort)
     signal = safety.acknowledge(live, data.signal, db.session.get(User, connection.user_id), data.reply)
     db.session.commit()
@@ -560,7 +570,7 @@ handler("break:end", FACILITATOR)(_command(lambda live, d, user: safety.end_brea
 
 
 @handler("content_note:choose", roles=("participant",))
-def choose_content_note(connection: Connection, cohort: Cohort, data) -> dict:
+def choose_content_note(connection: Caller, cohort: Cohort, data) -> dict:
     live = _open_live(cohort)
     safety.choose(live, connection.participant_id, data.position, data.choice)
     # Skipping a content-noted exercise is sitting it out: nobody is put into a room they chose to skip.
@@ -584,7 +594,7 @@ def announce_excerpts(cohort_id: int) -> None:
 
 
 @handler("excerpt:approve", roles=FACILITATOR)
-def approve_excerpt(connection: Connection, cohort: Cohort, data) -> dict:
+def approve_excerpt(connection: Caller, cohort: Cohort, data) -> dict:
     ack = _command(lambda live, d, user: journal.approve_excerpt(live, d.version, d.excerpt, user))(
         connection, cohort, data
     )
@@ -593,7 +603,7 @@ def approve_excerpt(connection: Connection, cohort: Cohort, data) -> dict:
 
 
 @handler("excerpt:decline", roles=FACILITATOR)
-def decline_excerpt(connection: Connection, cohort: Cohort, data) -> dict:
+def decline_excerpt(connection: Caller, cohort: Cohort, data) -> dict:
     journal.decline_excerpt(cohort.id, data.excerpt)
     db.session.commit()
     announce_excerpts(cohort.id)
