@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from diff_match_patch import diff_match_patch
 from markupsafe import escape
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import selectinload
 
 from extensions import db
@@ -41,13 +41,19 @@ AD_HOC_ROLE = {"name": "Partner", "prompt": "Take turns: one speaks while the ot
 # The round on screen ----------------------------------------------------------------------------
 
 
+_LATEST_ROUND = (
+    select(BreakoutRound)
+    .where(BreakoutRound.live_session_id == bindparam("live_id"))
+    .order_by(BreakoutRound.id.desc())
+    .limit(1)
+)
+
+
 def current_round(live: LiveSession | None) -> BreakoutRound | None:
     """The latest round of the session, while it is open or while its step is still on screen."""
     if live is None:
         return None
-    latest = db.session.scalar(
-        select(BreakoutRound).where(BreakoutRound.live_session_id == live.id).order_by(BreakoutRound.id.desc()).limit(1)
-    )
+    latest = db.session.scalar(_LATEST_ROUND, {"live_id": live.id})
     if latest is None:
         return None
     if phase(latest, now()) == "ended" and latest.position != live.position:

@@ -8,7 +8,7 @@ The caller commits, and only then tells clients.
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,8 +41,19 @@ def millis(moment: datetime | None) -> int | None:
     return int(moment.timestamp() * 1000) if moment else None
 
 
+# Statements read on every change of every session are built once: building one costs more than
+# running it (the same goes for the other modules' hot reads).
+_OPEN_SESSION = select(LiveSession).where(LiveSession.open_cohort_id == bindparam("cohort_id"))
+_POLL_OF_STEP = (
+    select(Poll.id)
+    .where(Poll.live_session_id == bindparam("live_id"), Poll.step_id == bindparam("step_id"))
+    .order_by(Poll.id.desc())
+    .limit(1)
+)
+
+
 def open_session_of(cohort_id: int) -> LiveSession | None:
-    return db.session.scalar(select(LiveSession).where(LiveSession.open_cohort_id == cohort_id))
+    return db.session.scalar(_OPEN_SESSION, {"cohort_id": cohort_id})
 
 
 def runs_of(cohort_id: int) -> list[LiveSession]:
@@ -158,10 +169,7 @@ def go_to(live: LiveSession, seen_version: int, position: int, user: User) -> No
         live.active_poll_id = None
         if outline.steps[position]["kind"] == "poll":
             live.active_poll_id = db.session.scalar(
-                select(Poll.id)
-                .where(Poll.live_session_id == live.id, Poll.step_id == outline.step_ids[position])
-                .order_by(Poll.id.desc())
-                .limit(1)
+                _POLL_OF_STEP, {"live_id": live.id, "step_id": outline.step_ids[position]}
             )
     live.position = position
     record(live, seen_version, "go", user)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidTag
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from extensions import db
 from facilitation.cohorts import meetings
@@ -168,15 +168,22 @@ def current_week(cohort: Cohort, live: LiveSession | None = None, now: datetime 
     return begun[-1] if begun else 1
 
 
+# Read with every change a facilitator makes: built once (see sessions/engine.py).
+_WRITERS = (
+    select(func.count(func.distinct(JournalEntry.participant_id)))
+    .join(Participant, Participant.id == JournalEntry.participant_id)
+    .where(Participant.cohort_id == bindparam("cohort_id"), JournalEntry.week == bindparam("week"))
+)
+_SHARED_IN = select(SharedExcerpt).where(
+    SharedExcerpt.live_session_id == bindparam("live_id"), SharedExcerpt.status == "approved"
+)
+
+
 def writers_this_week(cohort: Cohort, live: LiveSession | None) -> tuple[int, int]:
     """(week, how many participants wrote in it): all facilitators are ever told about the journal.
     `live` is the cohort's open session, if any."""
     week = current_week(cohort, live)
-    count = db.session.scalar(
-        select(func.count(func.distinct(JournalEntry.participant_id)))
-        .join(Participant, Participant.id == JournalEntry.participant_id)
-        .where(Participant.cohort_id == cohort.id, JournalEntry.week == week)
-    )
+    count = db.session.scalar(_WRITERS, {"cohort_id": cohort.id, "week": week})
     return week, count or 0
 
 
@@ -470,9 +477,7 @@ def shared_in(live: LiveSession | None) -> list[dict]:
     """The excerpts approved for the room in this session."""
     if live is None:
         return []
-    rows = db.session.scalars(
-        select(SharedExcerpt).where(SharedExcerpt.live_session_id == live.id, SharedExcerpt.status == "approved")
-    )
+    rows = db.session.scalars(_SHARED_IN, {"live_id": live.id})
     return [{"id": row.id, "text": row.text} for row in rows]
 
 

@@ -13,7 +13,7 @@ import socket
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from extensions import db, socketio
 from facilitation.models import Participant
@@ -152,45 +152,39 @@ def start_heartbeat(app: Flask, on_change) -> None:
     socketio.start_background_task(run)
 
 
+_ONLINE_COUNT = select(func.count(func.distinct(Connection.participant_id))).where(
+    Connection.cohort_id == bindparam("cohort_id"), Connection.participant_id.is_not(None)
+)
+
+
+_ONLINE = select(Connection.participant_id).where(
+    Connection.cohort_id == bindparam("cohort_id"), Connection.participant_id.is_not(None)
+)
+_ATTENDANCE = select(
+    Attendance.participant_id, Attendance.last_seen_at, Attendance.seconds_present, Attendance.present_since
+).where(Attendance.live_session_id == bindparam("live_id"))
+_PEOPLE = (
+    select(Participant.id, Participant.display_name)
+    .where(Participant.cohort_id == bindparam("cohort_id"))
+    .order_by(Participant.display_name)
+)
+
+
 def online_count(cohort_id: int) -> int:
     """How many participants have at least one open connection: the anonymous count the room sees."""
-    return db.session.scalar(
-        select(func.count(func.distinct(Connection.participant_id))).where(
-            Connection.cohort_id == cohort_id, Connection.participant_id.is_not(None)
-        )
-    )
+    return db.session.scalar(_ONLINE_COUNT, {"cohort_id": cohort_id})
 
 
 def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
     """Everyone in the cohort with their state: online, reconnecting, left, or not here yet."""
-    online = set(
-        db.session.scalars(
-            select(Connection.participant_id).where(
-                Connection.cohort_id == cohort_id, Connection.participant_id.is_not(None)
-            )
-        )
-    )
-    # Plain rows, not ORM objects: this runs for every change a facilitator makes, for every person.
+    online = set(db.session.scalars(_ONLINE, {"cohort_id": cohort_id}))
+    # Plain rows, not ORM objects: this runs for every person, twice a second while people come and go.
     attendance = {}
     if live is not None:
-        attendance = {
-            row.participant_id: row
-            for row in db.session.execute(
-                select(
-                    Attendance.participant_id,
-                    Attendance.last_seen_at,
-                    Attendance.seconds_present,
-                    Attendance.present_since,
-                ).where(Attendance.live_session_id == live.id)
-            )
-        }
+        attendance = {row.participant_id: row for row in db.session.execute(_ATTENDANCE, {"live_id": live.id})}
     moment = now()
     people = []
-    for participant_id, name in db.session.execute(
-        select(Participant.id, Participant.display_name)
-        .where(Participant.cohort_id == cohort_id)
-        .order_by(Participant.display_name)
-    ):
+    for participant_id, name in db.session.execute(_PEOPLE, {"cohort_id": cohort_id}):
         record = attendance.get(participant_id)
         if participant_id in online:
             state = "online"
