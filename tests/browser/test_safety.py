@@ -38,6 +38,15 @@ def test_a_pause_request_is_answered_privately(open_page, demo_cohort):
         "Demo Facilitator has seen it: “Take your time; I'll check in with you after.”"
     )
     expect(facilitator.locator("#signals")).to_contain_text("Demo Facilitator answered privately")
+    # Starting and moving on pushes new states, which leave signals and presence to their own events:
+    # the console keeps both in view.
+    facilitator.click("#start")
+    expect(phone.locator("#stage")).not_to_contain_text("Waiting for Demo Facilitator to begin")
+    facilitator.click("#next")
+    expect(facilitator.locator("#position")).to_have_text(re.compile(r"^2 of "))
+    expect(facilitator.locator("#signals")).to_contain_text("Demo Facilitator answered privately")
+    expect(facilitator.locator("#presence-list")).to_contain_text("Robin")
+    expect(facilitator.locator("#presence-list")).to_contain_text("Sasha")
     assert axe_violations(phone) == [], "pause request answered, on a phone"
     screenshot(phone, "phone-pause-answered")
     # A reload keeps the answer in view.
