@@ -118,13 +118,13 @@ class Caller:
 _callers: dict[str, Caller] = {}
 
 
-def state_for(connection: Caller, cohort: Cohort) -> dict:
+def state_for(caller: Caller, cohort: Cohort) -> dict:
     live = engine.open_session_of(cohort.id)
-    if connection.role == "facilitator":
+    if caller.role == "facilitator":
         return team_state(cohort, live)
     state = public_state(cohort, live)
-    if connection.participant_id is not None:
-        participant = db.session.get(Participant, connection.participant_id)
+    if caller.participant_id is not None:
+        participant = db.session.get(Participant, caller.participant_id)
         state["you"] = {
             "name": participant.display_name,
             "breakout": breakouts.view_for(live, participant.id),
@@ -247,9 +247,9 @@ def on_disconnect(*_reason):
 
 
 def handler(event: str, roles: tuple[str, ...]) -> Callable:
-    """Register `event`: rate-limit, identify and authorise the connection, validate the payload.
+    """Register `event`: rate-limit, identify and authorise the caller, validate the payload.
 
-    The wrapped function gets (connection, cohort, payload) and returns the acknowledgement.
+    The wrapped function gets (caller, cohort, payload) and returns the acknowledgement.
     Any refusal rolls back, so a bad request changes nothing.
     """
     schema = EVENTS[event]
@@ -258,23 +258,23 @@ def handler(event: str, roles: tuple[str, ...]) -> Callable:
         @socketio.on(event, namespace=NAMESPACE)
         @wraps(function)
         def wrapper(payload=None):
-            connection = _callers.get(request.sid)
-            if connection is None:
+            caller = _callers.get(request.sid)
+            if caller is None:
                 return error("not_allowed")
-            if not connection.budget.spend():
+            if not caller.budget.spend():
                 return error("rate_limited")
-            if connection.role not in roles:
+            if caller.role not in roles:
                 return error("forbidden")
             try:
                 data = schema.model_validate({} if payload is None else payload)
             except ValidationError as failure:
                 return error("bad_payload", describe(failure))
-            cohort = db.session.get(Cohort, connection.cohort_id)
+            cohort = db.session.get(Cohort, caller.cohort_id)
             try:
-                return function(connection, cohort, data)
+                return function(caller, cohort, data)
             except SessionError as refusal:
                 db.session.rollback()
-                extra = {"state": state_for(connection, cohort)} if refusal.code == "stale_version" else {}
+                extra = {"state": state_for(caller, cohort)} if refusal.code == "stale_version" else {}
                 return error(refusal.code, refusal.message, **extra)
             except Exception:
                 db.session.rollback()
@@ -292,18 +292,18 @@ def unknown_event(event, *_args):
 
 
 @handler("snapshot", roles=("participant", "facilitator", "projector"))
-def snapshot(connection: Caller, cohort: Cohort, _data) -> dict:
-    return {"ok": True, "state": state_for(connection, cohort)}
+def snapshot(caller: Caller, cohort: Cohort, _data) -> dict:
+    return {"ok": True, "state": state_for(caller, cohort)}
 
 
 def _command(apply: Callable) -> Callable:
     """A facilitator command on the open session: apply, commit, then broadcast."""
 
-    def run(connection: Caller, cohort: Cohort, data) -> dict:
+    def run(caller: Caller, cohort: Cohort, data) -> dict:
         live = engine.open_session_of(cohort.id)
         if live is None:
             raise SessionError("no_session")
-        apply(live, data, db.session.get(User, connection.user_id))
+        apply(live, data, db.session.get(User, caller.user_id))
         db.session.commit()
         # An ended session is still announced as ended, so that every screen can say so.
         broadcast_state(cohort, live)
@@ -370,7 +370,7 @@ handler("poll:reveal", FACILITATOR)(_command(lambda live, d, user: polls.reveal_
 
 
 @handler("poll:moderate", roles=FACILITATOR)
-def moderate_poll(connection: Caller, cohort: Cohort, data) -> dict:
+def moderate_poll(caller: Caller, cohort: Cohort, data) -> dict:
     live = engine.open_session_of(cohort.id)
     if live is None:
         raise SessionError("no_session")
@@ -381,12 +381,12 @@ def moderate_poll(connection: Caller, cohort: Cohort, data) -> dict:
 
 
 @handler("poll:answer", roles=("participant",))
-def answer_poll(connection: Caller, cohort: Cohort, data) -> dict:
+def answer_poll(caller: Caller, cohort: Cohort, data) -> dict:
     live = engine.open_session_of(cohort.id)
     if live is None:
         raise SessionError("no_session")
     previous = data.previous.model_dump() if data.previous else None
-    receipt = polls.answer_poll(live, connection.participant_id, data.poll, data.answer.as_dict(), previous)
+    receipt = polls.answer_poll(live, caller.participant_id, data.poll, data.answer.as_dict(), previous)
     db.session.commit()
     announce_poll(cohort.id, data.poll)
     return {"ok": True, "receipt": receipt}
@@ -412,11 +412,11 @@ def _rooms_command(apply: Callable, tell_rooms: bool = False) -> Callable:
     """A facilitator's breakout command: like `_command`, and when seats or roles changed, each
     participant is told their own place."""
 
-    def run(connection: Caller, cohort: Cohort, data) -> dict:
+    def run(caller: Caller, cohort: Cohort, data) -> dict:
         live = engine.open_session_of(cohort.id)
         if live is None:
             raise SessionError("no_session")
-        round_ = apply(live, data, db.session.get(User, connection.user_id))
+        round_ = apply(live, data, db.session.get(User, caller.user_id))
         db.session.commit()
         if tell_rooms and round_ is not None:
             announce_rooms(cohort, round_)
@@ -460,7 +460,7 @@ handler("breakout:close", FACILITATOR)(
 
 
 @handler("breakout:help_answer", roles=FACILITATOR)
-def answer_help(connection: Caller, cohort: Cohort, data) -> dict:
+def answer_help(caller: Caller, cohort: Cohort, data) -> dict:
     room = breakouts.answer_help(_open_live(cohort), data.round, data.room)
     db.session.commit()
     announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
@@ -468,37 +468,37 @@ def answer_help(connection: Caller, cohort: Cohort, data) -> dict:
 
 
 @handler("breakout:sit_out", roles=("participant",))
-def sit_out(connection: Caller, cohort: Cohort, data) -> dict:
+def sit_out(caller: Caller, cohort: Cohort, data) -> dict:
     live = _open_live(cohort)
-    round_ = breakouts.sit_out(live, connection.participant_id, data.sitting_out)
+    round_ = breakouts.sit_out(live, caller.participant_id, data.sitting_out)
     db.session.commit()
     if round_ is not None:
         announce_rooms(cohort, round_, everyone=False)
     else:
         socketio.emit("state", team_state(cohort, live, pushed=True), to=team_of(cohort.id), namespace=NAMESPACE)
-    return {"ok": True, "you": breakouts.view_for(live, connection.participant_id)}
+    return {"ok": True, "you": breakouts.view_for(live, caller.participant_id)}
 
 
 @handler("breakout:help", roles=("participant",))
-def ask_for_help(connection: Caller, cohort: Cohort, data) -> dict:
-    room = breakouts.ask_for_help(_open_live(cohort), connection.participant_id, data.round)
+def ask_for_help(caller: Caller, cohort: Cohort, data) -> dict:
+    room = breakouts.ask_for_help(_open_live(cohort), caller.participant_id, data.round)
     db.session.commit()
     announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
     return {"ok": True}
 
 
 @handler("breakout:share", roles=("participant",))
-def share_notes(connection: Caller, cohort: Cohort, data) -> dict:
-    room = breakouts.agree_to_share(_open_live(cohort), connection.participant_id, data.round, data.agree)
+def share_notes(caller: Caller, cohort: Cohort, data) -> dict:
+    room = breakouts.agree_to_share(_open_live(cohort), caller.participant_id, data.round, data.agree)
     db.session.commit()
     announce_rooms(cohort, room.round, everyone=room.shared_at is not None, only=set(breakouts.members_of(room)))
     return {"ok": True, "shared": room.shared_at is not None}
 
 
 @handler("breakout:notes", roles=("participant",))
-def edit_notes(connection: Caller, cohort: Cohort, data) -> dict:
+def edit_notes(caller: Caller, cohort: Cohort, data) -> dict:
     live = _open_live(cohort)
-    room = breakouts.edit_notes(live, connection.participant_id, data.round, data.revision, data.patch)
+    room = breakouts.edit_notes(live, caller.participant_id, data.round, data.revision, data.patch)
     db.session.commit()
     notes = {"round": data.round, "room": room.id, "revision": room.notes_revision, "text": room.notes}
     for participant_id in breakouts.members_of(room):
@@ -528,35 +528,35 @@ def tell_participant(participant_id: int, signal) -> None:
 
 
 @handler("pause:raise", roles=("participant",))
-def raise_pause(connection: Caller, cohort: Cohort, _data) -> dict:
-    if not _within(PAUSE_LIMITS, "pause", str(connection.participant_id)):
+def raise_pause(caller: Caller, cohort: Cohort, _data) -> dict:
+    if not _within(PAUSE_LIMITS, "pause", str(caller.participant_id)):
         return error(
             "rate_limited",
             "Your facilitators already have your request for a pause. Give them a moment before asking again.",
         )
     live = _open_live(cohort)
-    signal, new = safety.raise_signal(live, connection.participant_id)
+    signal, new = safety.raise_signal(live, caller.participant_id)
     db.session.commit()
     if new:
         announce_signals(cohort.id, live, new=signal.id)
-    tell_participant(connection.participant_id, signal)
+    tell_participant(caller.participant_id, signal)
     return {"ok": True, "pause": safety.own_signal_view(signal), "new": new}
 
 
 @handler("pause:resolve", roles=("participant",))
-def resolve_pause(connection: Caller, cohort: Cohort, _data) -> dict:
+def resolve_pause(caller: Caller, cohort: Cohort, _data) -> dict:
     live = _open_live(cohort)
-    signal = safety.resolve(live, connection.participant_id)
+    signal = safety.resolve(live, caller.participant_id)
     db.session.commit()
     announce_signals(cohort.id, live)
-    tell_participant(connection.participant_id, signal)
+    tell_participant(caller.participant_id, signal)
     return {"ok": True}
 
 
 @handler("pause:acknowledge", roles=FACILITATOR)
-def acknowledge_pause(connection: Caller, cohort: Cohort, data) -> dict:
+def acknowledge_pause(caller: Caller, cohort: Cohort, data) -> dict:
     live = _open_live(cohort)
-    signal = safety.acknowledge(live, data.signal, db.session.get(User, connection.user_id), data.reply)
+    signal = safety.acknowledge(live, data.signal, db.session.get(User, caller.user_id), data.reply)
     db.session.commit()
     announce_signals(cohort.id, live)
     tell_participant(signal.participant_id, signal)
@@ -570,12 +570,12 @@ handler("break:end", FACILITATOR)(_command(lambda live, d, user: safety.end_brea
 
 
 @handler("content_note:choose", roles=("participant",))
-def choose_content_note(connection: Caller, cohort: Cohort, data) -> dict:
+def choose_content_note(caller: Caller, cohort: Cohort, data) -> dict:
     live = _open_live(cohort)
-    safety.choose(live, connection.participant_id, data.position, data.choice)
+    safety.choose(live, caller.participant_id, data.position, data.choice)
     # Skipping a content-noted exercise is sitting it out: nobody is put into a room they chose to skip.
     exercise = live.session_plan.steps[data.position].kind == "breakout"
-    rooms = breakouts.sit_out(live, connection.participant_id, data.choice == "skip") if exercise else None
+    rooms = breakouts.sit_out(live, caller.participant_id, data.choice == "skip") if exercise else None
     db.session.commit()
     if rooms is not None:
         announce_rooms(cohort, rooms, everyone=False)
@@ -594,16 +594,16 @@ def announce_excerpts(cohort_id: int) -> None:
 
 
 @handler("excerpt:approve", roles=FACILITATOR)
-def approve_excerpt(connection: Caller, cohort: Cohort, data) -> dict:
+def approve_excerpt(caller: Caller, cohort: Cohort, data) -> dict:
     ack = _command(lambda live, d, user: journal.approve_excerpt(live, d.version, d.excerpt, user))(
-        connection, cohort, data
+        caller, cohort, data
     )
     announce_excerpts(cohort.id)
     return ack
 
 
 @handler("excerpt:decline", roles=FACILITATOR)
-def decline_excerpt(connection: Caller, cohort: Cohort, data) -> dict:
+def decline_excerpt(caller: Caller, cohort: Cohort, data) -> dict:
     journal.decline_excerpt(cohort.id, data.excerpt)
     db.session.commit()
     announce_excerpts(cohort.id)
