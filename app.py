@@ -23,7 +23,8 @@ import logging  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from flask import Flask, abort, jsonify, render_template, request  # noqa: E402
+from flask import Flask, Request, abort, jsonify, render_template, request  # noqa: E402
+from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from flask_wtf.csrf import CSRFError  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
@@ -90,6 +91,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.cli.add_command(cli.mend)
     _register_health(app)
     _register_socketio_path(app)
+    app.session_interface = EventAwareSessionInterface()
     _register_errors(app)
     _register_headers(app)
     return app
@@ -108,6 +110,18 @@ def _redis_queue(app: Flask) -> dict:
         resend_states(app)
 
     return {"client_manager": ResendingRedisManager(queue, app.config["SOCKETIO_CHANNEL"], resend)}
+
+
+class EventAwareSessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session, not opened again for each Socket.IO event. Flask opens the session
+    whenever a request context is pushed, and Flask-SocketIO pushes one per event, then swaps in its own
+    copy of the session made at the connection's first event (kept in the connection's environ): the
+    cookie was verified and decoded every time only to be thrown away."""
+
+    def open_session(self, app: Flask, request: Request):
+        if "saved_session" in request.environ:
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def _register_socketio_path(app: Flask) -> None:

@@ -119,6 +119,8 @@ def measure(participants: int, changes: int, profile: str | None = None, garbage
         "cyclic_garbage_per_change": cyclic,
         "ms_mean": round(statistics.fmean(timings[changes // 10 :]), 2),
         "ms_p50": round(statistics.median(timings[changes // 10 :]), 2),
+        "ms_p99": round(statistics.quantiles(timings[changes // 10 :], n=100)[98], 2),
+        "ms_max": round(max(timings[changes // 10 :]), 2),
     }
 
 

@@ -102,7 +102,7 @@ def cohort(cohort_id: int):
         open_live=live,
         runs=runs_of(cohort.id),
         attendance=attendance_counts(cohort.id),
-        journal_writers=writers_this_week(cohort, live),
+        journal_writers=writers_this_week(cohort.id, live),
         agreement_form=AgreementForm(agreement_md=cohort.agreement_md),
         regenerate_form=RegenerateCodeForm(current_code=cohort.join_code),
     )

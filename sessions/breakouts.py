@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from facilitation.models import Participant, User
+from facilitation.models import Participant
 from sessions.assignment import Pair, assign
 from sessions.breakout_models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
 from sessions.engine import SessionError, begin, connected_participants, millis, now, record
@@ -93,7 +93,7 @@ def _open_round(live: LiveSession, round_id: int | None = None) -> BreakoutRound
 def propose(
     live: LiveSession,
     seen_version: int,
-    user: User,
+    user_id: int,
     ad_hoc: dict | None = None,
     late_arrivals: str = "smallest",
     auto_recall: bool = False,
@@ -145,11 +145,11 @@ def propose(
         round_.rooms.append(room)
         for seat, participant_id in enumerate(members):
             round_.seats.append(BreakoutSeat(participant_id=participant_id, room=room, seat=seat))
-    record(live, seen_version, "breakout_propose", user)
+    record(live, seen_version, "breakout_propose", user_id)
     return round_
 
 
-def start(live: LiveSession, seen_version: int, user: User, round_id: int) -> BreakoutRound:
+def start(live: LiveSession, seen_version: int, user_id: int, round_id: int) -> BreakoutRound:
     """Open the proposed rooms after a short notice. Empty rooms are dropped; nobody may be alone."""
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
@@ -173,12 +173,12 @@ def start(live: LiveSession, seen_version: int, user: User, round_id: int) -> Br
     round_.starts_at = moment + timedelta(seconds=NOTICE_SECONDS)
     round_.ends_at = round_.starts_at + timedelta(minutes=round_.minutes)
     round_.recall_at = round_.ends_at if round_.auto_recall else None
-    record(live, seen_version, "breakout_start", user)
+    record(live, seen_version, "breakout_start", user_id)
     return round_
 
 
 def move(
-    live: LiveSession, seen_version: int, user: User, round_id: int, participant_id: int, room_id: int | None
+    live: LiveSession, seen_version: int, user_id: int, round_id: int, participant_id: int, room_id: int | None
 ) -> BreakoutRound:
     """Put a participant into another room of this round, or into the main room (`room_id` None)."""
     begin(live, seen_version, "live")
@@ -198,21 +198,21 @@ def move(
     if seat.room is not room:
         seat.seat = _next_seat(round_, room) if room is not None else 0
         seat.room = room
-    record(live, seen_version, "breakout_move", user)
+    record(live, seen_version, "breakout_move", user_id)
     return round_
 
 
-def switch_roles(live: LiveSession, seen_version: int, user: User, round_id: int) -> BreakoutRound:
+def switch_roles(live: LiveSession, seen_version: int, user_id: int, round_id: int) -> BreakoutRound:
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
     if round_.status != "running":
         raise SessionError("round_state", "Roles can be switched once the rooms are open.")
     round_.role_shift += 1
-    record(live, seen_version, "breakout_roles", user)
+    record(live, seen_version, "breakout_roles", user_id)
     return round_
 
 
-def add_time(live: LiveSession, seen_version: int, user: User, round_id: int, seconds: int) -> BreakoutRound:
+def add_time(live: LiveSession, seen_version: int, user_id: int, round_id: int, seconds: int) -> BreakoutRound:
     """More time for every room. A recall already announced is called off."""
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
@@ -220,19 +220,19 @@ def add_time(live: LiveSession, seen_version: int, user: User, round_id: int, se
         raise SessionError("round_state", "Time can be added once the rooms are open.")
     round_.ends_at = max(round_.ends_at, now()) + timedelta(seconds=seconds)
     round_.recall_at = round_.ends_at if round_.auto_recall else None
-    record(live, seen_version, "breakout_time", user)
+    record(live, seen_version, "breakout_time", user_id)
     return round_
 
 
-def send_message(live: LiveSession, seen_version: int, user: User, round_id: int, text: str) -> BreakoutRound:
+def send_message(live: LiveSession, seen_version: int, user_id: int, round_id: int, text: str) -> BreakoutRound:
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
     round_.message, round_.message_at = text, now()
-    record(live, seen_version, "breakout_message", user)
+    record(live, seen_version, "breakout_message", user_id)
     return round_
 
 
-def recall(live: LiveSession, seen_version: int, user: User, round_id: int) -> BreakoutRound:
+def recall(live: LiveSession, seen_version: int, user_id: int, round_id: int) -> BreakoutRound:
     """Everyone back to the main room after a "returning soon" notice."""
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
@@ -240,11 +240,11 @@ def recall(live: LiveSession, seen_version: int, user: User, round_id: int) -> B
         raise SessionError("round_state", "These rooms have not opened yet. Discard them instead.")
     soon = now() + timedelta(seconds=RECALL_NOTICE_SECONDS)
     round_.recall_at = min(round_.recall_at, soon) if round_.recall_at else soon
-    record(live, seen_version, "breakout_recall", user)
+    record(live, seen_version, "breakout_recall", user_id)
     return round_
 
 
-def close(live: LiveSession, seen_version: int, user: User, round_id: int) -> None:
+def close(live: LiveSession, seen_version: int, user_id: int, round_id: int) -> None:
     """Discard a proposal, or bring everyone back at once without the notice."""
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
@@ -253,7 +253,7 @@ def close(live: LiveSession, seen_version: int, user: User, round_id: int) -> No
     else:
         round_.recall_at = now()
         _finish(round_)
-    record(live, seen_version, "breakout_close", user)
+    record(live, seen_version, "breakout_close", user_id)
 
 
 def leave_step(live: LiveSession) -> None:

@@ -41,7 +41,7 @@ def open_session(cohort_id: int):
         flash(refusal.message)
         return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
     db.session.commit()
-    broadcast_state(cohort, live)
+    broadcast_state(cohort.id, live)
     return redirect(url_for("console.console", live_session_id=live.id))
 
 
@@ -50,9 +50,9 @@ def end_session(live_session_id: int):
     """End from the cohort page, for a session left open; the console ends over its socket."""
     live = _live_for(live_session_id)
     if live.is_open:
-        engine.end(live, live.version, current_user)
+        engine.end(live, live.version, current_user.id)
         db.session.commit()
-        broadcast_state(live.cohort, live)
+        broadcast_state(live.cohort_id, live)
         flash(f"Week {live.session_plan.number} is ended and recorded as run.")
     return redirect(url_for("facilitation.cohort", cohort_id=live.cohort_id))
 

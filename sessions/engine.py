@@ -129,14 +129,14 @@ def begin(live: LiveSession, seen_version: int, *statuses: str) -> None:
         raise SessionError("wrong_state", messages[live.status])
 
 
-def record(live: LiveSession, seen_version: int, action: str, user: User) -> None:
+def record(live: LiveSession, seen_version: int, action: str, user_id: int) -> None:
     """Write the transition. The row is updated even when no column changed, so that every
     transition bumps the version; the ORM adds "WHERE version = <seen>" to the update and
     raises if another transition got there first. On PostgreSQL the loser may instead meet the
     winner's transition row (same session and version) first: that is the same refusal."""
     db.session.add(
         Transition(
-            live_session_id=live.id, version=seen_version + 1, action=action, position=live.position, user_id=user.id
+            live_session_id=live.id, version=seen_version + 1, action=action, position=live.position, user_id=user_id
         )
     )
     flag_modified(live, "status")
@@ -150,13 +150,13 @@ def record(live: LiveSession, seen_version: int, action: str, user: User) -> Non
         raise SessionError("stale_version") from None
 
 
-def start(live: LiveSession, seen_version: int, user: User) -> None:
+def start(live: LiveSession, seen_version: int, user_id: int) -> None:
     begin(live, seen_version, "lobby")
     live.status, live.started_at, live.position = "live", now(), 0
-    record(live, seen_version, "start", user)
+    record(live, seen_version, "start", user_id)
 
 
-def go_to(live: LiveSession, seen_version: int, position: int, user: User) -> None:
+def go_to(live: LiveSession, seen_version: int, position: int, user_id: int) -> None:
     """Show step `position` (0-based) to everyone; next, previous and jump are all this."""
     begin(live, seen_version, "live")
     outline = outline_of(live)
@@ -172,19 +172,19 @@ def go_to(live: LiveSession, seen_version: int, position: int, user: User) -> No
                 _POLL_OF_STEP, {"live_id": live.id, "step_id": outline.step_ids[position]}
             )
     live.position = position
-    record(live, seen_version, "go", user)
+    record(live, seen_version, "go", user_id)
 
 
-def start_timer(live: LiveSession, seen_version: int, seconds: int, user: User) -> None:
+def start_timer(live: LiveSession, seen_version: int, seconds: int, user_id: int) -> None:
     begin(live, seen_version, "lobby", "live")
     if not 10 <= seconds <= TIMER_MAX_SECONDS:
         raise SessionError("invalid_timer")
     live.timer_started_at = now()
     live.timer_ends_at = live.timer_started_at + timedelta(seconds=seconds)
-    record(live, seen_version, "timer", user)
+    record(live, seen_version, "timer", user_id)
 
 
-def add_time(live: LiveSession, seen_version: int, seconds: int, user: User) -> None:
+def add_time(live: LiveSession, seen_version: int, seconds: int, user_id: int) -> None:
     begin(live, seen_version, "lobby", "live")
     if live.timer_ends_at is None:
         raise SessionError("no_timer")
@@ -193,16 +193,16 @@ def add_time(live: LiveSession, seen_version: int, seconds: int, user: User) -> 
     if (base + timedelta(seconds=seconds)) - now() > timedelta(seconds=TIMER_MAX_SECONDS):
         raise SessionError("invalid_timer")
     live.timer_ends_at = base + timedelta(seconds=seconds)
-    record(live, seen_version, "timer_add", user)
+    record(live, seen_version, "timer_add", user_id)
 
 
-def clear_timer(live: LiveSession, seen_version: int, user: User) -> None:
+def clear_timer(live: LiveSession, seen_version: int, user_id: int) -> None:
     begin(live, seen_version, "lobby", "live")
     live.timer_started_at = live.timer_ends_at = None
-    record(live, seen_version, "timer_clear", user)
+    record(live, seen_version, "timer_clear", user_id)
 
 
-def end(live: LiveSession, seen_version: int, user: User) -> None:
+def end(live: LiveSession, seen_version: int, user_id: int) -> None:
     """End the session; it is recorded as run for its week."""
     begin(live, seen_version, "lobby", "live")
     moment = now()
@@ -211,7 +211,7 @@ def end(live: LiveSession, seen_version: int, user: User) -> None:
     live.status, live.ended_at, live.open_cohort_id = "ended", moment, None
     live.timer_started_at = live.timer_ends_at = None
     clear_break(live)
-    record(live, seen_version, "end", user)
+    record(live, seen_version, "end", user_id)
 
 
 def clear_break(live: LiveSession) -> None:

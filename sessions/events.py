@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from extensions import db, socketio
 from facilitation.cohorts import may_run
-from facilitation.models import Cohort, Participant, User
+from facilitation.models import Cohort, Participant
 from sessions import breakouts, coalescing, engine, journal, polls, presence, safety
 from sessions.breakout_models import BreakoutRound
 from sessions.engine import SessionError
@@ -118,11 +118,11 @@ class Caller:
 _callers: dict[str, Caller] = {}
 
 
-def state_for(caller: Caller, cohort: Cohort) -> dict:
-    live = engine.open_session_of(cohort.id)
+def state_for(caller: Caller) -> dict:
+    live = engine.open_session_of(caller.cohort_id)
     if caller.role == "facilitator":
-        return team_state(cohort, live)
-    state = public_state(cohort, live)
+        return team_state(caller.cohort_id, live)
+    state = public_state(caller.cohort_id, live)
     if caller.participant_id is not None:
         participant = db.session.get(Participant, caller.participant_id)
         state["you"] = {
@@ -133,10 +133,9 @@ def state_for(caller: Caller, cohort: Cohort) -> dict:
     return state
 
 
-def broadcast_state(cohort: Cohort, live: LiveSession | None) -> None:
+def broadcast_state(cohort_id: int, live: LiveSession | None) -> None:
     """After a commit: the new state to the room and to the team, once each."""
-    cohort_id = cohort.id
-    view = Snapshot(cohort, live)
+    view = Snapshot(cohort_id, live)
     public = view.public()
     # Hand the database connection back before writing to sockets and Redis, which yield to other
     # greenlets: holding it meanwhile would let a burst of events exhaust the pool.
@@ -189,8 +188,7 @@ def resend_states(app: Flask) -> None:
             select(Connection.cohort_id).where(Connection.server_id == presence.SERVER_ID).distinct()
         ).all()
         for cohort_id in cohort_ids:
-            cohort = db.session.get(Cohort, cohort_id)
-            broadcast_state(cohort, engine.open_session_of(cohort_id))
+            broadcast_state(cohort_id, engine.open_session_of(cohort_id))
             announce_presence(cohort_id)
 
 
@@ -222,7 +220,7 @@ def on_connect(auth=None):
         room = breakouts.seat_late_arrival(engine.open_session_of(cohort.id), participant.id)
         if room is not None:
             db.session.commit()
-            announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
+            announce_rooms(cohort.id, room.round, everyone=False, only=set(breakouts.members_of(room)))
     # The full state follows as the answer to the client's "snapshot", which it sends on every
     # connect: events emitted before the connection is accepted may be dropped.
 
@@ -249,7 +247,7 @@ def on_disconnect(*_reason):
 def handler(event: str, roles: tuple[str, ...]) -> Callable:
     """Register `event`: rate-limit, identify and authorise the caller, validate the payload.
 
-    The wrapped function gets (caller, cohort, payload) and returns the acknowledgement.
+    The wrapped function gets (caller, payload) and returns the acknowledgement.
     Any refusal rolls back, so a bad request changes nothing.
     """
     schema = EVENTS[event]
@@ -269,12 +267,11 @@ def handler(event: str, roles: tuple[str, ...]) -> Callable:
                 data = schema.model_validate({} if payload is None else payload)
             except ValidationError as failure:
                 return error("bad_payload", describe(failure))
-            cohort = db.session.get(Cohort, caller.cohort_id)
             try:
-                return function(caller, cohort, data)
+                return function(caller, data)
             except SessionError as refusal:
                 db.session.rollback()
-                extra = {"state": state_for(caller, cohort)} if refusal.code == "stale_version" else {}
+                extra = {"state": state_for(caller)} if refusal.code == "stale_version" else {}
                 return error(refusal.code, refusal.message, **extra)
             except Exception:
                 db.session.rollback()
@@ -292,28 +289,28 @@ def unknown_event(event, *_args):
 
 
 @handler("snapshot", roles=("participant", "facilitator", "projector"))
-def snapshot(caller: Caller, cohort: Cohort, _data) -> dict:
-    return {"ok": True, "state": state_for(caller, cohort)}
+def snapshot(caller: Caller, _data) -> dict:
+    return {"ok": True, "state": state_for(caller)}
 
 
 def _command(apply: Callable) -> Callable:
     """A facilitator command on the open session: apply, commit, then broadcast."""
 
-    def run(caller: Caller, cohort: Cohort, data) -> dict:
-        live = engine.open_session_of(cohort.id)
+    def run(caller: Caller, data) -> dict:
+        live = engine.open_session_of(caller.cohort_id)
         if live is None:
             raise SessionError("no_session")
-        apply(live, data, db.session.get(User, caller.user_id))
+        apply(live, data, caller.user_id)
         db.session.commit()
         # An ended session is still announced as ended, so that every screen can say so.
-        broadcast_state(cohort, live)
+        broadcast_state(caller.cohort_id, live)
         return {"ok": True, "version": live.version}
 
     return run
 
 
-def _open_live(cohort: Cohort) -> LiveSession:
-    live = engine.open_session_of(cohort.id)
+def _open_live(cohort_id: int) -> LiveSession:
+    live = engine.open_session_of(cohort_id)
     if live is None:
         raise SessionError("no_session")
     return live
@@ -347,81 +344,85 @@ def announce_poll(cohort_id: int, poll_id: int) -> None:
     socketio.start_background_task(push)
 
 
-handler("session:start", FACILITATOR)(_command(lambda live, d, user: engine.start(live, d.version, user)))
+handler("session:start", FACILITATOR)(_command(lambda live, d, user_id: engine.start(live, d.version, user_id)))
 
 
-def _go_to(live: LiveSession, data, user: User) -> None:
+def _go_to(live: LiveSession, data, user_id: int) -> None:
     breakouts.leave_step(live)
-    engine.go_to(live, data.version, data.position, user)
+    engine.go_to(live, data.version, data.position, user_id)
 
 
 handler("step:go", FACILITATOR)(_command(_go_to))
 handler("timer:start", FACILITATOR)(
-    _command(lambda live, d, user: engine.start_timer(live, d.version, d.seconds, user))
+    _command(lambda live, d, user_id: engine.start_timer(live, d.version, d.seconds, user_id))
 )
-handler("timer:add", FACILITATOR)(_command(lambda live, d, user: engine.add_time(live, d.version, d.seconds, user)))
-handler("timer:clear", FACILITATOR)(_command(lambda live, d, user: engine.clear_timer(live, d.version, user)))
-handler("session:end", FACILITATOR)(_command(lambda live, d, user: engine.end(live, d.version, user)))
+handler("timer:add", FACILITATOR)(
+    _command(lambda live, d, user_id: engine.add_time(live, d.version, d.seconds, user_id))
+)
+handler("timer:clear", FACILITATOR)(_command(lambda live, d, user_id: engine.clear_timer(live, d.version, user_id)))
+handler("session:end", FACILITATOR)(_command(lambda live, d, user_id: engine.end(live, d.version, user_id)))
 
 
-handler("poll:open", FACILITATOR)(_command(lambda live, d, user: polls.open_poll(live, d.version, user, d.quick)))
-handler("poll:close", FACILITATOR)(_command(lambda live, d, user: polls.close_poll(live, d.version, user)))
-handler("poll:reveal", FACILITATOR)(_command(lambda live, d, user: polls.reveal_results(live, d.version, user)))
+handler("poll:open", FACILITATOR)(_command(lambda live, d, user_id: polls.open_poll(live, d.version, user_id, d.quick)))
+handler("poll:close", FACILITATOR)(_command(lambda live, d, user_id: polls.close_poll(live, d.version, user_id)))
+handler("poll:reveal", FACILITATOR)(_command(lambda live, d, user_id: polls.reveal_results(live, d.version, user_id)))
 
 
 @handler("poll:moderate", roles=FACILITATOR)
-def moderate_poll(caller: Caller, cohort: Cohort, data) -> dict:
-    live = engine.open_session_of(cohort.id)
+def moderate_poll(caller: Caller, data) -> dict:
+    live = engine.open_session_of(caller.cohort_id)
     if live is None:
         raise SessionError("no_session")
     poll = polls.moderate(live, data.target, data.hidden)
     db.session.commit()
-    socketio.emit("poll:results", polls.poll_view(poll, for_team=True), to=team_of(cohort.id), namespace=NAMESPACE)
+    socketio.emit(
+        "poll:results", polls.poll_view(poll, for_team=True), to=team_of(caller.cohort_id), namespace=NAMESPACE
+    )
     return {"ok": True}
 
 
 @handler("poll:answer", roles=("participant",))
-def answer_poll(caller: Caller, cohort: Cohort, data) -> dict:
-    live = engine.open_session_of(cohort.id)
+def answer_poll(caller: Caller, data) -> dict:
+    live = engine.open_session_of(caller.cohort_id)
     if live is None:
         raise SessionError("no_session")
     previous = data.previous.model_dump() if data.previous else None
     receipt = polls.answer_poll(live, caller.participant_id, data.poll, data.answer.as_dict(), previous)
     db.session.commit()
-    announce_poll(cohort.id, data.poll)
+    announce_poll(caller.cohort_id, data.poll)
     return {"ok": True, "receipt": receipt}
 
 
 # Breakout rounds ---------------------------------------------------------------------------------------
 
 
-def announce_rooms(cohort: Cohort, round_: BreakoutRound, everyone: bool = True, only: set[int] | None = None) -> None:
+def announce_rooms(cohort_id: int, round_: BreakoutRound, everyone: bool = True, only: set[int] | None = None) -> None:
     """After a commit that changed who sits where: each seated participant (or those in `only`) hears
     of their own room and nobody else's, and the team gets the new overview (everyone the new state)."""
     if round_.status != "proposed":
         for participant_id, view in breakouts.personal_views(round_, only).items():
             socketio.emit("breakout:you", view, to=own_room(participant_id), namespace=NAMESPACE)
-    live = engine.open_session_of(cohort.id)
+    live = engine.open_session_of(cohort_id)
     if everyone:
-        broadcast_state(cohort, live)
+        broadcast_state(cohort_id, live)
     else:
-        socketio.emit("state", team_state(cohort, live, pushed=True), to=team_of(cohort.id), namespace=NAMESPACE)
+        socketio.emit("state", team_state(cohort_id, live, pushed=True), to=team_of(cohort_id), namespace=NAMESPACE)
 
 
 def _rooms_command(apply: Callable, tell_rooms: bool = False) -> Callable:
     """A facilitator's breakout command: like `_command`, and when seats or roles changed, each
     participant is told their own place."""
 
-    def run(caller: Caller, cohort: Cohort, data) -> dict:
-        live = engine.open_session_of(cohort.id)
+    def run(caller: Caller, data) -> dict:
+        live = engine.open_session_of(caller.cohort_id)
         if live is None:
             raise SessionError("no_session")
-        round_ = apply(live, data, db.session.get(User, caller.user_id))
+        round_ = apply(live, data, caller.user_id)
         db.session.commit()
         if tell_rooms and round_ is not None:
-            announce_rooms(cohort, round_)
+            announce_rooms(caller.cohort_id, round_)
         else:
-            broadcast_state(cohort, live)
+            broadcast_state(caller.cohort_id, live)
         return {"ok": True, "version": live.version}
 
     return run
@@ -429,81 +430,86 @@ def _rooms_command(apply: Callable, tell_rooms: bool = False) -> Callable:
 
 handler("breakout:propose", FACILITATOR)(
     _rooms_command(
-        lambda live, d, user: breakouts.propose(
-            live, d.version, user, d.ad_hoc.model_dump() if d.ad_hoc else None, d.late_arrivals, d.auto_recall
+        lambda live, d, user_id: breakouts.propose(
+            live, d.version, user_id, d.ad_hoc.model_dump() if d.ad_hoc else None, d.late_arrivals, d.auto_recall
         )
     )
 )
 handler("breakout:start", FACILITATOR)(
-    _rooms_command(lambda live, d, user: breakouts.start(live, d.version, user, d.round), tell_rooms=True)
+    _rooms_command(lambda live, d, user_id: breakouts.start(live, d.version, user_id, d.round), tell_rooms=True)
 )
 handler("breakout:move", FACILITATOR)(
     _rooms_command(
-        lambda live, d, user: breakouts.move(live, d.version, user, d.round, d.participant, d.room), tell_rooms=True
+        lambda live, d, user_id: breakouts.move(live, d.version, user_id, d.round, d.participant, d.room),
+        tell_rooms=True,
     )
 )
 handler("breakout:roles", FACILITATOR)(
-    _rooms_command(lambda live, d, user: breakouts.switch_roles(live, d.version, user, d.round), tell_rooms=True)
+    _rooms_command(lambda live, d, user_id: breakouts.switch_roles(live, d.version, user_id, d.round), tell_rooms=True)
 )
 handler("breakout:time", FACILITATOR)(
-    _rooms_command(lambda live, d, user: breakouts.add_time(live, d.version, user, d.round, d.seconds))
+    _rooms_command(lambda live, d, user_id: breakouts.add_time(live, d.version, user_id, d.round, d.seconds))
 )
 handler("breakout:message", FACILITATOR)(
-    _rooms_command(lambda live, d, user: breakouts.send_message(live, d.version, user, d.round, d.text))
+    _rooms_command(lambda live, d, user_id: breakouts.send_message(live, d.version, user_id, d.round, d.text))
 )
 handler("breakout:recall", FACILITATOR)(
-    _rooms_command(lambda live, d, user: breakouts.recall(live, d.version, user, d.round))
+    _rooms_command(lambda live, d, user_id: breakouts.recall(live, d.version, user_id, d.round))
 )
 handler("breakout:close", FACILITATOR)(
-    _rooms_command(lambda live, d, user: breakouts.close(live, d.version, user, d.round))
+    _rooms_command(lambda live, d, user_id: breakouts.close(live, d.version, user_id, d.round))
 )
 
 
 @handler("breakout:help_answer", roles=FACILITATOR)
-def answer_help(caller: Caller, cohort: Cohort, data) -> dict:
-    room = breakouts.answer_help(_open_live(cohort), data.round, data.room)
+def answer_help(caller: Caller, data) -> dict:
+    room = breakouts.answer_help(_open_live(caller.cohort_id), data.round, data.room)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
+    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(breakouts.members_of(room)))
     return {"ok": True}
 
 
 @handler("breakout:sit_out", roles=("participant",))
-def sit_out(caller: Caller, cohort: Cohort, data) -> dict:
-    live = _open_live(cohort)
+def sit_out(caller: Caller, data) -> dict:
+    live = _open_live(caller.cohort_id)
     round_ = breakouts.sit_out(live, caller.participant_id, data.sitting_out)
     db.session.commit()
     if round_ is not None:
-        announce_rooms(cohort, round_, everyone=False)
+        announce_rooms(caller.cohort_id, round_, everyone=False)
     else:
-        socketio.emit("state", team_state(cohort, live, pushed=True), to=team_of(cohort.id), namespace=NAMESPACE)
+        socketio.emit(
+            "state", team_state(caller.cohort_id, live, pushed=True), to=team_of(caller.cohort_id), namespace=NAMESPACE
+        )
     return {"ok": True, "you": breakouts.view_for(live, caller.participant_id)}
 
 
 @handler("breakout:help", roles=("participant",))
-def ask_for_help(caller: Caller, cohort: Cohort, data) -> dict:
-    room = breakouts.ask_for_help(_open_live(cohort), caller.participant_id, data.round)
+def ask_for_help(caller: Caller, data) -> dict:
+    room = breakouts.ask_for_help(_open_live(caller.cohort_id), caller.participant_id, data.round)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=False, only=set(breakouts.members_of(room)))
+    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(breakouts.members_of(room)))
     return {"ok": True}
 
 
 @handler("breakout:share", roles=("participant",))
-def share_notes(caller: Caller, cohort: Cohort, data) -> dict:
-    room = breakouts.agree_to_share(_open_live(cohort), caller.participant_id, data.round, data.agree)
+def share_notes(caller: Caller, data) -> dict:
+    room = breakouts.agree_to_share(_open_live(caller.cohort_id), caller.participant_id, data.round, data.agree)
     db.session.commit()
-    announce_rooms(cohort, room.round, everyone=room.shared_at is not None, only=set(breakouts.members_of(room)))
+    announce_rooms(
+        caller.cohort_id, room.round, everyone=room.shared_at is not None, only=set(breakouts.members_of(room))
+    )
     return {"ok": True, "shared": room.shared_at is not None}
 
 
 @handler("breakout:notes", roles=("participant",))
-def edit_notes(caller: Caller, cohort: Cohort, data) -> dict:
-    live = _open_live(cohort)
+def edit_notes(caller: Caller, data) -> dict:
+    live = _open_live(caller.cohort_id)
     room = breakouts.edit_notes(live, caller.participant_id, data.round, data.revision, data.patch)
     db.session.commit()
     notes = {"round": data.round, "room": room.id, "revision": room.notes_revision, "text": room.notes}
     for participant_id in breakouts.members_of(room):
         socketio.emit("breakout:notes", notes, to=own_room(participant_id), namespace=NAMESPACE)
-    socketio.emit("breakout:notes", notes, to=team_of(cohort.id), namespace=NAMESPACE)
+    socketio.emit("breakout:notes", notes, to=team_of(caller.cohort_id), namespace=NAMESPACE)
     return {"ok": True, "revision": room.notes_revision, "text": room.notes}
 
 
@@ -528,59 +534,61 @@ def tell_participant(participant_id: int, signal) -> None:
 
 
 @handler("pause:raise", roles=("participant",))
-def raise_pause(caller: Caller, cohort: Cohort, _data) -> dict:
+def raise_pause(caller: Caller, _data) -> dict:
     if not _within(PAUSE_LIMITS, "pause", str(caller.participant_id)):
         return error(
             "rate_limited",
             "Your facilitators already have your request for a pause. Give them a moment before asking again.",
         )
-    live = _open_live(cohort)
+    live = _open_live(caller.cohort_id)
     signal, new = safety.raise_signal(live, caller.participant_id)
     db.session.commit()
     if new:
-        announce_signals(cohort.id, live, new=signal.id)
+        announce_signals(caller.cohort_id, live, new=signal.id)
     tell_participant(caller.participant_id, signal)
     return {"ok": True, "pause": safety.own_signal_view(signal), "new": new}
 
 
 @handler("pause:resolve", roles=("participant",))
-def resolve_pause(caller: Caller, cohort: Cohort, _data) -> dict:
-    live = _open_live(cohort)
+def resolve_pause(caller: Caller, _data) -> dict:
+    live = _open_live(caller.cohort_id)
     signal = safety.resolve(live, caller.participant_id)
     db.session.commit()
-    announce_signals(cohort.id, live)
+    announce_signals(caller.cohort_id, live)
     tell_participant(caller.participant_id, signal)
     return {"ok": True}
 
 
 @handler("pause:acknowledge", roles=FACILITATOR)
-def acknowledge_pause(caller: Caller, cohort: Cohort, data) -> dict:
-    live = _open_live(cohort)
-    signal = safety.acknowledge(live, data.signal, db.session.get(User, caller.user_id), data.reply)
+def acknowledge_pause(caller: Caller, data) -> dict:
+    live = _open_live(caller.cohort_id)
+    signal = safety.acknowledge(live, data.signal, caller.user_id, data.reply)
     db.session.commit()
-    announce_signals(cohort.id, live)
+    announce_signals(caller.cohort_id, live)
     tell_participant(signal.participant_id, signal)
     return {"ok": True}
 
 
 handler("break:start", FACILITATOR)(
-    _command(lambda live, d, user: safety.start_break(live, d.version, d.seconds, d.breathe_in, d.breathe_out, user))
+    _command(
+        lambda live, d, user_id: safety.start_break(live, d.version, d.seconds, d.breathe_in, d.breathe_out, user_id)
+    )
 )
-handler("break:end", FACILITATOR)(_command(lambda live, d, user: safety.end_break(live, d.version, user)))
+handler("break:end", FACILITATOR)(_command(lambda live, d, user_id: safety.end_break(live, d.version, user_id)))
 
 
 @handler("content_note:choose", roles=("participant",))
-def choose_content_note(caller: Caller, cohort: Cohort, data) -> dict:
-    live = _open_live(cohort)
+def choose_content_note(caller: Caller, data) -> dict:
+    live = _open_live(caller.cohort_id)
     safety.choose(live, caller.participant_id, data.position, data.choice)
     # Skipping a content-noted exercise is sitting it out: nobody is put into a room they chose to skip.
     exercise = live.session_plan.steps[data.position].kind == "breakout"
     rooms = breakouts.sit_out(live, caller.participant_id, data.choice == "skip") if exercise else None
     db.session.commit()
     if rooms is not None:
-        announce_rooms(cohort, rooms, everyone=False)
+        announce_rooms(caller.cohort_id, rooms, everyone=False)
     skipped = {"position": data.position, "skipped": safety.skipped_count(live)}
-    socketio.emit("content_note:skipped", skipped, to=team_of(cohort.id), namespace=NAMESPACE)
+    socketio.emit("content_note:skipped", skipped, to=team_of(caller.cohort_id), namespace=NAMESPACE)
     return {"ok": True, "choice": data.choice}
 
 
@@ -594,17 +602,15 @@ def announce_excerpts(cohort_id: int) -> None:
 
 
 @handler("excerpt:approve", roles=FACILITATOR)
-def approve_excerpt(caller: Caller, cohort: Cohort, data) -> dict:
-    ack = _command(lambda live, d, user: journal.approve_excerpt(live, d.version, d.excerpt, user))(
-        caller, cohort, data
-    )
-    announce_excerpts(cohort.id)
+def approve_excerpt(caller: Caller, data) -> dict:
+    ack = _command(lambda live, d, user_id: journal.approve_excerpt(live, d.version, d.excerpt, user_id))(caller, data)
+    announce_excerpts(caller.cohort_id)
     return ack
 
 
 @handler("excerpt:decline", roles=FACILITATOR)
-def decline_excerpt(caller: Caller, cohort: Cohort, data) -> dict:
-    journal.decline_excerpt(cohort.id, data.excerpt)
+def decline_excerpt(caller: Caller, data) -> dict:
+    journal.decline_excerpt(caller.cohort_id, data.excerpt)
     db.session.commit()
-    announce_excerpts(cohort.id)
+    announce_excerpts(caller.cohort_id)
     return {"ok": True}

@@ -179,11 +179,14 @@ _SHARED_IN = select(SharedExcerpt).where(
 )
 
 
-def writers_this_week(cohort: Cohort, live: LiveSession | None) -> tuple[int, int]:
+def writers_this_week(cohort_id: int, live: LiveSession | None) -> tuple[int, int]:
     """(week, how many participants wrote in it): all facilitators are ever told about the journal.
     `live` is the cohort's open session, if any."""
-    week = current_week(cohort, live)
-    count = db.session.scalar(_WRITERS, {"cohort_id": cohort.id, "week": week})
+    if live is not None and live.is_open:
+        week = outline_of(live).week
+    else:
+        week = current_week(db.session.get(Cohort, cohort_id))
+    count = db.session.scalar(_WRITERS, {"cohort_id": cohort_id, "week": week})
     return week, count or 0
 
 
@@ -488,12 +491,12 @@ def _pending(cohort_id: int, excerpt_id: str) -> SharedExcerpt:
     return excerpt
 
 
-def approve_excerpt(live: LiveSession, seen_version: int, excerpt_id: str, user) -> None:
+def approve_excerpt(live: LiveSession, seen_version: int, excerpt_id: str, user_id: int) -> None:
     """Show a pending excerpt to the room in this session: a live change, so it bumps the version."""
     begin(live, seen_version, "lobby", "live")
     excerpt = _pending(live.cohort_id, excerpt_id)
     excerpt.status, excerpt.live_session_id = "approved", live.id
-    record(live, seen_version, "excerpt_approve", user)
+    record(live, seen_version, "excerpt_approve", user_id)
 
 
 def decline_excerpt(cohort_id: int, excerpt_id: str) -> None:

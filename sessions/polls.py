@@ -41,7 +41,7 @@ def poll_of_step(live: LiveSession, step_id: int) -> Poll | None:
     )
 
 
-def open_poll(live: LiveSession, seen_version: int, user, quick: dict | None = None) -> Poll:
+def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | None = None) -> Poll:
     """Open the current step's poll, or a quick poll from the console (settings as in a programme)."""
     begin(live, seen_version, "live")
     current = active_poll(live)
@@ -74,19 +74,19 @@ def open_poll(live: LiveSession, seen_version: int, user, quick: dict | None = N
     db.session.flush()
     db.session.add_all([PollParticipation(poll_id=poll.id, participant_ids=[]), PollTally(poll_id=poll.id)])
     live.active_poll_id = poll.id
-    record(live, seen_version, "poll_open", user)
+    record(live, seen_version, "poll_open", user_id)
     return poll
 
 
-def close_poll(live: LiveSession, seen_version: int, user) -> Poll:
+def close_poll(live: LiveSession, seen_version: int, user_id: int) -> Poll:
     begin(live, seen_version, "live")
     poll = _active(live, "open")
     poll.status, poll.receipt_key = "closed", None
-    record(live, seen_version, "poll_close", user)
+    record(live, seen_version, "poll_close", user_id)
     return poll
 
 
-def reveal_results(live: LiveSession, seen_version: int, user) -> Poll:
+def reveal_results(live: LiveSession, seen_version: int, user_id: int) -> Poll:
     """Show the results to the room: only after closing, and only with at least k answers."""
     begin(live, seen_version, "live")
     poll = _active(live, "closed")
@@ -98,7 +98,7 @@ def reveal_results(live: LiveSession, seen_version: int, user) -> Poll:
             f"answer can be picked out. {answers} answered this time, so the results stay private.",
         )
     poll.status = "revealed"
-    record(live, seen_version, "poll_reveal", user)
+    record(live, seen_version, "poll_reveal", user_id)
     return poll
 
 

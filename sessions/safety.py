@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from facilitation.models import Participant, User
+from facilitation.models import Participant
 from sessions.engine import SessionError, begin, clear_break, millis, now, record
 from sessions.models import LiveSession
 from sessions.outline import outline_of
@@ -59,7 +59,7 @@ def raise_signal(live: LiveSession, participant_id: int) -> tuple[SafetySignal, 
     return signal, True
 
 
-def acknowledge(live: LiveSession, signal_id: int, user: User, reply: str | None) -> SafetySignal:
+def acknowledge(live: LiveSession, signal_id: int, user_id: int, reply: str | None) -> SafetySignal:
     """A facilitator has seen the signal; `reply` is a short private message to its participant."""
     signal = db.session.get(SafetySignal, signal_id)
     # Another cohort's or another session's signal is answered as if it did not exist.
@@ -68,7 +68,7 @@ def acknowledge(live: LiveSession, signal_id: int, user: User, reply: str | None
     if signal.resolved_at is not None:
         raise SessionError("signal_resolved")
     reply = " ".join((reply or "").split())[:REPLY_MAX] or None
-    signal.acknowledged_by_id, signal.acknowledged_at = user.id, now()
+    signal.acknowledged_by_id, signal.acknowledged_at = user_id, now()
     if reply is not None:
         signal.reply = reply
     db.session.flush()
@@ -127,7 +127,9 @@ def own_signal_view(signal: SafetySignal | None) -> dict | None:
 # The grounding break
 
 
-def start_break(live: LiveSession, seen_version: int, seconds: int, breathe_in: int, breathe_out: int, user) -> None:
+def start_break(
+    live: LiveSession, seen_version: int, seconds: int, breathe_in: int, breathe_out: int, user_id: int
+) -> None:
     begin(live, seen_version, "lobby", "live")
     if break_running(live):
         raise SessionError("break_running")
@@ -140,15 +142,15 @@ def start_break(live: LiveSession, seen_version: int, seconds: int, breathe_in: 
     live.break_started_at = now()
     live.break_ends_at = live.break_started_at + timedelta(seconds=seconds)
     live.break_in_seconds, live.break_out_seconds = breathe_in, breathe_out
-    record(live, seen_version, "break_start", user)
+    record(live, seen_version, "break_start", user_id)
 
 
-def end_break(live: LiveSession, seen_version: int, user) -> None:
+def end_break(live: LiveSession, seen_version: int, user_id: int) -> None:
     begin(live, seen_version, "lobby", "live")
     if not break_running(live):
         raise SessionError("no_break")
     clear_break(live)
-    record(live, seen_version, "break_end", user)
+    record(live, seen_version, "break_end", user_id)
 
 
 def break_running(live: LiveSession) -> bool:

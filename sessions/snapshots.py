@@ -5,8 +5,11 @@ with presenter notes, the next step and who is present. Nothing here is private
 to one participant.
 """
 
+from sqlalchemy import bindparam, select
+
+from extensions import db
 from facilitation.cohorts import next_meeting
-from facilitation.models import Cohort
+from facilitation.models import Cohort, User, cohort_facilitators
 from sessions import breakouts, journal
 from sessions.engine import millis, now
 from sessions.models import LiveSession
@@ -15,27 +18,42 @@ from sessions.polls import active_poll, poll_view
 from sessions.presence import online_count, presence_of
 from sessions.safety import break_view, signals_of, skipped_count
 
+# The cohort's name with its facilitators' names, in one statement (read with every change).
+_HEADER = (
+    select(Cohort.name, User.name)
+    .outerjoin(cohort_facilitators, cohort_facilitators.c.cohort_id == Cohort.id)
+    .outerjoin(User, User.id == cohort_facilitators.c.user_id)
+    .where(Cohort.id == bindparam("cohort_id"))
+    .order_by(User.name)
+)
+
+
+def cohort_header(cohort_id: int) -> dict:
+    rows = db.session.execute(_HEADER, {"cohort_id": cohort_id}).all()
+    return {"name": rows[0][0], "facilitators": [name for _, name in rows if name is not None]}
+
 
 class Snapshot:
     """A cohort's session at one moment, as each kind of client is shown it. What the public and
     the team views share (the session row, the current breakout round) is read once."""
 
-    def __init__(self, cohort: Cohort, live: LiveSession | None):
-        self.cohort = cohort
+    def __init__(self, cohort_id: int, live: LiveSession | None):
+        self.cohort_id = cohort_id
         self.live = live
         self.round = breakouts.current_round(live) if live is not None and live.status == "live" else None
 
     def public(self) -> dict:
         """The state every participant and the projector may see."""
-        cohort, live = self.cohort, self.live
+        cohort_id, live = self.cohort_id, self.live
         state = {
-            "cohort": {"name": cohort.name, "facilitators": [f.name for f in cohort.facilitators]},
+            "cohort": cohort_header(cohort_id),
             "server_time": millis(now()),
             "version": 0,
             "status": "idle",
-            "online": online_count(cohort.id),
+            "online": online_count(cohort_id),
         }
         if live is None:
+            cohort = db.session.get(Cohort, cohort_id)
             meeting = next_meeting(cohort)
             state["next_meeting"] = (
                 {"week": meeting.week, "starts_at": millis(meeting.starts_at), "timezone": cohort.timezone}
@@ -71,16 +89,16 @@ class Snapshot:
         does not change with the session's step: who is present (`presence`), excerpts awaiting
         moderation (`excerpt:queue`) and pause signals (`safety:signals`). The console keeps what it
         last had; a snapshot has everything."""
-        cohort, live = self.cohort, self.live
+        cohort_id, live = self.cohort_id, self.live
         state = dict(public if public is not None else self.public())
         presence = None
         if not pushed or self.round is not None:
-            presence = state["presence"] = presence_of(cohort.id, live)
+            presence = state["presence"] = presence_of(cohort_id, live)
         # The journal, as facilitators know it: a count for the week and excerpts awaiting moderation, no names.
-        week, writers = journal.writers_this_week(cohort, live)
+        week, writers = journal.writers_this_week(cohort_id, live)
         state["journal"] = {"week": week, "writers": writers}
         if not pushed:
-            state["excerpts"] = journal.pending_excerpts(cohort.id)
+            state["excerpts"] = journal.pending_excerpts(cohort_id)
         if live is not None:
             state["poll"] = poll_view(active_poll(live), for_team=True)
             if live.status == "live":
@@ -99,11 +117,11 @@ class Snapshot:
         return state
 
 
-def public_state(cohort: Cohort, live: LiveSession | None) -> dict:
+def public_state(cohort_id: int, live: LiveSession | None) -> dict:
     """The state every participant and the projector may see."""
-    return Snapshot(cohort, live).public()
+    return Snapshot(cohort_id, live).public()
 
 
-def team_state(cohort: Cohort, live: LiveSession | None, pushed: bool = False) -> dict:
+def team_state(cohort_id: int, live: LiveSession | None, pushed: bool = False) -> dict:
     """The public state plus what only facilitators see (see `Snapshot.team`)."""
-    return Snapshot(cohort, live).team(pushed=pushed)
+    return Snapshot(cohort_id, live).team(pushed=pushed)

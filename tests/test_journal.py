@@ -251,11 +251,11 @@ def test_facilitators_are_told_only_how_many_wrote_this_week(app, people):
     write(app, ash)
     write(app, ash, text="again")
     with app.app_context():
-        week, count = journal.writers_this_week(db.session.get(Cohort, cohort_id), None)
+        week, count = journal.writers_this_week(cohort_id, None)
     assert count == 1 and week >= 1
     write(app, bo)
     with app.app_context():
-        assert journal.writers_this_week(db.session.get(Cohort, cohort_id), None)[1] == 2
+        assert journal.writers_this_week(cohort_id, None)[1] == 2
 
 
 def test_search_and_weeks(app, people):
