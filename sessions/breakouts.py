@@ -42,7 +42,7 @@ AD_HOC_ROLE = {"name": "Partner", "prompt": "Take turns: one speaks while the ot
 
 
 _LATEST_ROUND = (
-    select(BreakoutRound)
+    select(BreakoutRound.id)
     .where(BreakoutRound.live_session_id == bindparam("live_id"))
     .order_by(BreakoutRound.id.desc())
     .limit(1)
@@ -51,9 +51,9 @@ _LATEST_ROUND = (
 
 def current_round(live: LiveSession | None) -> BreakoutRound | None:
     """The latest round of the session, while it is open or while its step is still on screen."""
-    if live is None:
+    if live is None or live.latest_round_id is None:
         return None
-    latest = db.session.scalar(_LATEST_ROUND, {"live_id": live.id})
+    latest = db.session.get(BreakoutRound, live.latest_round_id)
     if latest is None:
         return None
     if phase(latest, now()) == "ended" and latest.position != live.position:
@@ -102,8 +102,7 @@ def propose(
     begin(live, seen_version, "live")
     existing = current_round(live)
     if existing is not None and existing.status == "proposed":
-        db.session.delete(existing)
-        db.session.flush()
+        _discard(live, existing)
     elif existing is not None and phase(existing, now()) != "ended":
         raise SessionError("round_open")
     elif existing is not None:
@@ -145,6 +144,8 @@ def propose(
         round_.rooms.append(room)
         for seat, participant_id in enumerate(members):
             round_.seats.append(BreakoutSeat(participant_id=participant_id, room=room, seat=seat))
+    db.session.flush()
+    live.latest_round_id = round_.id
     record(live, seen_version, "breakout_propose", user_id)
     return round_
 
@@ -249,7 +250,7 @@ def close(live: LiveSession, seen_version: int, user_id: int, round_id: int) -> 
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
     if round_.status == "proposed":
-        db.session.delete(round_)
+        _discard(live, round_)
     else:
         round_.recall_at = now()
         _finish(round_)
@@ -260,8 +261,14 @@ def leave_step(live: LiveSession) -> None:
     """Moving to another step discards rooms that were proposed but never opened."""
     round_ = current_round(live)
     if round_ is not None and round_.status == "proposed":
-        db.session.delete(round_)
-        db.session.flush()
+        _discard(live, round_)
+
+
+def _discard(live: LiveSession, round_: BreakoutRound) -> None:
+    """Delete a proposal that never opened; the round before it, if any, is the latest again."""
+    db.session.delete(round_)
+    db.session.flush()
+    live.latest_round_id = db.session.scalar(_LATEST_ROUND, {"live_id": live.id})
 
 
 def answer_help(live: LiveSession, round_id: int, room_id: int) -> BreakoutRoom:

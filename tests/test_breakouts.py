@@ -396,3 +396,25 @@ def test_skipping_a_content_noted_exercise_keeps_that_person_out_of_the_rooms(se
     seated = {m["name"] for room in round_["rooms_detail"] for m in room["members"]}
     assert "Person 1" not in seated and len(seated) == 4
     assert [p["name"] for p in round_["main_room"]] == ["Person 1"]
+
+
+def test_moving_on_from_a_new_proposal_leaves_the_earlier_rounds_results_on_its_step(server, demo_login, clients):
+    group, console, people = started(server, demo_login, clients, NAMES[:4], week=1)
+    go_to_exercise(console)
+    exercise = state(console)["step"]["position"]
+    first = open_rooms(console)
+    assert command(console, "breakout:close", round=first["id"])["ok"]
+    assert command(console, "breakout:propose")["ok"]
+    second = state(console)["breakout"]
+    assert second["id"] != first["id"] and second["phase"] == "proposed"
+
+    # Moving on discards the proposal nobody saw; coming back shows the round that ran.
+    assert command(console, "step:go", position=exercise - 1)["ok"]
+    assert state(console)["breakout"] is None
+    assert command(console, "step:go", position=exercise)["ok"]
+    for client in (console, people[0]):
+        back = state(client)["breakout"]
+        assert back["id"] == first["id"] and back["phase"] == "ended"
+    # And a new proposal there is the latest again.
+    assert command(console, "breakout:propose")["ok"]
+    assert state(console)["breakout"]["phase"] == "proposed"
