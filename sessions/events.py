@@ -134,11 +134,13 @@ def state_for(caller: Caller) -> dict:
 
 
 def broadcast_state(cohort_id: int, live: LiveSession | None) -> None:
-    """After a commit: the new state to the room and to the team, once each."""
+    """Commit, then send the new state to the room and to the team, once each. A command's change may
+    still be pending: the room's state is then read in its transaction (one transaction fewer per
+    change), and nothing is sent unless the commit succeeds."""
     view = Snapshot(cohort_id, live)
     public = view.public()
-    # Hand the database connection back before writing to sockets and Redis, which yield to other
-    # greenlets: holding it meanwhile would let a burst of events exhaust the pool.
+    # Also hands the database connection back before writing to sockets and Redis, which yield to
+    # other greenlets: holding it meanwhile would let a burst of events exhaust the pool.
     db.session.commit()
     socketio.emit("state", public, to=room_of(cohort_id), namespace=NAMESPACE)
     # Let the room's sockets send before the team's fuller state is built (database calls do not yield).
@@ -301,7 +303,7 @@ def _command(apply: Callable) -> Callable:
         if live is None:
             raise SessionError("no_session")
         apply(live, data, caller.user_id)
-        db.session.commit()
+        # Committed by broadcast_state, after it read the room's state in the same transaction.
         # An ended session is still announced as ended, so that every screen can say so.
         broadcast_state(caller.cohort_id, live)
         return {"ok": True, "version": live.version}
