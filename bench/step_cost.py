@@ -5,7 +5,7 @@
 A facilitator and N participants connect through Flask-SocketIO's in-process test clients
 (threading mode, SQLite in a temporary folder); the facilitator then changes step back and
 forth. It prints the statements each change runs (from the handler's first query to the
-team's state), the mean and median time per change and, with --garbage, what each change
+team's state), the mean, median, p99 and slowest time per change and, with --garbage, what each change
 leaves for the cyclic garbage collector (whose pauses stop every session of the process). The live benchmark (`bench.live`)
 measures what clients see; this one explains it, and guards the count from creeping up.
 """
