@@ -51,14 +51,6 @@ def pair(tmp_path_factory):
         yield running
 
 
-@pytest.fixture
-def clients():
-    opened = []
-    yield opened
-    for client in opened:
-        client.close()
-
-
 def console_and_people(
     pair: Pair, clients: list, names=("Ash", "Bo", "Cy"), week: int = 1
 ) -> tuple[Group, LiveClient, list]:
