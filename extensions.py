@@ -4,6 +4,7 @@ Keeping them at module level (the flaskr / Flask-SocketIO-Chat pattern) lets any
 module import `db` or `socketio` without importing the app itself.
 """
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 
@@ -57,7 +58,13 @@ class Base(DeclarativeBase):
 # Every request and every Socket.IO event has its own session, which ends with it. Objects stay loaded
 # after a commit: a handler commits, then builds what it announces from the rows it just wrote, and
 # reloading each of them would double a step change's queries.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+# JSON is written with sorted keys: the order of a dict's keys must not say in which order anything
+# happened (a poll's counters would otherwise list options in the order they were first chosen).
+db = SQLAlchemy(
+    model_class=Base,
+    session_options={"expire_on_commit": False},
+    engine_options={"json_serializer": lambda value: json.dumps(value, sort_keys=True, separators=(",", ":"))},
+)
 migrate = Migrate()
 compress = Compress()
 login_manager = LoginManager()
@@ -66,12 +73,21 @@ socketio = SocketIO()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+# What the WAL is cut back to after a checkpoint: old frames are not left lying past its end.
+WAL_SIZE_LIMIT_BYTES = 1024 * 1024
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite as Mend needs it: WAL so readers never block the writer, foreign keys enforced."""
+    """SQLite as Mend needs it: WAL so readers never block the writer, foreign keys enforced, and
+    nothing deleted left readable in the file (secure_delete zeroes freed content; the WAL is
+    checkpointed and truncated after a poll closes or a journal is deleted, see sessions/scrub.py,
+    and kept small after every checkpoint)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db, socketio
 from facilitation.models import Cohort, Participant
-from sessions import journal
+from sessions import journal, scrub
 from sessions.events import announce_excerpts, announce_presence
 from sessions.identity import cookie_name, current_participant
 from sessions.journal import TRIGGER_FIELDS, JournalError
@@ -223,6 +223,7 @@ def delete_entry(public_id: str, entry_id: str):
     except JournalError as problem:
         return _refused(problem)
     db.session.commit()
+    scrub.soon(scrub.ENTRY_TABLES)
     flash("The entry is deleted.")
     return redirect(url_for("journal.journal_page", public_id=public_id))
 
@@ -283,6 +284,7 @@ def delete_everything(public_id: str):
     sids = list(db.session.scalars(select(Connection.sid).where(Connection.participant_id == participant.id)))
     journal.delete_everything(participant)
     db.session.commit()
+    scrub.soon(scrub.JOURNAL_TABLES)
     # Their other open pages lose their connection: there is nobody left for them to be.
     for sid in sids:
         socketio.server.disconnect(sid, namespace=NAMESPACE)
