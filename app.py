@@ -45,10 +45,10 @@ def create_app(config: Mapping | None = None) -> Flask:
         instance_path=str(Path(instance_path).resolve()) if instance_path else None,
         instance_relative_config=True,
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(mend_config.FIXED_SETTINGS)
     app.config.update(mend_config.settings_from_environment(app.instance_path))
     app.config.update(overrides)
+    _keep_files_private(app)
 
     if app.config["MEND_TRUSTED_PROXIES"]:
         # Rate limits and logs must see the person's address, not nginx's.
@@ -95,6 +95,25 @@ def create_app(config: Mapping | None = None) -> Flask:
     _register_errors(app)
     _register_headers(app)
     return app
+
+
+def _keep_files_private(app: Flask) -> None:
+    """The instance folder is its owner's alone (0700), and so are the database's files (0600): they
+    hold the keys, the journals' ciphertext and, while a poll is open, who has answered. SQLite gives
+    its -wal and -shm files the database file's mode, so the file is made owner-only before SQLite
+    first opens it."""
+    instance = Path(app.instance_path)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    instance.chmod(0o700)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite:///") or uri == "sqlite:///:memory:":
+        return
+    database = Path(uri.removeprefix("sqlite:///"))
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        if path.exists():
+            path.chmod(0o600)
 
 
 def _redis_queue(app: Flask) -> dict:
@@ -213,6 +232,8 @@ def main() -> None:
     from sessions.journal_crypto import JournalKeyError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Whatever this process creates (keys, database files, exports) is readable by its owner only.
+    os.umask(0o077)
     app = create_app()
     try:
         demo = prepare_instance(app)
