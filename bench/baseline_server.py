@@ -1,7 +1,8 @@
-"""The baseline of the live benchmark: a bare Flask-SocketIO server that only relays a payload to a room.
+"""The baseline of the live benchmarks: a bare Flask-SocketIO server that only relays a payload to a room,
+and acknowledges an answer.
 
 It runs with the same async mode as Mend (`MEND_ASYNC_MODE`), so the ratio of the two fan-out
-times is what Mend's own work costs. `python -m bench.baseline_server PORT`.
+(or acknowledgement) times is what Mend's own work costs. `python -m bench.baseline_server PORT`.
 """
 
 import os
@@ -35,6 +36,12 @@ def connect(auth=None):
 def broadcast(data):
     """What a facilitator's step change is, without Mend: one emit of the given state to the room."""
     socketio.emit("state", data["state"], to=f"room:{data['room']}", namespace=NAMESPACE)
+    return {"ok": True}
+
+
+@socketio.on("answer", namespace=NAMESPACE)
+def answer(_data):
+    """What a participant's poll answer is, without Mend: an acknowledged call that does nothing else."""
     return {"ok": True}
 
 
