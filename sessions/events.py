@@ -7,6 +7,7 @@ so the same code works across processes with a message queue.
 """
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from sqlalchemy import select
 from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant
-from sessions import breakouts, coalescing, engine, journal, polls, presence, safety
+from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
+from sessions import breakouts, coalescing, engine, journal, polls, presence, safety, scrub
 from sessions.breakout_models import BreakoutRound
 from sessions.engine import SessionError
 from sessions.identity import current_participant
@@ -125,8 +127,14 @@ def state_for(caller: Caller) -> dict:
     state = public_state(caller.cohort_id, live)
     if caller.participant_id is not None:
         participant = db.session.get(Participant, caller.participant_id)
+        poll = polls.active_poll(live)
         state["you"] = {
             "name": participant.display_name,
+            # Whether their answer to the open poll was counted, waits, or was lost (their browser then
+            # sends it again).
+            "poll": {"id": poll.id, "answer": polls.answer_status(poll, participant.id)}
+            if poll is not None and poll.status == "open"
+            else None,
             "breakout": breakouts.view_for(live, participant.id),
             **safety.private_state(live, participant),
         }
@@ -319,42 +327,23 @@ def _open_live(cohort_id: int) -> LiveSession:
 
 
 FACILITATOR = ("facilitator",)
-PROGRESS_INTERVAL_SECONDS = 0.3
-
-
-def announce_poll(cohort_id: int, poll_id: int) -> None:
-    """Counts ("7 of 9 have answered") to the room and live results to the team, at most a few times a
-    second however fast answers arrive: the first answer schedules one push, later ones ride on it."""
-    flag = f"poll-progress:{poll_id}"
-    if not coalescing.claim(flag, expires_seconds=10 * PROGRESS_INTERVAL_SECONDS):
-        return
-    app = current_app._get_current_object()
-
-    def push() -> None:
-        socketio.sleep(PROGRESS_INTERVAL_SECONDS)
-        with app.app_context():
-            # Released before reading, so an answer committed after this read schedules the next push.
-            coalescing.release(flag)
-            poll = db.session.get(Poll, poll_id)
-            counts = {**polls.progress(poll), "of": presence.online_count(cohort_id)}
-            socketio.emit("poll:progress", counts, to=room_of(cohort_id), namespace=NAMESPACE)
-            socketio.emit("poll:progress", counts, to=team_of(cohort_id), namespace=NAMESPACE)
-            socketio.emit(
-                "poll:results", polls.poll_view(poll, for_team=True), to=team_of(cohort_id), namespace=NAMESPACE
-            )
-
-    socketio.start_background_task(push)
 
 
 handler("session:start", FACILITATOR)(_command(lambda live, d, user_id: engine.start(live, d.version, user_id)))
 
 
-def _go_to(live: LiveSession, data, user_id: int) -> None:
+@handler("step:go", roles=FACILITATOR)
+def go_to_step(caller: Caller, data) -> dict:
+    live = _open_live(caller.cohort_id)
     breakouts.leave_step(live)
-    engine.go_to(live, data.version, data.position, user_id)
+    # Leaving a step also closes its poll, counting what waits.
+    closed = polls.close_open_poll(live) if data.position != live.position else (None, [])
+    engine.go_to(live, data.version, data.position, caller.user_id)
+    broadcast_state(caller.cohort_id, live)
+    after_close(*closed)
+    return {"ok": True, "version": live.version}
 
 
-handler("step:go", FACILITATOR)(_command(_go_to))
 handler("timer:start", FACILITATOR)(
     _command(lambda live, d, user_id: engine.start_timer(live, d.version, d.seconds, user_id))
 )
@@ -362,19 +351,65 @@ handler("timer:add", FACILITATOR)(
     _command(lambda live, d, user_id: engine.add_time(live, d.version, d.seconds, user_id))
 )
 handler("timer:clear", FACILITATOR)(_command(lambda live, d, user_id: engine.clear_timer(live, d.version, user_id)))
-handler("session:end", FACILITATOR)(_command(lambda live, d, user_id: engine.end(live, d.version, user_id)))
 
+
+@handler("session:end", roles=FACILITATOR)
+def end_session(caller: Caller, data) -> dict:
+    live = _open_live(caller.cohort_id)
+    closed = polls.close_open_poll(live) if live.status == "live" else (None, [])
+    engine.end(live, data.version, caller.user_id)
+    broadcast_state(caller.cohort_id, live)
+    after_close(*closed)
+    return {"ok": True, "version": live.version}
+
+
+# Polls ---------------------------------------------------------------------------------------------------
+# An answer is acknowledged as received at once and counted later, with others (sessions/ballots.py).
+# Nothing anyone else is shown changes at the moment of one person's tap: the count of who responded
+# goes out after a random delay, and results change only when a batch is counted.
+
+PROGRESS_DELAY_SECONDS = (0.5, 1.5)
+BATCH_DELAY_SECONDS = (1.0, 2.0)
+_jitter = random.SystemRandom()
+# Poll id -> until when this process knows that a count of its ballot box is already scheduled.
+_count_scheduled: dict[int, float] = {}
 
 handler("poll:open", FACILITATOR)(_command(lambda live, d, user_id: polls.open_poll(live, d.version, user_id, d.quick)))
-handler("poll:close", FACILITATOR)(_command(lambda live, d, user_id: polls.close_poll(live, d.version, user_id)))
 handler("poll:reveal", FACILITATOR)(_command(lambda live, d, user_id: polls.reveal_results(live, d.version, user_id)))
+
+
+@handler("poll:close", roles=FACILITATOR)
+def close_poll(caller: Caller, data) -> dict:
+    live = _open_live(caller.cohort_id)
+    closed = polls.close_poll(live, data.version, caller.user_id)
+    broadcast_state(caller.cohort_id, live)
+    after_close(*closed)
+    return {"ok": True, "version": live.version}
+
+
+def after_close(poll: Poll | None, outcomes: list[polls.Outcome]) -> None:
+    """Once a close is committed: tell each person whose answer was counted in it, then scrub the files."""
+    if poll is None:
+        return
+    tell_counted(poll.id, outcomes)
+    scrub.soon(scrub.POLL_TABLES)
+
+
+def tell_counted(poll_id: int, outcomes: list[polls.Outcome]) -> None:
+    """Each person's own devices, and nobody else's, learn that their answer was counted (with the
+    receipt that lets them change it) or why it could not be."""
+    for outcome in outcomes:
+        message: dict = {"poll": poll_id, "received": outcome.ballot.nonce}
+        if outcome.receipt is not None:
+            message["receipt"] = outcome.receipt
+        else:
+            message["error"] = {"code": outcome.refusal.code, "message": outcome.refusal.message}
+        socketio.emit("poll:counted", message, to=own_room(outcome.ballot.participant_id), namespace=NAMESPACE)
 
 
 @handler("poll:moderate", roles=FACILITATOR)
 def moderate_poll(caller: Caller, data) -> dict:
-    live = engine.open_session_of(caller.cohort_id)
-    if live is None:
-        raise SessionError("no_session")
+    live = _open_live(caller.cohort_id)
     poll = polls.moderate(live, data.target, data.hidden)
     db.session.commit()
     socketio.emit(
@@ -385,14 +420,83 @@ def moderate_poll(caller: Caller, data) -> dict:
 
 @handler("poll:answer", roles=("participant",))
 def answer_poll(caller: Caller, data) -> dict:
-    live = engine.open_session_of(caller.cohort_id)
-    if live is None:
-        raise SessionError("no_session")
     previous = data.previous.model_dump() if data.previous else None
-    receipt = polls.answer_poll(live, caller.participant_id, data.poll, data.answer.as_dict(), previous)
+    receipt = polls.receive_answer(caller.cohort_id, caller.participant_id, data.poll, data.answer.as_dict(), previous)
+    # Nothing was written: this only hands the connection back before the pushes are scheduled.
     db.session.commit()
-    announce_poll(caller.cohort_id, data.poll)
-    return {"ok": True, "receipt": receipt}
+    schedule_count(caller.cohort_id, data.poll)
+    announce_progress(caller.cohort_id, data.poll)
+    return {"ok": True, "counted": False, "receipt": receipt}
+
+
+def schedule_count(cohort_id: int, poll_id: int) -> None:
+    """Make sure the poll's ballot box is looked at soon (by one process), and a batch counted if due."""
+    moment = time.monotonic()
+    if _count_scheduled.get(poll_id, 0) > moment:
+        return
+    _count_scheduled[poll_id] = moment + BATCH_DELAY_SECONDS[1]
+    flag = f"ballots:{poll_id}"
+    if not coalescing.claim(flag, expires_seconds=30):
+        return
+    app = current_app._get_current_object()
+
+    def count() -> None:
+        socketio.sleep(_jitter.uniform(*BATCH_DELAY_SECONDS))
+        with app.app_context():
+            coalescing.release(flag)
+            _count_scheduled.pop(poll_id, None)
+            try:
+                poll, outcomes = polls.count_batch(poll_id)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("counting a batch of answers failed")
+                return
+            tell_counted(poll_id, outcomes)
+            if poll is None or poll.status != "open":
+                return
+            if outcomes:
+                announce_results(cohort_id, poll)
+            if polls.due_batch(poll):
+                schedule_count(cohort_id, poll_id)
+
+    socketio.start_background_task(count)
+
+
+def _progress_of(cohort_id: int, poll: Poll) -> dict:
+    return {**polls.progress(poll), "of": presence.online_count(cohort_id)}
+
+
+def announce_progress(cohort_id: int, poll_id: int) -> None:
+    """How many have responded, to the room and the team: once per moment however fast answers
+    arrive, and after a random delay, so that no push can be timed to a tap."""
+    flag = f"poll-progress:{poll_id}"
+    if not coalescing.claim(flag, expires_seconds=10 * PROGRESS_DELAY_SECONDS[1]):
+        return
+    app = current_app._get_current_object()
+
+    def push() -> None:
+        socketio.sleep(_jitter.uniform(*PROGRESS_DELAY_SECONDS))
+        with app.app_context():
+            # Released before reading, so an answer received after this read schedules the next push.
+            coalescing.release(flag)
+            poll = db.session.get(Poll, poll_id)
+            counts = _progress_of(cohort_id, poll)
+            db.session.commit()
+            socketio.emit("poll:progress", counts, to=room_of(cohort_id), namespace=NAMESPACE)
+            socketio.emit("poll:progress", counts, to=team_of(cohort_id), namespace=NAMESPACE)
+
+    socketio.start_background_task(push)
+
+
+def announce_results(cohort_id: int, poll: Poll) -> None:
+    """After a batch was counted: the team's live results, and the count of who responded to everyone."""
+    counts = _progress_of(cohort_id, poll)
+    view = polls.poll_view(poll, for_team=True)
+    db.session.commit()
+    socketio.emit("poll:progress", counts, to=room_of(cohort_id), namespace=NAMESPACE)
+    socketio.emit("poll:progress", counts, to=team_of(cohort_id), namespace=NAMESPACE)
+    socketio.emit("poll:results", view, to=team_of(cohort_id), namespace=NAMESPACE)
 
 
 # Breakout rounds ---------------------------------------------------------------------------------------
@@ -589,9 +693,35 @@ def choose_content_note(caller: Caller, data) -> dict:
     db.session.commit()
     if rooms is not None:
         announce_rooms(caller.cohort_id, rooms, everyone=False)
-    skipped = {"position": data.position, "skipped": safety.skipped_count(live)}
-    socketio.emit("content_note:skipped", skipped, to=team_of(caller.cohort_id), namespace=NAMESPACE)
+    announce_skipped(caller.cohort_id, live.id, data.position)
     return {"ok": True, "choice": data.choice}
+
+
+SKIPPED_DELAY_SECONDS = (2.0, 4.0)
+
+
+def announce_skipped(cohort_id: int, live_id: int, position: int) -> None:
+    """The team's count of who skipped a content-noted step: a few seconds after choices are made
+    (at random), and only once at least k more people chose, never at the moment of one tap."""
+    flag = f"skipped:{live_id}:{position}"
+    if not coalescing.claim(flag, expires_seconds=10 * SKIPPED_DELAY_SECONDS[1]):
+        return
+    app = current_app._get_current_object()
+
+    def push() -> None:
+        socketio.sleep(_jitter.uniform(*SKIPPED_DELAY_SECONDS))
+        with app.app_context():
+            coalescing.release(flag)
+            live = db.session.get(LiveSession, live_id)
+            cohort = db.session.get(Cohort, cohort_id)
+            threshold = max(MIN_REVEAL_THRESHOLD, cohort.organisation.poll_reveal_threshold)
+            skipped = safety.update_skipped_figure(live, position, threshold)
+            db.session.commit()
+            if skipped is not None:
+                figure = {"position": position, "skipped": skipped}
+                socketio.emit("content_note:skipped", figure, to=team_of(cohort_id), namespace=NAMESPACE)
+
+    socketio.start_background_task(push)
 
 
 # ---- The journal's shared excerpts: the facilitator's moderation queue (journal text itself never travels here).

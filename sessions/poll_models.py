@@ -1,9 +1,11 @@
 """Anonymous polls as stored: who has responded and what was answered, kept apart.
 
-`PollParticipation` holds one sorted set of participant ids per poll; `PollTally`
-holds counters; `PollTextAnswer` holds open-text answers under random keys with
-no author and no time. No row of one can be joined to a row of another, and no
-table records the order in which answers arrived (see docs/privacy.md).
+`PollParticipation` holds one sorted set of participant ids per poll while it is
+open (deleted at close, leaving only `Poll.responded`); `PollTally` holds counters;
+`PollTextAnswer` holds open-text answers under random keys with no author and no
+time. No row of one can be joined to a row of another, no table records the order
+in which answers arrived, and every write counts a batch of answers, never one
+(see docs/privacy.md and sessions/ballots.py).
 """
 
 from datetime import datetime
@@ -28,8 +30,10 @@ class Poll(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="open")
     # The fewest answers needed before results may be revealed (the organisation's k).
     threshold: Mapped[int]
-    # Signs change-of-answer receipts while the poll is open; destroyed when it closes.
+    # Signs receipts and seals answers waiting to be counted while the poll is open; destroyed when it closes.
     receipt_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    # How many responded (answered or passed), set when the poll closes and its participation row goes.
+    responded: Mapped[int | None]
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -46,7 +50,8 @@ class PollParticipation(db.Model):
 
 
 class PollTally(db.Model):
-    """What was answered, as counters only: by option index, scale value or word."""
+    """What was answered, as counters only: by option index, scale value or word. Its JSON is written
+    with sorted keys (the engine's serializer), so it keeps no order of first choice."""
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)
     counts: Mapped[dict] = mapped_column(db.JSON, default=dict)

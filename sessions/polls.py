@@ -1,19 +1,24 @@
-"""Anonymous polls: open, answer (and change an answer by receipt), close, moderate, reveal.
+"""Anonymous polls: open, answer (and change an answer by receipt), count in batches, close, moderate, reveal.
 
-Privacy by construction (docs/privacy.md): the server keeps who has responded as
-one sorted set and what was answered as counters (texts under random keys), so
-the two cannot be joined. To change an answer a participant shows a receipt, an
-HMAC over the poll, their old choice and a nonce; the key that signs receipts is
-destroyed when the poll closes. Functions here change the session and flush; the
-handler commits.
+Privacy by construction (docs/privacy.md): an answer is received into the ballot box
+(sessions/ballots.py) and counted later with at least k others, so that no database
+write carries one person's answer. The server keeps who has responded as one sorted
+set and what was answered as counters (texts under random keys), so the two cannot be
+joined; when the poll closes, who responded becomes a number. To change an answer a
+participant shows a receipt, an HMAC over the poll, their old choice and a nonce; the
+key that signs receipts is destroyed when the poll closes. Functions here change the
+session and flush; the handler commits.
 """
 
 import hashlib
 import hmac
 import json
 import os
+import random
 import secrets
+import time
 import unicodedata
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
@@ -21,12 +26,24 @@ from extensions import db
 from facilitation.models import Organisation
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
 from facilitation.programmes import validate_poll_settings
+from sessions import ballots
 from sessions.engine import SessionError, begin, record
 from sessions.models import LiveSession
 from sessions.poll_models import Poll, PollParticipation, PollTally, PollTextAnswer, SpentReceipt
 
 WORD_MAX = 24
 WORDS_MAX = 3
+# Batches are counted, and text answers rewritten, in an order nobody can predict.
+_random = random.SystemRandom()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one ballot when a batch was counted: its counted receipt, or why not."""
+
+    ballot: ballots.Ballot
+    receipt: dict | None = None
+    refusal: SessionError | None = None
 
 
 def active_poll(live: LiveSession | None) -> Poll | None:
@@ -78,12 +95,50 @@ def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | 
     return poll
 
 
-def close_poll(live: LiveSession, seen_version: int, user_id: int) -> Poll:
+def close_poll(live: LiveSession, seen_version: int, user_id: int) -> tuple[Poll, list[Outcome]]:
+    """Close the poll on screen: count every answer still waiting, then leave nothing that links anyone."""
     begin(live, seen_version, "live")
     poll = _active(live, "open")
-    poll.status, poll.receipt_key = "closed", None
+    outcomes = _close(poll)
     record(live, seen_version, "poll_close", user_id)
-    return poll
+    return poll, outcomes
+
+
+def close_open_poll(live: LiveSession) -> tuple[Poll | None, list[Outcome]]:
+    """Moving on from a step (or ending the session) closes its poll if it is still open: an open poll
+    nobody can see would keep its list of who answered, and its answers waiting, for ever."""
+    poll = active_poll(live)
+    if poll is None or poll.status != "open":
+        return None, []
+    return poll, _close(poll)
+
+
+def _close(poll: Poll) -> list[Outcome]:
+    """Count what waits, in this transaction, then anonymise what is stored (docs/privacy.md, "after
+    a poll closes"): who responded becomes a number, the text answers are written again in a random
+    order under new keys, spent receipts go, and the key that signs receipts and seals waiting
+    answers is destroyed. The caller schedules the scrub of the files once this commits."""
+    _locked(poll)
+    outcomes = count_ballots(poll, ballots.box().take(poll.id, None, poll.receipt_key))
+    participation = db.session.get(PollParticipation, poll.id)
+    poll.responded = len(participation.participant_ids)
+    db.session.delete(participation)
+    texts = [
+        (row.text, row.hidden)
+        for row in db.session.scalars(select(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
+    ]
+    db.session.execute(delete(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
+    db.session.flush()
+    _random.shuffle(texts)
+    db.session.add_all(
+        PollTextAnswer(id=secrets.token_urlsafe(16), poll_id=poll.id, text=text, hidden=hidden)
+        for text, hidden in texts
+    )
+    db.session.execute(delete(SpentReceipt).where(SpentReceipt.poll_id == poll.id))
+    poll.status, poll.receipt_key = "closed", None
+    forget_facts(poll.id)
+    db.session.flush()
+    return outcomes
 
 
 def reveal_results(live: LiveSession, seen_version: int, user_id: int) -> Poll:
@@ -183,99 +238,243 @@ def _clean_text(text: str) -> str:
     return " ".join("".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf")).split())
 
 
+# Answering: received at once into the ballot box, counted later in batches (sessions/ballots.py)
+
+# How long this process trusts what it read of a poll (open or not, its key, its settings).
+FACTS_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class PollFacts:
+    """What answering needs to know of a poll, read once and kept briefly, so that a thousand answers
+    arriving at once do not read the poll a thousand times."""
+
+    id: int
+    cohort_id: int
+    kind: str
+    settings: dict
+    threshold: int
+    status: str
+    receipt_key: bytes | None
+
+
+_facts: dict[int, tuple[float, PollFacts]] = {}
+_FACTS = select(Poll, LiveSession.cohort_id).join(LiveSession, LiveSession.id == Poll.live_session_id)
+
+
+def facts_of(poll_id: int) -> PollFacts | None:
+    cached = _facts.get(poll_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    row = db.session.execute(_FACTS.where(Poll.id == poll_id)).first()
+    if row is None:
+        return None
+    poll, cohort_id = row
+    facts = PollFacts(poll.id, cohort_id, poll.kind, poll.settings, poll.threshold, poll.status, poll.receipt_key)
+    _facts[poll_id] = (time.monotonic() + FACTS_SECONDS, facts)
+    return facts
+
+
+def forget_facts(poll_id: int) -> None:
+    _facts.pop(poll_id, None)
+
+
 def _canonical(choice: dict) -> str:
     return json.dumps(choice, sort_keys=True, separators=(",", ":"))
 
 
-def _mac(poll: Poll, choice: str, nonce: str) -> str:
-    return hmac.new(poll.receipt_key, f"{poll.id}|{choice}|{nonce}".encode(), hashlib.sha256).hexdigest()
+def _mac(key: bytes, poll_id: int, stage: str, choice: str, nonce: str) -> str:
+    message = f"{poll_id}|{stage}|{choice}|{nonce}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _receipt(poll: Poll, choice: dict) -> dict:
-    nonce = secrets.token_hex(16)
+def _receipt(poll: Poll | PollFacts, stage: str, choice: dict, nonce: str | None = None) -> dict:
+    """Proof for the answering browser, and for nobody else, that it gave `choice`: "received" while
+    the answer waits in the box, "counted" once it is in the counters."""
+    nonce = nonce or secrets.token_hex(16)
     canonical = _canonical(choice)
-    return {"poll": poll.id, "choice": canonical, "nonce": nonce, "mac": _mac(poll, canonical, nonce)}
+    mac = _mac(poll.receipt_key, poll.id, stage, canonical, nonce)
+    return {"poll": poll.id, "stage": stage, "choice": canonical, "nonce": nonce, "mac": mac}
 
 
-def _apply(poll: Poll, tally: PollTally, choice: dict, sign: int) -> dict:
-    """Add (sign=1) or remove (sign=-1) one response from the counters; returns the choice to sign."""
-    if choice.get("pass"):
-        tally.passes += sign
-        return choice
-    counts = dict(tally.counts)
-    keys = {
-        "picks": lambda: [str(p) for p in choice["picks"]],
-        "value": lambda: [str(choice["value"])],
-        "words": lambda: choice["words"],
-    }
-    for field, listed in keys.items():
-        if field in choice:
-            for key in listed():
-                counts[key] = counts.get(key, 0) + sign
-                if counts[key] <= 0:
-                    del counts[key]
-    tally.counts = counts
-    tally.answers += sign
-    if "text" in choice:
-        answer = PollTextAnswer(id=secrets.token_urlsafe(16), poll_id=poll.id, text=choice["text"])
-        db.session.add(answer)
-        return {"text_id": answer.id}
-    if "text_id" in choice:
-        db.session.execute(delete(PollTextAnswer).where(PollTextAnswer.id == choice["text_id"]))
-    return choice
+def _signed(choice: dict) -> dict:
+    """What a receipt names: the answer itself, or for a text only its random key (the text stays
+    with its author's browser and the counters)."""
+    return {"text_id": choice["text_id"]} if "text" in choice else choice
 
 
-def answer_poll(live: LiveSession, participant_id: int, poll_id: int, answer: dict, previous: dict | None) -> dict:
-    """Record one participant's answer (or pass) and return their receipt.
+def _genuine(poll: Poll | PollFacts, receipt: dict) -> bool:
+    if receipt.get("poll") != poll.id or poll.receipt_key is None:
+        return False
+    expected = _mac(poll.receipt_key, poll.id, receipt["stage"], receipt["choice"], receipt["nonce"])
+    return hmac.compare_digest(expected, receipt["mac"])
 
-    A second answer must show the receipt of the first; the first is then taken
-    out of the counters and the receipt can never be used again.
+
+def _spent(poll_id: int, nonce: str) -> bool:
+    nonce_hash = hashlib.sha256(nonce.encode()).hexdigest()
+    return db.session.get(SpentReceipt, (poll_id, nonce_hash)) is not None
+
+
+def receive_answer(cohort_id: int, participant_id: int, poll_id: int, answer: dict, previous: dict | None) -> dict:
+    """Check one participant's answer (or pass) and put it in the ballot box; return its "received" receipt.
+
+    Nothing is written to the database: the answer is counted with others later. A second answer
+    must show the receipt of the first: a "received" one replaces the answer still waiting, a
+    "counted" one is spent when the new answer is counted (the old one then leaves the counters).
     """
-    poll = active_poll(live)
-    if poll is None or poll.id != poll_id:
+    facts = facts_of(poll_id)
+    if facts is None or facts.cohort_id != cohort_id:
         raise SessionError("no_poll")
-    # Lock both rows (PostgreSQL) so that simultaneous answers never lose a count.
+    if facts.status != "open":
+        raise SessionError("poll_state", "This poll is closed; answers can no longer change.")
+    choice = normalise_answer(facts, answer)
+    if "text" in choice:
+        choice["text_id"] = secrets.token_urlsafe(16)
+    box = ballots.box()
+    waiting = box.get(poll_id, participant_id, facts.receipt_key)
+    replacing, replaces = None, None
+    if previous is not None:
+        if not _genuine(facts, previous):
+            raise SessionError("bad_receipt")
+        if previous["stage"] == "counted":
+            if _spent(poll_id, previous["nonce"]):
+                raise SessionError("bad_receipt")
+            replaces = previous
+            if waiting is not None:
+                replacing = waiting.nonce
+        elif waiting is not None and waiting.nonce == previous["nonce"]:
+            replacing, replaces = waiting.nonce, waiting.previous
+        elif waiting is not None:
+            raise SessionError("bad_receipt")
+        # Otherwise the answer it names no longer waits: counted meanwhile (its counted receipt is on
+        # its way, and counting this one will say so), or lost with a restart: this is then a first answer.
+    elif waiting is not None:
+        raise SessionError("already_answered")
+    ballot = ballots.Ballot(participant_id, choice, secrets.token_hex(16), replaces)
+    if not box.put(poll_id, ballot, facts.receipt_key, replacing):
+        raise SessionError("already_answered")
+    return _receipt(facts, "received", _signed(choice), ballot.nonce)
+
+
+def waiting_count(poll: Poll) -> tuple[int, int]:
+    """(answers waiting to be counted, of which first answers)."""
+    return ballots.box().sizes(poll.id)
+
+
+def answer_status(poll: Poll, participant_id: int) -> str:
+    """For the participant's own snapshot: "counted", "waiting" or "none" (so that their browser sends
+    again an answer a restart lost)."""
+    if ballots.box().waits(poll.id, participant_id):
+        return "waiting"
+    participation = db.session.get(PollParticipation, poll.id)
+    return "counted" if participation is not None and participant_id in participation.participant_ids else "none"
+
+
+def _locked(poll: Poll) -> tuple[PollParticipation, PollTally]:
+    # Locked once per batch (PostgreSQL), so that two processes counting at once never lose a count.
     participation = db.session.scalar(
         select(PollParticipation).where(PollParticipation.poll_id == poll.id).with_for_update()
     )
     tally = db.session.scalar(select(PollTally).where(PollTally.poll_id == poll.id).with_for_update())
-    if poll.status != "open":
-        raise SessionError("poll_state", "This poll is closed; answers can no longer change.")
-    choice = normalise_answer(poll, answer)
-    if participant_id in participation.participant_ids:
-        if previous is None:
-            raise SessionError("already_answered")
-        _spend(poll, previous)
-        _apply(poll, tally, json.loads(previous["choice"]), -1)
-    else:
-        participation.participant_ids = sorted([*participation.participant_ids, participant_id])
-    signed = _apply(poll, tally, choice, +1)
+    return participation, tally
+
+
+def due_batch(poll: Poll) -> int:
+    """How many waiting answers to count now: none until 2k wait, then all but k of them, so that
+    every batch, the one at close included, counts at least k answers (docs/privacy.md)."""
+    waiting, _ = waiting_count(poll)
+    return waiting - poll.threshold if waiting >= 2 * poll.threshold else 0
+
+
+def count_batch(poll_id: int) -> tuple[Poll | None, list[Outcome]]:
+    """Count a batch of the poll's waiting answers if one is due; for a poll already closed, refuse
+    whatever still waits (it arrived at another process just as the poll closed)."""
+    poll = db.session.get(Poll, poll_id)
+    if poll is None or poll.status != "open":
+        late = ballots.box().take_unopened(poll_id)
+        refusal = SessionError("poll_state", "The poll closed before your answer could be counted.")
+        return poll, [Outcome(ballots.Ballot(person, {}, nonce), refusal=refusal) for person, nonce in late]
+    due = due_batch(poll)
+    if due == 0:
+        return poll, []
+    return poll, count_ballots(poll, ballots.box().take(poll.id, due, poll.receipt_key))
+
+
+def count_ballots(poll: Poll, taken: list[ballots.Ballot]) -> list[Outcome]:
+    """Count `taken` in one go, in a random order, and flush; each gets its counted receipt or a refusal."""
+    if not taken:
+        return []
+    participation, tally = _locked(poll)
+    people = set(participation.participant_ids)
+    _random.shuffle(taken)
+    outcomes = []
+    for ballot in taken:
+        try:
+            outcomes.append(Outcome(ballot, receipt=_count(poll, tally, people, ballot)))
+        except SessionError as refusal:
+            outcomes.append(Outcome(ballot, refusal=refusal))
+    participation.participant_ids = sorted(people)
     db.session.flush()
-    return _receipt(poll, signed)
+    return outcomes
 
 
-def _spend(poll: Poll, previous: dict) -> None:
-    expected = _mac(poll, previous["choice"], previous["nonce"])
-    if previous.get("poll") != poll.id or not hmac.compare_digest(expected, previous["mac"]):
-        raise SessionError("bad_receipt")
-    nonce_hash = hashlib.sha256(previous["nonce"].encode()).hexdigest()
-    if db.session.get(SpentReceipt, (poll.id, nonce_hash)) is not None:
-        raise SessionError("bad_receipt")
-    db.session.add(SpentReceipt(poll_id=poll.id, nonce_hash=nonce_hash))
+def _count(poll: Poll, tally: PollTally, people: set[int], ballot: ballots.Ballot) -> dict:
+    if ballot.previous is not None:
+        if ballot.participant_id not in people or _spent(poll.id, ballot.previous["nonce"]):
+            raise SessionError("bad_receipt")
+        nonce_hash = hashlib.sha256(ballot.previous["nonce"].encode()).hexdigest()
+        db.session.add(SpentReceipt(poll_id=poll.id, nonce_hash=nonce_hash))
+        _apply(poll, tally, json.loads(ballot.previous["choice"]), -1)
+    elif ballot.participant_id in people:
+        raise SessionError("already_answered", "Your answer from another device was counted first.")
+    people.add(ballot.participant_id)
+    _apply(poll, tally, ballot.choice, +1)
+    return _receipt(poll, "counted", _signed(ballot.choice))
+
+
+def _apply(poll: Poll, tally: PollTally, choice: dict, sign: int) -> None:
+    """Add (sign=1) or remove (sign=-1) one response from the counters."""
+    if choice.get("pass"):
+        tally.passes += sign
+        return
+    keys = [str(p) for p in choice.get("picks", ())] + choice.get("words", [])
+    if "value" in choice:
+        keys.append(str(choice["value"]))
+    counts = dict(tally.counts)
+    for key in keys:
+        counts[key] = counts.get(key, 0) + sign
+        if counts[key] <= 0:
+            del counts[key]
+    # Sorted, so that the stored JSON says nothing of which option was chosen first.
+    tally.counts = dict(sorted(counts.items()))
+    tally.answers += sign
+    if "text" in choice:
+        db.session.add(PollTextAnswer(id=choice["text_id"], poll_id=poll.id, text=choice["text"]))
+    elif "text_id" in choice:
+        db.session.execute(delete(PollTextAnswer).where(PollTextAnswer.id == choice["text_id"]))
 
 
 # What people see
 
 
 def progress(poll: Poll) -> dict:
+    """How many have responded: those counted and the first answers waiting (a count of people, never
+    of what they chose; it is pushed with a random delay, never at the moment of a tap)."""
+    if poll.status != "open":
+        return {"poll": poll.id, "responded": poll.responded or 0}
     participation = db.session.get(PollParticipation, poll.id)
-    return {"poll": poll.id, "responded": len(participation.participant_ids)}
+    _, firsts = waiting_count(poll)
+    return {"poll": poll.id, "responded": len(participation.participant_ids) + firsts}
 
 
 def results(poll: Poll, for_team: bool) -> dict:
-    """Aggregate results. The room gets them only once revealed, without hidden answers."""
+    """Aggregate results. The room gets them only once revealed, without hidden answers. The team's
+    change only when a batch is counted, and show no figure at all while fewer than k answered."""
     tally = db.session.get(PollTally, poll.id)
     out = {"answers": tally.answers, "passes": tally.passes, "threshold": poll.threshold}
+    if tally.answers < poll.threshold:
+        out["below_threshold"] = True
+        return out
     counts = tally.counts
     if poll.kind in ("single", "multiple"):
         out["options"] = [

@@ -18,7 +18,7 @@ from facilitation.models import Participant
 from sessions.engine import SessionError, begin, clear_break, millis, now, record
 from sessions.models import LiveSession
 from sessions.outline import outline_of
-from sessions.safety_models import REPLY_MAX, ContentNoteChoice, SafetySignal
+from sessions.safety_models import REPLY_MAX, ContentNoteChoice, ContentNoteFigure, SafetySignal
 
 BREAK_SECONDS = (30, 30 * 60)
 BREATHE_IN_SECONDS = (2, 10)
@@ -197,19 +197,38 @@ def choose(live: LiveSession, participant_id: int, position: int, choice: str) -
 
 
 def skipped_count(live: LiveSession | None) -> int | None:
-    """How many chose to skip the step on screen (never who); None when it has no content note."""
+    """How many skipped the step on screen (never who), as last shown to the team; None when it has
+    no content note."""
     if live is None or live.status != "live":
         return None
     outline = outline_of(live)
     if not outline.steps[live.position]["content_note"]:
         return None
-    return db.session.scalar(
-        select(func.count()).where(
-            ContentNoteChoice.live_session_id == live.id,
-            ContentNoteChoice.step_id == outline.step_ids[live.position],
-            ContentNoteChoice.choice == "skip",
-        )
-    )
+    figure = db.session.get(ContentNoteFigure, (live.id, outline.step_ids[live.position]))
+    return figure.skipped if figure is not None else 0
+
+
+def update_skipped_figure(live: LiveSession, position: int, threshold: int) -> int | None:
+    """Move the team's figure of who skipped step `position` on, if at least `threshold` (k) people
+    chose since it was last shown; return the new figure, or None when it stays as it was. Between two
+    figures at least k choices were made, so a change cannot be pinned on one of them."""
+    step_id = outline_of(live).step_ids[position]
+    rows = db.session.execute(
+        select(ContentNoteChoice.choice, func.count())
+        .where(ContentNoteChoice.live_session_id == live.id, ContentNoteChoice.step_id == step_id)
+        .group_by(ContentNoteChoice.choice)
+    ).all()
+    counts = dict(rows)
+    choices = sum(counts.values())
+    figure = db.session.get(ContentNoteFigure, (live.id, step_id))
+    if figure is None:
+        figure = ContentNoteFigure(live_session_id=live.id, step_id=step_id, choices=0, skipped=0)
+        db.session.add(figure)
+    if choices - figure.choices < threshold:
+        return None
+    figure.choices, figure.skipped = choices, counts.get("skip", 0)
+    db.session.flush()
+    return figure.skipped
 
 
 def choices_of(live: LiveSession | None, participant_id: int) -> dict[str, str]:

@@ -3,7 +3,8 @@
 A `SafetySignal` is one "I need a pause" from a participant in a live session,
 kept for the cohort's facilitators only. A `ContentNoteChoice` records whether a
 participant continued into a content-noted step or skipped it, so that a reload
-keeps their choice; facilitators are only ever shown how many skipped.
+keeps their choice; facilitators are only ever shown how many skipped, and only as
+of a `ContentNoteFigure`, which moves in steps of at least k choices.
 Neither bumps the live session's version: a version change reaches the whole
 room, and its timing alone would tell the room that someone asked for a pause.
 """
@@ -53,3 +54,13 @@ class ContentNoteChoice(db.Model):
         UniqueConstraint("live_session_id", "step_id", "participant_id"),
         CheckConstraint("choice in ('continue', 'skip')", name="choice_known"),
     )
+
+
+class ContentNoteFigure(db.Model):
+    """How many had chosen, and skipped, the last time the team was shown the figure: it is shown
+    again only once at least k more have chosen, so that no change of it follows one person's tap."""
+
+    live_session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("step.id", ondelete="CASCADE"), primary_key=True)
+    choices: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)

@@ -124,6 +124,8 @@ class Answer(Payload):
 
 class Receipt(Payload):
     poll: int
+    # "received" while the answer waits to be counted, "counted" once it is in the counters.
+    stage: Literal["received", "counted"]
     choice: str = Field(max_length=2000)
     nonce: str = Field(max_length=64)
     mac: str = Field(max_length=64)
@@ -269,6 +271,7 @@ SERVER_EVENTS = (
     "presence",
     "poll:progress",
     "poll:results",
+    "poll:counted",
     "breakout:you",
     "breakout:notes",
     "safety:signals",

@@ -37,6 +37,10 @@ def results(console) -> dict:
     return console.call("snapshot")["state"]["poll"]["results"]
 
 
+def counted_receipts(person, poll: int) -> list[dict]:
+    return [m["receipt"] for m in person.events("poll:counted") if m["poll"] == poll and "receipt" in m]
+
+
 def test_twenty_people_answering_at_once_are_all_counted(server, demo_login, clients):
     _, console, people = room(server, demo_login, clients, 20)
     poll = open_quick(console)
@@ -53,6 +57,12 @@ def test_twenty_people_answering_at_once_are_all_counted(server, demo_login, cli
     for thread in threads:
         thread.join()
     assert all(ack["ok"] for ack in acks), [a for a in acks if not a["ok"]]
+    # Received at once, counted later and together: nobody's ack says what was counted.
+    assert all(ack["counted"] is False and ack["receipt"]["stage"] == "received" for ack in acks)
+    # A batch is counted within seconds, leaving k waiting; closing counts the rest.
+    wait_until(lambda: sum(len(counted_receipts(p, poll)) for p in people) == 20 - 3)
+    assert command(console, "poll:close")["ok"]
+    wait_until(lambda: all(len(counted_receipts(p, poll)) == 1 for p in people))
     counted = results(console)
     assert [o["count"] for o in counted["options"]] == [7, 7, 6]
     assert counted["answers"] == 20 and counted["passes"] == 0
@@ -63,7 +73,7 @@ def test_twenty_people_answering_at_once_are_all_counted(server, demo_login, cli
 
 
 def test_changing_an_answer_needs_its_receipt_and_a_receipt_works_once(server, demo_login, clients):
-    _, console, people = room(server, demo_login, clients, 3)
+    _, console, people = room(server, demo_login, clients, 7)
     poll = open_quick(console)
     first = people[0].call("poll:answer", {"poll": poll, "answer": {"picks": [0]}})
     receipt = first["receipt"]
@@ -74,18 +84,26 @@ def test_changing_an_answer_needs_its_receipt_and_a_receipt_works_once(server, d
         people[0].call("poll:answer", {"poll": poll, "answer": {"picks": [1]}, "previous": forged})["error"]["code"]
         == "bad_receipt"
     )
+    # While it waits to be counted, the answer is replaced: it is counted once, as the new one.
     changed = people[0].call("poll:answer", {"poll": poll, "answer": {"picks": [1]}, "previous": receipt})
     assert changed["ok"]
-    assert [o["count"] for o in results(console)["options"]] == [0, 1, 0]
     replayed = people[0].call("poll:answer", {"poll": poll, "answer": {"picks": [2]}, "previous": receipt})
     assert replayed["error"]["code"] == "bad_receipt"
     # A receipt is no key for someone who has not answered: they just answer once.
     stolen = people[1].call("poll:answer", {"poll": poll, "answer": {"pass": True}, "previous": changed["receipt"]})
     assert stolen["ok"]
-    counted = results(console)
-    assert [o["count"] for o in counted["options"]] == [0, 1, 0] and counted["passes"] == 1
-    # Once the poll closes its signing key is gone: no change is possible any more.
+    for person in people[2:]:
+        assert person.call("poll:answer", {"poll": poll, "answer": {"picks": [2]}})["ok"]
+    # 7 wait (2k = 6): a batch of 4 is counted. A counted answer changes with its counted receipt.
+    wait_until(lambda: sum(len(counted_receipts(p, poll)) for p in people) == 4)
+    voter = next(p for p in people[2:] if counted_receipts(p, poll))
+    spent = counted_receipts(voter, poll)[0]
+    assert spent["stage"] == "counted"
+    assert voter.call("poll:answer", {"poll": poll, "answer": {"picks": [0]}, "previous": spent})["ok"]
     assert command(console, "poll:close")["ok"]
+    counted = results(console)
+    assert [o["count"] for o in counted["options"]] == [1, 1, 4] and counted["passes"] == 1
+    # Once the poll closes its signing key is gone: no change is possible any more.
     late = people[0].call("poll:answer", {"poll": poll, "answer": {"picks": [0]}, "previous": changed["receipt"]})
     assert late["error"]["code"] == "poll_state"
 
@@ -144,10 +162,12 @@ def test_words_and_texts_are_moderated_before_reveal(server, demo_login, clients
     texts = ["<b>Being heard</b>", "Tea with Sam from the office", "Walking"]
     for person, text in zip(people, texts, strict=True):
         assert person.call("poll:answer", {"poll": text_poll, "answer": {"text": text}})["ok"]
+    # Three answers wait to be counted: the team sees no text until at least k are counted.
+    assert results(console).get("below_threshold") is True
+    command(console, "poll:close")
     team = results(console)["texts"]
     assert sorted(t["text"] for t in team) == sorted(texts)  # HTML is kept as plain text
     naming = next(t["id"] for t in team if "Sam" in t["text"])
-    command(console, "poll:close")
     console.call("poll:moderate", {"target": naming, "hidden": True})
     command(console, "poll:reveal")
     shown = people[1].wait_for(
@@ -217,10 +237,14 @@ def test_the_database_cannot_link_anyone_to_an_answer(server, demo_login, client
     for n, person in enumerate(reversed(people)):
         person.call("poll:answer", {"poll": choice, "answer": {"picks": [n % 3]}})
 
+    # Ten answers wait (2k = 6): seven are counted in one batch.
+    wait_until(lambda: sum(len(counted_receipts(p, choice)) for p in people) == 7)
     if server.env.get("DATABASE_URL"):
-        tables, voters = postgres_layout(server.env["DATABASE_URL"], poll)
+        tables, voters, closed = postgres_layout(server.env["DATABASE_URL"], choice, poll)
     else:
-        tables, voters, dump, without_rowid = sqlite_layout(Path(server.instance) / "mend.db", poll)
+        tables, voters, closed, dump, without_rowid = sqlite_layout(Path(server.instance) / "mend.db", choice, poll)
+    # Once closed, who responded is only a number.
+    assert closed == (None, 10)
     # Only the set of who responded names participants, and nothing there names a choice.
     assert [name for name, columns in tables.items() if any("participant" in c for c in columns)] == [
         "poll_participation"
@@ -231,7 +255,7 @@ def test_the_database_cannot_link_anyone_to_an_answer(server, demo_login, client
         assert not [c for c in tables[name] if c.endswith("_at")], name
     # The voter set is sorted, whatever the order of arrival.
     ids = [int(i) for i in re.findall(r"\d+", str(voters))]
-    assert ids == sorted(ids) and len(ids) == 10
+    assert ids == sorted(ids) and len(ids) == 7
     if server.env.get("DATABASE_URL"):
         # PostgreSQL stores rows in the order they were written, so what follows holds on SQLite only
         # (docs/privacy.md, "What Mend cannot promise").
@@ -247,8 +271,9 @@ def test_the_database_cannot_link_anyone_to_an_answer(server, demo_login, client
     assert sorted(order) == list(range(10)) and order != list(range(10))
 
 
-def sqlite_layout(database: Path, poll: int) -> tuple[dict, object, list, list]:
-    """Columns of the poll tables, the poll's voter set, a dump, and the tables stored without row ids."""
+def sqlite_layout(database: Path, poll: int, closed: int) -> tuple[dict, object, tuple, list, list]:
+    """Columns of the poll tables, the open poll's voter set, the closed poll's (voter set, count of
+    responses), a dump, and the tables stored without row ids."""
     with sqlite3.connect(database) as connection:
         tables = {
             name: [column[1] for column in connection.execute(f"PRAGMA table_info('{name}')")]
@@ -259,16 +284,22 @@ def sqlite_layout(database: Path, poll: int) -> tuple[dict, object, list, list]:
         voters = connection.execute(
             "SELECT participant_ids FROM poll_participation WHERE poll_id = ?", (poll,)
         ).fetchone()[0]
+        closed_row = connection.execute(
+            "SELECT poll_participation.participant_ids, poll.responded FROM poll "
+            "LEFT JOIN poll_participation ON poll_participation.poll_id = poll.id WHERE poll.id = ?",
+            (closed,),
+        ).fetchone()
         without_rowid = [
             name
             for (name, sql) in connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
             if sql and "WITHOUT ROWID" in sql
         ]
-    return tables, voters, dump, without_rowid
+    return tables, voters, tuple(closed_row), dump, without_rowid
 
 
-def postgres_layout(url: str, poll: int) -> tuple[dict, object]:
-    """Columns of the poll tables (in table order) and the poll's voter set, read from PostgreSQL."""
+def postgres_layout(url: str, poll: int, closed: int) -> tuple[dict, object, tuple]:
+    """Columns of the poll tables (in table order), the open poll's voter set and the closed poll's
+    (voter set, count of responses), read from PostgreSQL."""
     import psycopg2
 
     with psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://")) as connection:
@@ -282,5 +313,11 @@ def postgres_layout(url: str, poll: int) -> tuple[dict, object]:
             tables.setdefault(table, []).append(column)
         cursor.execute("SELECT participant_ids FROM poll_participation WHERE poll_id = %s", (poll,))
         voters = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT poll_participation.participant_ids, poll.responded FROM poll "
+            "LEFT JOIN poll_participation ON poll_participation.poll_id = poll.id WHERE poll.id = %s",
+            (closed,),
+        )
+        closed_row = tuple(cursor.fetchone())
     connection.close()
-    return tables, voters
+    return tables, voters, closed_row

@@ -2,7 +2,7 @@
 // says where the group is, shows a banner while reconnecting, and announces changes.
 import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, renderStep } from "./live.js";
 import { BreakoutView } from "./breakouts.js";
-import { forgetAnswers, renderPollForm, renderResults } from "./polls.js";
+import { answerCounted, forgetAnswers, renderPollForm, renderResults, resendIfLost } from "./polls.js";
 import { participantSafety } from "./safety.js";
 import { reflectionSpace, renderShared } from "./journal.js";
 
@@ -24,10 +24,15 @@ let breakout = null;
 const live = connectLive({
   cohort: root.dataset.cohort,
   role: "participant",
-  onState: render,
+  onState: (state) => {
+    render(state);
+    // A snapshot says whether this person's answer to the open poll is still on the server.
+    if (state.you && state.poll && state.poll.status === "open") resendIfLost(state.poll, state.you);
+  },
   onPresence: () => {},
   on: {
     "poll:progress": showProgress,
+    "poll:counted": answerCounted,
     "pause:status": (status) => safety.status(status.status === "resolved" ? null : status),
     "breakout:you": (view) => setMine(view),
     "breakout:notes": (change) => { if (breakout) breakout.notes(change); },

@@ -4,16 +4,70 @@ import { el } from "./live.js";
 
 const STORE = "mend.poll.";
 
+// The words the poll form says about anonymity and counting (docs/privacy.md, "What the screens say").
+export const WORDS = {
+  anonymous: "Anonymous: nobody, not even the facilitator, can see what you chose. Answers are counted in groups, never one at a time.",
+  received: "Received. It will be counted together with other people's answers, at the latest when the poll closes.",
+  counted: "Counted. You can change it until the poll closes.",
+};
+
+// What this device keeps of its answer to a poll, and nobody else has: the answer, the latest
+// receipt, the latest "counted" receipt (needed to change a counted answer), and whether the answer
+// still waits to be counted (then it is sent again if the server lost it in a restart).
 export function savedAnswer(pollId) {
   try { return JSON.parse(localStorage.getItem(STORE + pollId)); } catch { return null; }
 }
 
-function saveAnswer(pollId, answer, receipt) {
-  try { localStorage.setItem(STORE + pollId, JSON.stringify({ answer, receipt })); } catch { /* private mode */ }
+function saveAnswer(pollId, record) {
+  try { localStorage.setItem(STORE + pollId, JSON.stringify(record)); } catch { /* private mode */ }
 }
 
 export function forgetAnswers() {
   for (const key of Object.keys(localStorage)) if (key.startsWith(STORE)) localStorage.removeItem(key);
+}
+
+// The form on screen: its poll, how it sends, and how it says where the answer stands.
+let onScreen = null;
+
+async function answerWith(poll, send, answer, show) {
+  const saved = savedAnswer(poll.id);
+  const previous = saved ? (saved.waiting ? saved.receipt : saved.counted) : null;
+  show.busy(true);
+  const ack = await send(answer, previous || undefined);
+  show.busy(false);
+  if (ack.ok) {
+    saveAnswer(poll.id, { answer, receipt: ack.receipt, counted: saved ? saved.counted : null, waiting: true });
+    show.status(`${describeAnswer(poll, answer)} ${WORDS.received}`, true);
+  } else {
+    show.status(ack.error.message, Boolean(saved));
+  }
+}
+
+// `poll:counted`, to this participant's devices only: their answer is in the counters now (or why not).
+export function answerCounted(message) {
+  const saved = savedAnswer(message.poll);
+  if (!saved || !saved.receipt || saved.receipt.nonce !== message.received) return;
+  const form = onScreen && onScreen.poll.id === message.poll ? onScreen : null;
+  if (message.receipt) {
+    saveAnswer(message.poll, { ...saved, receipt: message.receipt, counted: message.receipt, waiting: false });
+    if (form) form.show.status(`${describeAnswer(form.poll, saved.answer)} ${WORDS.counted}`, true);
+  } else if (message.error.code === "already_answered" && saved.counted && form) {
+    // Counted just before this change arrived: change it again, now with the counted receipt.
+    saveAnswer(message.poll, { ...saved, receipt: saved.counted, waiting: false });
+    answerWith(form.poll, form.send, saved.answer, form.show);
+  } else {
+    saveAnswer(message.poll, { ...saved, waiting: false });
+    if (form) form.show.status(message.error.message, Boolean(saved.counted));
+  }
+}
+
+// On every snapshot: an answer this device sent that the server no longer has (a restart emptied its
+// ballot box) is sent again. Counting checks who responded, so it is never counted twice.
+export function resendIfLost(poll, you) {
+  const form = onScreen && onScreen.poll.id === poll.id ? onScreen : null;
+  const saved = savedAnswer(poll.id);
+  if (!form || !saved || !saved.waiting || !you.poll || you.poll.id !== poll.id) return;
+  if (you.poll.answer === "none") answerWith(form.poll, form.send, saved.answer, form.show);
 }
 
 function describeAnswer(poll, answer) {
@@ -63,23 +117,16 @@ export function renderPollForm(poll, send) {
   const status = el("p", { class: "poll-status", role: "status", "aria-live": "polite" });
   const submit = el("button", { type: "submit", class: "primary", text: saved ? "Change my answer" : "Send my answer" });
   const pass = el("button", { type: "button", class: "secondary", text: "Pass" });
-  form.append(fields, el("p", { class: "poll-actions" }, submit, pass), status,
-    el("p", { class: "hint", text: "Anonymous: nobody, not even the facilitator, can see what you chose." }));
-  if (saved) status.textContent = `${describeAnswer(poll, saved.answer)} You can change it until the poll closes.`;
-
-  async function answerWith(answer) {
-    const previous = savedAnswer(poll.id);
-    submit.disabled = pass.disabled = true;
-    const ack = await send(answer, previous ? previous.receipt : undefined);
-    submit.disabled = pass.disabled = false;
-    if (ack.ok) {
-      saveAnswer(poll.id, answer, ack.receipt);
-      submit.textContent = "Change my answer";
-      status.textContent = `${describeAnswer(poll, answer)} You can change it until the poll closes.`;
-    } else {
-      status.textContent = ack.error.message;
-    }
-  }
+  form.append(fields, el("p", { class: "poll-actions" }, submit, pass), status, el("p", { class: "hint", text: WORDS.anonymous }));
+  const show = {
+    busy: (busy) => { submit.disabled = pass.disabled = busy; },
+    status: (text, answered) => {
+      status.textContent = text;
+      if (answered) submit.textContent = "Change my answer";
+    },
+  };
+  if (saved) show.status(`${describeAnswer(poll, saved.answer)} ${saved.waiting ? WORDS.received : WORDS.counted}`, true);
+  onScreen = { poll, send, show };
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -93,9 +140,9 @@ export function renderPollForm(poll, send) {
       status.textContent = "Choose or write something first, or pass.";
       return;
     }
-    answerWith(answer);
+    answerWith(poll, send, answer, show);
   });
-  pass.addEventListener("click", () => answerWith({ pass: true }));
+  pass.addEventListener("click", () => answerWith(poll, send, { pass: true }, show));
   return form;
 }
 
@@ -104,6 +151,9 @@ export function renderResults(poll, { moderate } = {}) {
   const r = poll.results;
   const box = el("div", { class: "poll-results" });
   const total = Math.max(1, r.answers);
+  if (r.below_threshold) {
+    box.append(el("p", { text: `Results are shown once at least ${r.threshold} have answered, so that nobody's answer can be picked out.` }));
+  }
   const bar = (label, count) => el("li", { class: "bar" },
     el("span", { class: "bar-label", text: label }),
     el("progress", { max: total, value: count, "aria-label": `${label}: ${count}` }),

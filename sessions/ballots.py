@@ -1,0 +1,198 @@
+"""The ballot box: answers received but not yet counted, kept out of the database until a batch.
+
+A database write that counted one answer would link one person to one answer in every copy of the
+files that holds that write (the SQLite WAL, PostgreSQL's old row versions). So an answer waits here,
+and answers are counted together, at least k at a time (see `sessions/polls.py` and
+docs/privacy.md). On the embedded default (one process) the box is this process's memory; with
+several processes it is Redis (the message queue's server), with each answer sealed under a key
+derived from the poll's receipt key, which lives in the database and is destroyed when the poll
+closes. Either way it holds at most one answer per person per poll: a newer one replaces it.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import redis
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+
+# A box nobody counted (its process died with the poll open) is forgotten after this long.
+REDIS_EXPIRY_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """One person's answer waiting to be counted.
+
+    `nonce` is that of the "received" receipt they were given; `previous` is the "counted" receipt
+    of the answer this one replaces (None for a first answer)."""
+
+    participant_id: int
+    choice: dict
+    nonce: str
+    previous: dict | None = None
+
+    @property
+    def first(self) -> bool:
+        return self.previous is None
+
+
+class MemoryBox:
+    """The embedded default's box: this process's memory. A restart empties it; browsers then send
+    what was not yet counted again (they keep it until told it was counted)."""
+
+    def __init__(self) -> None:
+        self._polls: dict[int, dict[int, Ballot]] = {}
+
+    def get(self, poll_id: int, participant_id: int, _key: bytes | None) -> Ballot | None:
+        return self._polls.get(poll_id, {}).get(participant_id)
+
+    def put(self, poll_id: int, ballot: Ballot, _key: bytes, replacing: str | None) -> bool:
+        """Add `ballot`; if one waits for the same person, replace it only if its nonce is `replacing`."""
+        waiting = self._polls.setdefault(poll_id, {})
+        current = waiting.get(ballot.participant_id)
+        if current is not None and current.nonce != replacing:
+            return False
+        waiting[ballot.participant_id] = ballot
+        return True
+
+    def sizes(self, poll_id: int) -> tuple[int, int]:
+        """(ballots waiting, of which first answers)."""
+        waiting = self._polls.get(poll_id, {})
+        return len(waiting), sum(1 for ballot in waiting.values() if ballot.first)
+
+    def take(self, poll_id: int, count: int | None, _key: bytes | None) -> list[Ballot]:
+        """Remove and return `count` ballots chosen at random (all of them when None)."""
+        waiting = self._polls.get(poll_id, {})
+        chosen = list(waiting) if count is None else random.sample(list(waiting), min(count, len(waiting)))
+        taken = [waiting.pop(participant_id) for participant_id in chosen]
+        if not waiting:
+            self._polls.pop(poll_id, None)
+        return taken
+
+    def waits(self, poll_id: int, participant_id: int) -> bool:
+        return participant_id in self._polls.get(poll_id, {})
+
+    def take_unopened(self, poll_id: int) -> list[tuple[int, str]]:
+        """Remove every ballot of a poll already closed, whose key is gone: (person, nonce) of each."""
+        return [(ballot.participant_id, ballot.nonce) for ballot in self.take(poll_id, None, None)]
+
+
+# Conditional put: one ballot per person, replaced only by whoever shows the waiting one's nonce.
+# KEYS: the person's ballot, the poll's set of people waiting, its set of first answers.
+# ARGV: person, value ("<nonce>|<sealed>"), nonce allowed to be replaced or "", "1" if a first answer, expiry.
+_PUT = """
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, string.find(current, '|', 1, true) - 1) ~= ARGV[3] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[1])
+if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[1]) else redis.call('SREM', KEYS[3], ARGV[1]) end
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+return 1
+"""
+
+# Take ballots at random (SPOP) or all of them, atomically with respect to `_PUT`.
+# KEYS: the set of people waiting, the set of first answers. ARGV: how many ("all" for all), ballot key prefix.
+_TAKE = """
+local people
+if ARGV[1] == 'all' then
+  people = redis.call('SMEMBERS', KEYS[1])
+  redis.call('DEL', KEYS[1])
+else
+  people = redis.call('SPOP', KEYS[1], ARGV[1])
+end
+local taken = {}
+for _, person in ipairs(people) do
+  local key = ARGV[2] .. person
+  local value = redis.call('GET', key)
+  if value then
+    table.insert(taken, person)
+    table.insert(taken, value)
+    redis.call('DEL', key)
+  end
+  redis.call('SREM', KEYS[2], person)
+end
+return taken
+"""
+
+
+class RedisBox:
+    """The box shared by several processes: any of them can count or close what another received."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        self._put = client.register_script(_PUT)
+        self._take = client.register_script(_TAKE)
+
+    def _keys(self, poll_id: int) -> tuple[str, str, str]:
+        base = f"{self.prefix}:ballots:{poll_id}"
+        return f"{base}:people", f"{base}:first", f"{base}:ballot:"
+
+    @staticmethod
+    def _sealer(key: bytes) -> AESGCM:
+        return AESGCM(hmac.new(key, b"mend ballot box", hashlib.sha256).digest())
+
+    def _seal(self, poll_id: int, ballot: Ballot, key: bytes) -> str:
+        nonce = os.urandom(12)
+        sealed = self._sealer(key).encrypt(nonce, json.dumps(asdict(ballot)).encode(), f"{poll_id}".encode())
+        return f"{ballot.nonce}|{base64.b64encode(nonce + sealed).decode()}"
+
+    def _open(self, poll_id: int, value: bytes, key: bytes) -> Ballot:
+        raw = base64.b64decode(value.split(b"|", 1)[1])
+        fields = json.loads(self._sealer(key).decrypt(raw[:12], raw[12:], f"{poll_id}".encode()))
+        return Ballot(**fields)
+
+    def get(self, poll_id: int, participant_id: int, key: bytes | None) -> Ballot | None:
+        value = self.client.get(self._keys(poll_id)[2] + str(participant_id))
+        return None if value is None or key is None else self._open(poll_id, value, key)
+
+    def put(self, poll_id: int, ballot: Ballot, key: bytes, replacing: str | None) -> bool:
+        people, first, prefix = self._keys(poll_id)
+        value = self._seal(poll_id, ballot, key)
+        args = [ballot.participant_id, value, replacing or "", "1" if ballot.first else "0", REDIS_EXPIRY_SECONDS]
+        return bool(self._put(keys=[prefix + str(ballot.participant_id), people, first], args=args))
+
+    def sizes(self, poll_id: int) -> tuple[int, int]:
+        people, first, _ = self._keys(poll_id)
+        with self.client.pipeline(transaction=False) as pipe:
+            waiting, firsts = pipe.scard(people).scard(first).execute()
+        return waiting, firsts
+
+    def _take_raw(self, poll_id: int, count: int | None) -> list[tuple[int, bytes]]:
+        people, first, prefix = self._keys(poll_id)
+        flat: Sequence[bytes] = self._take(keys=[people, first], args=["all" if count is None else count, prefix])
+        return [(int(flat[n]), flat[n + 1]) for n in range(0, len(flat), 2)]
+
+    def take(self, poll_id: int, count: int | None, key: bytes | None) -> list[Ballot]:
+        return [self._open(poll_id, value, key) for _, value in self._take_raw(poll_id, count)]
+
+    def waits(self, poll_id: int, participant_id: int) -> bool:
+        return bool(self.client.exists(self._keys(poll_id)[2] + str(participant_id)))
+
+    def take_unopened(self, poll_id: int) -> list[tuple[int, str]]:
+        return [(person, value.split(b"|", 1)[0].decode()) for person, value in self._take_raw(poll_id, None)]
+
+
+_memory = MemoryBox()
+_redis_boxes: dict[str, RedisBox] = {}
+
+
+def box() -> MemoryBox | RedisBox:
+    """This deployment's box: Redis when several processes share a message queue, else memory."""
+    url = current_app.config["SOCKETIO_MESSAGE_QUEUE"]
+    if not url:
+        return _memory
+    if url not in _redis_boxes:
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        _redis_boxes[url] = RedisBox(client, current_app.config["MEND_REDIS_PREFIX"])
+    return _redis_boxes[url]
