@@ -13,15 +13,17 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import redis
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
+log = logging.getLogger(__name__)
 # A box nobody counted (its process died with the poll open) is forgotten after this long.
 REDIS_EXPIRY_SECONDS = 6 * 3600
 
@@ -126,11 +128,15 @@ return taken
 
 
 class RedisBox:
-    """The box shared by several processes: any of them can count or close what another received."""
+    """The box shared by several processes: any of them can count or close what another received.
+
+    While Redis is unreachable, this process keeps what it receives in its own memory and, once
+    Redis answers again, moves it there (`move_to_shared`), so that a restart of Redis loses no answer."""
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client = client
         self.prefix = prefix
+        self.fallback = MemoryBox()
         self._put = client.register_script(_PUT)
         self._take = client.register_script(_TAKE)
 
@@ -153,10 +159,25 @@ class RedisBox:
         return Ballot(**fields)
 
     def get(self, poll_id: int, participant_id: int, key: bytes | None) -> Ballot | None:
-        value = self.client.get(self._keys(poll_id)[2] + str(participant_id))
+        kept = self.fallback.get(poll_id, participant_id, key)
+        if kept is not None:
+            return kept
+        try:
+            value = self.client.get(self._keys(poll_id)[2] + str(participant_id))
+        except redis.RedisError:
+            return None
         return None if value is None or key is None else self._open(poll_id, value, key)
 
     def put(self, poll_id: int, ballot: Ballot, key: bytes, replacing: str | None) -> bool:
+        if self.fallback.get(poll_id, ballot.participant_id, key) is not None:
+            return self.fallback.put(poll_id, ballot, key, replacing)
+        try:
+            return self._put_shared(poll_id, ballot, key, replacing)
+        except redis.RedisError:
+            log.warning("Redis unreachable; keeping answers in this process until it returns")
+            return self.fallback.put(poll_id, ballot, key, replacing)
+
+    def _put_shared(self, poll_id: int, ballot: Ballot, key: bytes, replacing: str | None) -> bool:
         people, first, prefix = self._keys(poll_id)
         value = self._seal(poll_id, ballot, key)
         args = [ballot.participant_id, value, replacing or "", "1" if ballot.first else "0", REDIS_EXPIRY_SECONDS]
@@ -164,9 +185,21 @@ class RedisBox:
 
     def sizes(self, poll_id: int) -> tuple[int, int]:
         people, first, _ = self._keys(poll_id)
-        with self.client.pipeline(transaction=False) as pipe:
-            waiting, firsts = pipe.scard(people).scard(first).execute()
-        return waiting, firsts
+        kept = self.fallback.sizes(poll_id)
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                waiting, firsts = pipe.scard(people).scard(first).execute()
+        except redis.RedisError:
+            return kept
+        return waiting + kept[0], firsts + kept[1]
+
+    def waits(self, poll_id: int, participant_id: int) -> bool:
+        if self.fallback.waits(poll_id, participant_id):
+            return True
+        try:
+            return bool(self.client.exists(self._keys(poll_id)[2] + str(participant_id)))
+        except redis.RedisError:
+            return False
 
     def _take_raw(self, poll_id: int, count: int | None) -> list[tuple[int, bytes]]:
         people, first, prefix = self._keys(poll_id)
@@ -174,13 +207,23 @@ class RedisBox:
         return [(int(flat[n]), flat[n + 1]) for n in range(0, len(flat), 2)]
 
     def take(self, poll_id: int, count: int | None, key: bytes | None) -> list[Ballot]:
-        return [self._open(poll_id, value, key) for _, value in self._take_raw(poll_id, count)]
-
-    def waits(self, poll_id: int, participant_id: int) -> bool:
-        return bool(self.client.exists(self._keys(poll_id)[2] + str(participant_id)))
+        taken = self.fallback.take(poll_id, count, key)
+        if count is not None and len(taken) >= count:
+            return taken
+        rest = None if count is None else count - len(taken)
+        return taken + [self._open(poll_id, value, key) for _, value in self._take_raw(poll_id, rest)]
 
     def take_unopened(self, poll_id: int) -> list[tuple[int, str]]:
-        return [(person, value.split(b"|", 1)[0].decode()) for person, value in self._take_raw(poll_id, None)]
+        kept = self.fallback.take_unopened(poll_id)
+        return kept + [(person, value.split(b"|", 1)[0].decode()) for person, value in self._take_raw(poll_id, None)]
+
+    def move_to_shared(self, key_of: Callable[[int], bytes | None]) -> None:
+        """Once Redis is back: what this process kept meanwhile goes where every process can count it."""
+        for poll_id in list(self.fallback._polls):
+            key = key_of(poll_id)
+            for ballot in self.fallback.take(poll_id, None, key):
+                if key is None or not self._put_shared(poll_id, ballot, key, None):
+                    log.warning("an answer kept while Redis was away could not be moved; its browser sends it again")
 
 
 _memory = MemoryBox()

@@ -25,7 +25,7 @@ from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
-from sessions import breakouts, coalescing, engine, journal, polls, presence, safety, scrub
+from sessions import ballots, breakouts, coalescing, engine, journal, polls, presence, safety, scrub
 from sessions.breakout_models import BreakoutRound
 from sessions.engine import SessionError
 from sessions.identity import current_participant
@@ -194,6 +194,10 @@ def resend_states(app: Flask) -> None:
     """Send the current state and presence of every cohort this process has people in (after the
     message queue was away: whatever it dropped is superseded)."""
     with app.app_context():
+        box = ballots.box()
+        if isinstance(box, ballots.RedisBox):
+            # Answers this process kept while Redis was away go back where every process counts them.
+            box.move_to_shared(lambda poll_id: getattr(polls.facts_of(poll_id), "receipt_key", None))
         cohort_ids = db.session.scalars(
             select(Connection.cohort_id).where(Connection.server_id == presence.SERVER_ID).distinct()
         ).all()
