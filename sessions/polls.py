@@ -242,6 +242,8 @@ def _clean_text(text: str) -> str:
 
 # How long this process trusts what it read of a poll (open or not, its key, its settings).
 FACTS_SECONDS = 0.5
+# Past this many polls known, the expired ones are forgotten.
+FACTS_KEPT = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +273,11 @@ def facts_of(poll_id: int) -> PollFacts | None:
         return None
     poll, cohort_id = row
     facts = PollFacts(poll.id, cohort_id, poll.kind, poll.settings, poll.threshold, poll.status, poll.receipt_key)
-    _facts[poll_id] = (time.monotonic() + FACTS_SECONDS, facts)
+    moment = time.monotonic()
+    if len(_facts) > FACTS_KEPT:
+        for stale in [known for known, (until, _) in _facts.items() if until < moment]:
+            del _facts[stale]
+    _facts[poll_id] = (moment + FACTS_SECONDS, facts)
     return facts
 
 
