@@ -69,7 +69,14 @@ class MemoryBox:
         waiting = self._polls.get(poll_id, {})
         return len(waiting), sum(1 for ballot in waiting.values() if ballot.first)
 
-    def take(self, poll_id: int, count: int | None, _key: bytes | None) -> list[Ballot]:
+    def counting(self, _poll_id: int) -> bool:
+        """Whether a batch taken from this box is being counted elsewhere (never, in one process)."""
+        return False
+
+    def finish_batch(self, _poll_id: int) -> None:
+        """The batch taken with `take(..., batch=True)` is committed (or failed)."""
+
+    def take(self, poll_id: int, count: int | None, _key: bytes | None, batch: bool = False) -> list[Ballot]:
         """Remove and return `count` ballots chosen at random (all of them when None)."""
         waiting = self._polls.get(poll_id, {})
         chosen = list(waiting) if count is None else random.sample(list(waiting), min(count, len(waiting)))
@@ -102,9 +109,14 @@ redis.call('EXPIRE', KEYS[3], ARGV[5])
 return 1
 """
 
-# Take ballots at random (SPOP) or all of them, atomically with respect to `_PUT`.
-# KEYS: the set of people waiting, the set of first answers. ARGV: how many ("all" for all), ballot key prefix.
+# Take ballots at random (SPOP) or all of them, atomically with respect to `_PUT`. A batch taken to be
+# counted is marked as in progress until `finish_batch`, so that a close elsewhere waits for it.
+# KEYS: the set of people waiting, the set of first answers, the batch-in-progress mark.
+# ARGV: how many ("all" for all), ballot key prefix, "1" to mark a batch in progress.
 _TAKE = """
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[3], '1', 'EX', 30)
+end
 local people
 if ARGV[1] == 'all' then
   people = redis.call('SMEMBERS', KEYS[1])
@@ -143,6 +155,21 @@ class RedisBox:
     def _keys(self, poll_id: int) -> tuple[str, str, str]:
         base = f"{self.prefix}:ballots:{poll_id}"
         return f"{base}:people", f"{base}:first", f"{base}:ballot:"
+
+    def _batch_mark(self, poll_id: int) -> str:
+        return f"{self.prefix}:ballots:{poll_id}:counting"
+
+    def counting(self, poll_id: int) -> bool:
+        try:
+            return bool(self.client.exists(self._batch_mark(poll_id)))
+        except redis.RedisError:
+            return False
+
+    def finish_batch(self, poll_id: int) -> None:
+        try:
+            self.client.delete(self._batch_mark(poll_id))
+        except redis.RedisError:
+            log.warning("Redis unreachable; the mark of a counted batch expires by itself")
 
     @staticmethod
     def _sealer(key: bytes) -> AESGCM:
@@ -201,17 +228,18 @@ class RedisBox:
         except redis.RedisError:
             return False
 
-    def _take_raw(self, poll_id: int, count: int | None) -> list[tuple[int, bytes]]:
+    def _take_raw(self, poll_id: int, count: int | None, batch: bool = False) -> list[tuple[int, bytes]]:
         people, first, prefix = self._keys(poll_id)
-        flat: Sequence[bytes] = self._take(keys=[people, first], args=["all" if count is None else count, prefix])
+        args = ["all" if count is None else count, prefix, "1" if batch else "0"]
+        flat: Sequence[bytes] = self._take(keys=[people, first, self._batch_mark(poll_id)], args=args)
         return [(int(flat[n]), flat[n + 1]) for n in range(0, len(flat), 2)]
 
-    def take(self, poll_id: int, count: int | None, key: bytes | None) -> list[Ballot]:
+    def take(self, poll_id: int, count: int | None, key: bytes | None, batch: bool = False) -> list[Ballot]:
         taken = self.fallback.take(poll_id, count, key)
         if count is not None and len(taken) >= count:
             return taken
         rest = None if count is None else count - len(taken)
-        return taken + [self._open(poll_id, value, key) for _, value in self._take_raw(poll_id, rest)]
+        return taken + [self._open(poll_id, value, key) for _, value in self._take_raw(poll_id, rest, batch)]
 
     def take_unopened(self, poll_id: int) -> list[tuple[int, str]]:
         kept = self.fallback.take_unopened(poll_id)

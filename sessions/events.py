@@ -338,6 +338,7 @@ handler("session:start", FACILITATOR)(_command(lambda live, d, user_id: engine.s
 
 @handler("step:go", roles=FACILITATOR)
 def go_to_step(caller: Caller, data) -> dict:
+    wait_for_batches(caller.cohort_id)
     live = _open_live(caller.cohort_id)
     breakouts.leave_step(live)
     # Leaving a step also closes its poll, counting what waits.
@@ -359,6 +360,7 @@ handler("timer:clear", FACILITATOR)(_command(lambda live, d, user_id: engine.cle
 
 @handler("session:end", roles=FACILITATOR)
 def end_session(caller: Caller, data) -> dict:
+    wait_for_batches(caller.cohort_id)
     live = _open_live(caller.cohort_id)
     closed = polls.close_open_poll(live) if live.status == "live" else (None, [])
     engine.end(live, data.version, caller.user_id)
@@ -375,15 +377,32 @@ def end_session(caller: Caller, data) -> dict:
 PROGRESS_DELAY_SECONDS = (0.5, 1.5)
 BATCH_DELAY_SECONDS = (1.0, 2.0)
 _jitter = random.SystemRandom()
-# Poll id -> until when this process knows that a count of its ballot box is already scheduled.
+# Poll id -> until when this process knows that a count of its ballot box (or a push of its progress)
+# is already scheduled: a burst of answers then costs no round trip to Redis each.
 _count_scheduled: dict[int, float] = {}
+_progress_scheduled: dict[int, float] = {}
 
 handler("poll:open", FACILITATOR)(_command(lambda live, d, user_id: polls.open_poll(live, d.version, user_id, d.quick)))
 handler("poll:reveal", FACILITATOR)(_command(lambda live, d, user_id: polls.reveal_results(live, d.version, user_id)))
 
 
+CLOSE_WAIT_SECONDS = 5
+
+
+def wait_for_batches(cohort_id: int) -> None:
+    """Before a close: let a batch another process is counting commit first, so that the close counts
+    whatever remains and nothing taken is left out (waiting without holding a database connection)."""
+    live = engine.open_session_of(cohort_id)
+    poll_id = live.active_poll_id if live is not None else None
+    db.session.commit()
+    deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+    while poll_id is not None and polls.batch_in_progress(poll_id) and time.monotonic() < deadline:
+        socketio.sleep(0.05)
+
+
 @handler("poll:close", roles=FACILITATOR)
 def close_poll(caller: Caller, data) -> dict:
+    wait_for_batches(caller.cohort_id)
     live = _open_live(caller.cohort_id)
     closed = polls.close_poll(live, data.version, caller.user_id)
     broadcast_state(caller.cohort_id, live)
@@ -447,15 +466,18 @@ def schedule_count(cohort_id: int, poll_id: int) -> None:
     def count() -> None:
         socketio.sleep(_jitter.uniform(*BATCH_DELAY_SECONDS))
         with app.app_context():
-            coalescing.release(flag)
             _count_scheduled.pop(poll_id, None)
+            # One count at a time across processes: the flag is held until the batch is committed.
             try:
                 poll, outcomes = polls.count_batch(poll_id)
                 db.session.commit()
             except Exception:
                 db.session.rollback()
-                log.exception("counting a batch of answers failed")
+                log.exception("counting a batch of answers failed; their browsers send them again")
                 return
+            finally:
+                polls.batch_done(poll_id)
+                coalescing.release(flag)
             tell_counted(poll_id, outcomes)
             if poll is None or poll.status != "open":
                 return
@@ -474,6 +496,10 @@ def _progress_of(cohort_id: int, poll: Poll) -> dict:
 def announce_progress(cohort_id: int, poll_id: int) -> None:
     """How many have responded, to the room and the team: once per moment however fast answers
     arrive, and after a random delay, so that no push can be timed to a tap."""
+    moment = time.monotonic()
+    if _progress_scheduled.get(poll_id, 0) > moment:
+        return
+    _progress_scheduled[poll_id] = moment + PROGRESS_DELAY_SECONDS[0]
     flag = f"poll-progress:{poll_id}"
     if not coalescing.claim(flag, expires_seconds=10 * PROGRESS_DELAY_SECONDS[1]):
         return

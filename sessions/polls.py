@@ -116,8 +116,9 @@ def close_open_poll(live: LiveSession) -> tuple[Poll | None, list[Outcome]]:
 def _close(poll: Poll) -> list[Outcome]:
     """Count what waits, in this transaction, then anonymise what is stored (docs/privacy.md, "after
     a poll closes"): who responded becomes a number, the text answers are written again in a random
-    order under new keys, spent receipts go, and the key that signs receipts and seals waiting
-    answers is destroyed. The caller schedules the scrub of the files once this commits."""
+    order under new keys (or, below k, the results go altogether), spent receipts go, and the key
+    that signs receipts and seals waiting answers is destroyed. The caller schedules the scrub of
+    the files once this commits."""
     _locked(poll)
     outcomes = count_ballots(poll, ballots.box().take(poll.id, None, poll.receipt_key))
     participation = db.session.get(PollParticipation, poll.id)
@@ -128,13 +129,18 @@ def _close(poll: Poll) -> list[Outcome]:
         for row in db.session.scalars(select(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
     ]
     db.session.execute(delete(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
-    db.session.flush()
-    _random.shuffle(texts)
-    db.session.add_all(
-        PollTextAnswer(id=secrets.token_urlsafe(16), poll_id=poll.id, text=text, hidden=hidden)
-        for text, hidden in texts
-    )
     db.session.execute(delete(SpentReceipt).where(SpentReceipt.poll_id == poll.id))
+    tally = db.session.get(PollTally, poll.id)
+    if tally.answers < poll.threshold:
+        # Results nobody will ever be shown are not kept: only how many answered and passed.
+        tally.counts, tally.hidden_words = {}, []
+    else:
+        db.session.flush()
+        _random.shuffle(texts)
+        db.session.add_all(
+            PollTextAnswer(id=secrets.token_urlsafe(16), poll_id=poll.id, text=text, hidden=hidden)
+            for text, hidden in texts
+        )
     poll.status, poll.receipt_key = "closed", None
     forget_facts(poll.id)
     db.session.flush()
@@ -337,7 +343,8 @@ def receive_answer(cohort_id: int, participant_id: int, poll_id: int, answer: di
     if "text" in choice:
         choice["text_id"] = secrets.token_urlsafe(16)
     box = ballots.box()
-    waiting = box.get(poll_id, participant_id, facts.receipt_key)
+    # A first answer needs no look at the box: `put` refuses it if one waits.
+    waiting = box.get(poll_id, participant_id, facts.receipt_key) if previous is not None else None
     replacing, replaces = None, None
     if previous is not None:
         if not _genuine(facts, previous):
@@ -354,8 +361,6 @@ def receive_answer(cohort_id: int, participant_id: int, poll_id: int, answer: di
             raise SessionError("bad_receipt")
         # Otherwise the answer it names no longer waits: counted meanwhile (its counted receipt is on
         # its way, and counting this one will say so), or lost with a restart: this is then a first answer.
-    elif waiting is not None:
-        raise SessionError("already_answered")
     ballot = ballots.Ballot(participant_id, choice, secrets.token_hex(16), replaces)
     if not box.put(poll_id, ballot, facts.receipt_key, replacing):
         raise SessionError("already_answered")
@@ -385,6 +390,15 @@ def _locked(poll: Poll) -> tuple[PollParticipation, PollTally]:
     return participation, tally
 
 
+def batch_in_progress(poll_id: int) -> bool:
+    """Whether another process is counting a batch of this poll's answers right now (a close waits)."""
+    return ballots.box().counting(poll_id)
+
+
+def batch_done(poll_id: int) -> None:
+    ballots.box().finish_batch(poll_id)
+
+
 def due_batch(poll: Poll) -> int:
     """How many waiting answers to count now: none until 2k wait, then all but k of them, so that
     every batch, the one at close included, counts at least k answers (docs/privacy.md)."""
@@ -403,7 +417,11 @@ def count_batch(poll_id: int) -> tuple[Poll | None, list[Outcome]]:
     due = due_batch(poll)
     if due == 0:
         return poll, []
-    return poll, count_ballots(poll, ballots.box().take(poll.id, due, poll.receipt_key))
+    box = ballots.box()
+    taken = box.take(poll.id, due, poll.receipt_key, batch=True)
+    # The poll's row is read again: a close may have committed while the batch was taken.
+    db.session.refresh(poll)
+    return poll, count_ballots(poll, taken)
 
 
 def count_ballots(poll: Poll, taken: list[ballots.Ballot]) -> list[Outcome]:
@@ -411,6 +429,10 @@ def count_ballots(poll: Poll, taken: list[ballots.Ballot]) -> list[Outcome]:
     if not taken:
         return []
     participation, tally = _locked(poll)
+    if participation is None:
+        # Closed (by another process) between taking these and counting them.
+        refusal = SessionError("poll_state", "The poll closed before your answer could be counted.")
+        return [Outcome(ballot, refusal=refusal) for ballot in taken]
     people = set(participation.participant_ids)
     _random.shuffle(taken)
     outcomes = []
