@@ -63,7 +63,11 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(
     model_class=Base,
     session_options={"expire_on_commit": False},
-    engine_options={"json_serializer": lambda value: json.dumps(value, sort_keys=True, separators=(",", ":"))},
+    # A failed statement's values (a batch's list of who answered, an open-text answer) stay out of logs.
+    engine_options={
+        "json_serializer": lambda value: json.dumps(value, sort_keys=True, separators=(",", ":")),
+        "hide_parameters": True,
+    },
 )
 migrate = Migrate()
 compress = Compress()

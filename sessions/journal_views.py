@@ -289,7 +289,7 @@ def delete_everything(public_id: str):
     for sid in sids:
         socketio.server.disconnect(sid, namespace=NAMESPACE)
     announce_presence(cohort.id)
-    flash("Your journal and your place in the group are deleted. Nothing of it can be recovered.")
+    flash("Your journal and your place in the group are deleted. This cannot be undone.")
     response = make_response(redirect(url_for("sessions.home")))
     response.delete_cookie(cookie_name(cohort), path="/")
     return response

@@ -19,7 +19,8 @@ from extensions import db, socketio
 
 log = logging.getLogger(__name__)
 
-POLL_TABLES = ("poll_participation", "poll_tally", "poll_text_answer", "spent_receipt")
+# `poll` too: its old row versions hold the poll's key, which sealed the answers waiting in Redis.
+POLL_TABLES = ("poll", "poll_participation", "poll_tally", "poll_text_answer", "spent_receipt")
 # "Delete everything": the wrapped data key and the name; the sealed entries (unreadable without
 # their key) go too. Deleting one entry: that entry, whose key still exists.
 JOURNAL_TABLES = ("journal_key", "participant", "journal_entry")

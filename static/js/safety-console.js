@@ -44,7 +44,7 @@ export function consoleSafety({ live, send, showError }) {
     input.value = drafts[signal.id] || "";
     input.addEventListener("input", () => { drafts[signal.id] = input.value; });
     const form = el("form", { class: "signal-reply" },
-      el("div", { class: "field" }, el("label", { for: inputId, text: `Private reply to ${signal.name} (optional, only they see it)` }), input),
+      el("div", { class: "field" }, el("label", { for: inputId, text: `Private reply to ${signal.name} (optional: only they and this group's facilitators see it)` }), input),
       el("button", { type: "submit", class: "primary", text: signal.acknowledged_at ? "Send" : "Acknowledge" }));
     form.addEventListener("submit", (event) => { event.preventDefault(); acknowledge(signal, input.value.trim()); });
     card.append(form, el("p", { class: "hint", text: "Or send one of these:" }),
