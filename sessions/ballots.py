@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
 log = logging.getLogger(__name__)
+REDIS_CONNECTIONS = 16
 # A box nobody counted (its process died with the poll open) is forgotten after this long.
 REDIS_EXPIRY_SECONDS = 6 * 3600
 
@@ -264,6 +265,11 @@ def box() -> MemoryBox | RedisBox:
     if not url:
         return _memory
     if url not in _redis_boxes:
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        # A burst of a thousand answers shares a few connections: opening one per waiting greenlet
+        # costs a connect and a handshake each, far more than the command itself.
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=REDIS_CONNECTIONS, timeout=5, socket_timeout=5, socket_connect_timeout=2
+        )
+        client = redis.Redis(connection_pool=pool)
         _redis_boxes[url] = RedisBox(client, current_app.config["MEND_REDIS_PREFIX"])
     return _redis_boxes[url]
