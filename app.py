@@ -61,7 +61,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    from sessions.schemas import MAX_MESSAGE_BYTES
+    from sessions.realtime.schemas import MAX_MESSAGE_BYTES
 
     socketio.init_app(
         app,
@@ -74,20 +74,18 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
 
     from facilitation import auth, cli, views
-    from sessions import (
-        console,
-        events,  # noqa: F401 - registers the Socket.IO handlers
-        journal_views,
-        safety_views,
-    )
-    from sessions import views as session_views
+    from sessions.journal import routes as journal_routes
+    from sessions.live import console
+    from sessions.live import routes as live_routes
+    from sessions.realtime import events  # noqa: F401 - registers the Socket.IO handlers
+    from sessions.safety import routes as safety_routes
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
-    app.register_blueprint(session_views.bp)
+    app.register_blueprint(live_routes.bp)
     app.register_blueprint(console.bp)
-    app.register_blueprint(safety_views.bp)
-    app.register_blueprint(journal_views.bp)
+    app.register_blueprint(safety_routes.bp)
+    app.register_blueprint(journal_routes.bp)
     app.cli.add_command(cli.mend)
     _register_health(app)
     _register_socketio_path(app)
@@ -122,10 +120,10 @@ def _redis_queue(app: Flask) -> dict:
     queue = app.config["SOCKETIO_MESSAGE_QUEUE"]
     if not queue or not queue.startswith(("redis://", "rediss://", "unix://")):
         return {}
-    from sessions.message_queue import ResendingRedisManager
+    from sessions.realtime.message_queue import ResendingRedisManager
 
     def resend() -> None:
-        from sessions.events import resend_states
+        from sessions.realtime.events import resend_states
 
         resend_states(app)
 
@@ -228,9 +226,9 @@ def _register_headers(app: Flask) -> None:
 
 def main() -> None:
     from facilitation.setup import prepare_instance
-    from sessions import presence
-    from sessions.events import announce_presence
-    from sessions.journal_crypto import JournalKeyError
+    from sessions.journal.crypto import JournalKeyError
+    from sessions.live import presence
+    from sessions.realtime.events import announce_presence
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Whatever this process creates (keys, database files, exports) is readable by its owner only.

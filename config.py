@@ -71,7 +71,7 @@ def settings_from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-        # None: sessions/journal.py reads (or on first start generates) instance/journal_key instead.
+        # None: sessions/journal/operations.py reads (or on first start generates) instance/journal_key instead.
         "MEND_JOURNAL_KEY": env.get("MEND_JOURNAL_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SOCKETIO_MESSAGE_QUEUE": message_queue,

@@ -84,7 +84,7 @@ def prepare(instance: Path, database_url: str, participants: int, sessions: int,
     from facilitation.cohorts import create_cohort, join_cohort
     from facilitation.models import Organisation, Programme, User
     from facilitation.setup import prepare_instance
-    from sessions import engine
+    from sessions.live import operations as engine
 
     secret_key = secrets.token_urlsafe(32)
     app = create_app(

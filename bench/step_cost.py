@@ -33,8 +33,8 @@ def measure(participants: int, changes: int, profile: str | None = None, garbage
 
     from app import create_app
     from extensions import db, socketio
-    from sessions import events
-    from sessions.schemas import NAMESPACE
+    from sessions.realtime import events
+    from sessions.realtime.schemas import NAMESPACE
 
     # Room for a facilitator far faster than any: the budget is still spent on every event.
     events.EventBudget.BURST = events.EventBudget.PER_SECOND = 10**9

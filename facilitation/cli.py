@@ -106,7 +106,8 @@ def rotate_journal_key() -> None:
     Entries are not touched. The new key goes to the instance folder's journal_key (or, when the
     current key comes from MEND_JOURNAL_KEY, to journal_key.new for you to move into the environment).
     """
-    from sessions import journal, journal_crypto
+    from sessions.journal import crypto as journal_crypto
+    from sessions.journal import operations as journal
 
     _migrate()
     app = current_app._get_current_object()

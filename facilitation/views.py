@@ -13,8 +13,8 @@ from facilitation.cohorts import cohort_for, cohorts_for, create_cohort, next_me
 from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
 from facilitation.models import Cohort, Programme, User
 from facilitation.programmes import render_markdown
-from sessions.engine import attendance_counts, open_session_of, runs_of
-from sessions.journal import writers_this_week
+from sessions.journal.operations import writers_this_week
+from sessions.live.operations import attendance_counts, open_session_of, runs_of
 
 bp = Blueprint("facilitation", __name__)
 

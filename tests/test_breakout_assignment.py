@@ -6,7 +6,7 @@ from itertools import combinations, permutations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessions.assignment import assign, repeats, room_sizes
+from sessions.breakouts.assignment import assign, repeats, room_sizes
 
 people_lists = st.lists(st.integers(min_value=1, max_value=10_000), min_size=2, max_size=40, unique=True)
 

@@ -3,8 +3,8 @@ time up, the returning notice, and automatic recall."""
 
 from datetime import UTC, datetime, timedelta
 
-from sessions.breakout_models import BreakoutRound
-from sessions.breakouts import phase
+from sessions.breakouts.models import BreakoutRound
+from sessions.breakouts.operations import phase
 
 START = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
 

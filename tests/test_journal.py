@@ -14,9 +14,10 @@ from extensions import db
 from facilitation.cohorts import join_cohort
 from facilitation.models import Cohort, Participant
 from facilitation.setup import prepare_instance
-from sessions import journal, journal_crypto
-from sessions.journal import JournalError
-from sessions.journal_models import JournalEntry, JournalKey, JournalKeyring
+from sessions.journal import crypto as journal_crypto
+from sessions.journal import operations as journal
+from sessions.journal.models import JournalEntry, JournalKey, JournalKeyring
+from sessions.journal.operations import JournalError
 from tests.conftest import app_config, csrf_token
 from tests.live import live_server
 

@@ -5,8 +5,9 @@ from sqlalchemy import select, text
 
 from extensions import db
 from facilitation.models import Cohort, SessionPlan, User
-from sessions import breakouts, engine
-from sessions.breakout_models import BreakoutRound
+from sessions.breakouts import operations as breakouts
+from sessions.breakouts.models import BreakoutRound
+from sessions.live import operations as engine
 
 
 def test_sessions_run_before_the_latest_round_pointer_still_show_their_rounds(app, make_user, make_cohort):

@@ -1,9 +1,9 @@
-"""docs/protocol.md and sessions/schemas.py name the same events and error codes."""
+"""docs/protocol.md and sessions/realtime/schemas.py name the same events and error codes."""
 
 import re
 from pathlib import Path
 
-from sessions.schemas import ERRORS, EVENTS, SERVER_EVENTS
+from sessions.realtime.schemas import ERRORS, EVENTS, SERVER_EVENTS
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "protocol.md").read_text()
 

@@ -207,7 +207,7 @@ function edits(lib, base, text) {
   return found;
 }
 
-// Three-way merge as on the server (sessions/textmerge.py): both sides' changes to `base`, and where
+// Three-way merge as on the server (sessions/breakouts/textmerge.py): both sides' changes to `base`, and where
 // both inserted at one place, `mine` first, so that what someone is typing stays in one piece.
 function merge(lib, base, theirs, mine) {
   const tagged = [...edits(lib, base, mine).map((e) => [...e, 0]), ...edits(lib, base, theirs).map((e) => [...e, 1])]

@@ -1,7 +1,7 @@
 """Anonymous polls: open, answer (and change an answer by receipt), count in batches, close, moderate, reveal.
 
 Privacy by construction (docs/privacy.md): an answer is received into the ballot box
-(sessions/ballots.py) and counted later with at least k others, so that no database
+(sessions/polls/ballots.py) and counted later with at least k others, so that no database
 write carries one person's answer. The server keeps who has responded as one sorted
 set and what was answered as counters (texts under random keys), so the two cannot be
 joined; when the poll closes, who responded becomes a number. To change an answer a
@@ -26,10 +26,10 @@ from extensions import db
 from facilitation.models import Organisation
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
 from facilitation.programmes import validate_poll_settings
-from sessions import ballots
-from sessions.engine import SessionError, begin, record
-from sessions.models import LiveSession
-from sessions.poll_models import Poll, PollParticipation, PollTally, PollTextAnswer, SpentReceipt
+from sessions.live.models import LiveSession
+from sessions.live.operations import SessionError, begin, record
+from sessions.polls import ballots
+from sessions.polls.models import Poll, PollParticipation, PollTally, PollTextAnswer, SpentReceipt
 
 WORD_MAX = 24
 WORDS_MAX = 3
@@ -244,7 +244,7 @@ def _clean_text(text: str) -> str:
     return " ".join("".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf")).split())
 
 
-# Answering: received at once into the ballot box, counted later in batches (sessions/ballots.py)
+# Answering: received at once into the ballot box, counted later in batches (sessions/polls/ballots.py)
 
 # How long this process trusts what it read of a poll (open or not, its key, its settings).
 FACTS_SECONDS = 0.5

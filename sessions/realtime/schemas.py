@@ -61,7 +61,7 @@ ERRORS = {
         "and out for 2 to 12 seconds."
     ),
     "no_content_note": "This step has no content note to choose about.",
-    # The private journal's shared excerpts (sessions/journal.py).
+    # The private journal's shared excerpts (sessions/journal/operations.py).
     "no_excerpt": "There is no such excerpt waiting to be shown.",
 }
 
@@ -209,7 +209,7 @@ class PauseAcknowledge(Payload):
 
 
 class BreakStart(Versioned):
-    # Bounds are checked by sessions/safety.py, which says them in a sentence (bad_break).
+    # Bounds are checked by sessions/safety/operations.py, which says them in a sentence (bad_break).
     seconds: int = Field(ge=0, le=24 * 3600)
     breathe_in: int = Field(ge=0, le=600)
     breathe_out: int = Field(ge=0, le=600)

@@ -1,7 +1,7 @@
 """The private journal as stored: wrapped data keys, sealed entries, and excerpts an author chose to share.
 
 Entry text (title, body, trigger-tracker fields) exists in this database only
-sealed under the author's data key (sessions/journal_crypto.py). What stays in
+sealed under the author's data key (sessions/journal/crypto.py). What stays in
 the clear is what the app needs to file an entry: its author, week, kind, the
 reflection step it answers, its revision and times. A `SharedExcerpt` is a
 separate plaintext copy the author chose to share; it carries no author, entry or

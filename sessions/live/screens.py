@@ -10,13 +10,14 @@ from sqlalchemy import bindparam, select
 from extensions import db
 from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, User, cohort_facilitators
-from sessions import breakouts, journal
-from sessions.engine import millis, now
-from sessions.models import LiveSession
-from sessions.outline import outline_of
-from sessions.polls import active_poll, poll_view
-from sessions.presence import online_count, presence_of
-from sessions.safety import break_view, signals_of, skipped_count
+from sessions.breakouts import operations as breakouts
+from sessions.journal import operations as journal
+from sessions.live.models import LiveSession
+from sessions.live.operations import millis, now
+from sessions.live.outline import outline_of
+from sessions.live.presence import online_count, presence_of
+from sessions.polls.operations import active_poll, poll_view
+from sessions.safety.operations import break_view, signals_of, skipped_count
 
 # The cohort's name with its facilitators' names, in one statement (read with every change).
 _HEADER = (

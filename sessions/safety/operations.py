@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from facilitation.models import Participant
-from sessions.engine import SessionError, begin, clear_break, millis, now, record
-from sessions.models import LiveSession
-from sessions.outline import outline_of
-from sessions.safety_models import REPLY_MAX, ContentNoteChoice, ContentNoteFigure, SafetySignal
+from sessions.live.models import LiveSession
+from sessions.live.operations import SessionError, begin, clear_break, millis, now, record
+from sessions.live.outline import outline_of
+from sessions.safety.models import REPLY_MAX, ContentNoteChoice, ContentNoteFigure, SafetySignal
 
 BREAK_SECONDS = (30, 30 * 60)
 BREATHE_IN_SECONDS = (2, 10)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from extensions import db
 from facilitation.models import Cohort, Organisation
-from sessions.safety_forms import BLANK_ROWS, CrisisLineForm, CrisisResourcesForm
+from sessions.safety.forms import BLANK_ROWS, CrisisLineForm, CrisisResourcesForm
 
 bp = Blueprint("safety", __name__)
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from extensions import db
 from facilitation.models import SessionPlan, Step
-from sessions.models import LiveSession
+from sessions.live.models import LiveSession
 
 PUBLIC_SETTINGS = {
     "poll": ("kind", "options", "labels", "max_picks", "max_length"),

@@ -1,7 +1,7 @@
 """The participant's journal pages and JSON endpoints, for the author only.
 
 Every route identifies the author by their rejoin cookie for the cohort in the
-path (sessions/identity.py); anyone else gets the same "not found" as for an
+path (sessions/live/identity.py); anyone else gets the same "not found" as for an
 entry that does not exist. Posts are CSRF-checked like every form (JSON posts
 send the token in the X-CSRFToken header). Responses are never cached.
 """
@@ -26,12 +26,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db, socketio
 from facilitation.models import Cohort, Participant
-from sessions import journal, scrub
-from sessions.events import announce_excerpts, announce_presence
-from sessions.identity import cookie_name, current_participant
-from sessions.journal import TRIGGER_FIELDS, JournalError
-from sessions.models import Connection
-from sessions.schemas import NAMESPACE
+from sessions import scrub
+from sessions.journal import operations as journal
+from sessions.journal.operations import TRIGGER_FIELDS, JournalError
+from sessions.live.identity import cookie_name, current_participant
+from sessions.live.models import Connection
+from sessions.realtime.events import announce_excerpts, announce_presence
+from sessions.realtime.schemas import NAMESPACE
 
 bp = Blueprint("journal", __name__, url_prefix="/g/<public_id>/journal")
 

@@ -2,7 +2,7 @@
 export, delete, share an excerpt for moderation, and keep the application key honest.
 
 Only this module reads or writes journal text, and it hands it only to callers
-acting for the entry's author (sessions/journal_views.py). Functions change rows
+acting for the entry's author (sessions/journal/routes.py). Functions change rows
 and flush; the caller commits. Nothing here logs text: failures are logged by
 entry id and participant id only.
 """
@@ -19,11 +19,11 @@ from sqlalchemy import bindparam, delete, func, select
 from extensions import db
 from facilitation.cohorts import meetings
 from facilitation.models import Cohort, Participant, Step
-from sessions import journal_crypto as crypto
-from sessions.engine import SessionError, begin, open_session_of, record
-from sessions.journal_models import JournalEntry, JournalKey, JournalKeyring, SharedExcerpt, random_id
-from sessions.models import LiveSession
-from sessions.outline import outline_of
+from sessions.journal import crypto
+from sessions.journal.models import JournalEntry, JournalKey, JournalKeyring, SharedExcerpt, random_id
+from sessions.live.models import LiveSession
+from sessions.live.operations import SessionError, begin, open_session_of, record
+from sessions.live.outline import outline_of
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def current_week(cohort: Cohort, live: LiveSession | None = None, now: datetime 
     return begun[-1] if begun else 1
 
 
-# Read with every change a facilitator makes: built once (see sessions/engine.py).
+# Read with every change a facilitator makes: built once (see sessions/live/operations.py).
 _WRITERS = (
     select(func.count(func.distinct(JournalEntry.participant_id)))
     .join(Participant, Participant.id == JournalEntry.participant_id)

@@ -17,8 +17,8 @@ from sqlalchemy import bindparam, delete, func, select
 
 from extensions import db, socketio
 from facilitation.models import Participant
-from sessions.engine import close_stretch, now, open_session_of
-from sessions.models import Attendance, Connection, LiveSession, ServerProcess
+from sessions.live.models import Attendance, Connection, LiveSession, ServerProcess
+from sessions.live.operations import close_stretch, now, open_session_of
 
 SERVER_ID = f"{socket.gethostname()[:20]}-{os.getpid()}-{secrets.token_hex(3)}"
 # The heartbeat (MEND_HEARTBEAT_SECONDS, 10 by default): a process silent for 3.5 beats is dead.

@@ -25,14 +25,22 @@ from extensions import db, socketio
 from facilitation.cohorts import may_run
 from facilitation.models import Cohort, Participant
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
-from sessions import ballots, breakouts, coalescing, engine, journal, polls, presence, safety, scrub
-from sessions.breakout_models import BreakoutRound
-from sessions.engine import SessionError
-from sessions.identity import current_participant
-from sessions.models import Connection, LiveSession
-from sessions.poll_models import Poll
-from sessions.schemas import EVENTS, NAMESPACE, ConnectAuth, describe, error
-from sessions.snapshots import Snapshot, public_state, team_state
+from sessions import scrub
+from sessions.breakouts import operations as breakouts
+from sessions.breakouts.models import BreakoutRound
+from sessions.journal import operations as journal
+from sessions.live import operations as engine
+from sessions.live import presence
+from sessions.live.identity import current_participant
+from sessions.live.models import Connection, LiveSession
+from sessions.live.operations import SessionError
+from sessions.live.screens import Snapshot, public_state, team_state
+from sessions.polls import ballots
+from sessions.polls import operations as polls
+from sessions.polls.models import Poll
+from sessions.realtime import coalescing
+from sessions.realtime.schemas import EVENTS, NAMESPACE, ConnectAuth, describe, error
+from sessions.safety import operations as safety
 
 log = logging.getLogger(__name__)
 
@@ -370,7 +378,7 @@ def end_session(caller: Caller, data) -> dict:
 
 
 # Polls ---------------------------------------------------------------------------------------------------
-# An answer is acknowledged as received at once and counted later, with others (sessions/ballots.py).
+# An answer is acknowledged as received at once and counted later, with others (sessions/polls/ballots.py).
 # Nothing anyone else is shown changes at the moment of one person's tap: the count of who responded
 # goes out after a random delay, and results change only when a batch is counted.
 

@@ -7,9 +7,9 @@ from extensions import db
 from facilitation.cohorts import cohort_for, may_run
 from facilitation.models import SessionPlan
 from facilitation.views import join_qr, join_url
-from sessions import engine
-from sessions.events import broadcast_state
-from sessions.models import LiveSession
+from sessions.live import operations as engine
+from sessions.live.models import LiveSession
+from sessions.realtime.events import broadcast_state
 
 bp = Blueprint("console", __name__)
 

@@ -20,11 +20,11 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from facilitation.models import Participant
-from sessions.assignment import Pair, assign
-from sessions.breakout_models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
-from sessions.engine import SessionError, begin, connected_participants, millis, now, record
-from sessions.models import LiveSession
-from sessions.textmerge import merge
+from sessions.breakouts.assignment import Pair, assign
+from sessions.breakouts.models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
+from sessions.breakouts.textmerge import merge
+from sessions.live.models import LiveSession
+from sessions.live.operations import SessionError, begin, connected_participants, millis, now, record
 
 NOTICE_SECONDS = 10
 WARNING_SECONDS = 60
@@ -361,7 +361,7 @@ def agree_to_share(live: LiveSession, participant_id: int, round_id: int, agree:
 def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: int, patch: str) -> BreakoutRoom:
     """Apply a member's edit (a diff-match-patch patch made against `revision`) to the room's notes.
 
-    An edit made against an older revision is merged with everything since (sessions/textmerge.py):
+    An edit made against an older revision is merged with everything since (sessions/breakouts/textmerge.py):
     simultaneous typing keeps everyone's words.
     """
     round_ = _open_round(live, round_id)

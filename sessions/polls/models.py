@@ -5,7 +5,7 @@ open (deleted at close, leaving only `Poll.responded`); `PollTally` holds counte
 `PollTextAnswer` holds open-text answers under random keys with no author and no
 time. No row of one can be joined to a row of another, no table records the order
 in which answers arrived, and every write counts a batch of answers, never one
-(see docs/privacy.md and sessions/ballots.py).
+(see docs/privacy.md and sessions/polls/ballots.py).
 """
 
 from datetime import datetime

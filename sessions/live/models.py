@@ -29,7 +29,7 @@ class LiveSession(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     # The poll on screen (a poll step's, or a quick poll); not a foreign key, to avoid a cycle.
     active_poll_id: Mapped[int | None]
-    # The session's latest breakout round, kept by sessions/breakouts.py so that a session without
+    # The session's latest breakout round, kept by sessions/breakouts/operations.py so that a session without
     # one never looks (most steps of most sessions); not a foreign key either.
     latest_round_id: Mapped[int | None]
     timer_started_at: Mapped[datetime | None]

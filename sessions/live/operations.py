@@ -15,10 +15,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
 from facilitation.models import Cohort, SessionPlan, User
-from sessions.models import Attendance, Connection, LiveSession, Transition
-from sessions.outline import outline_of
-from sessions.poll_models import Poll
-from sessions.schemas import ERRORS
+from sessions.live.models import Attendance, Connection, LiveSession, Transition
+from sessions.live.outline import outline_of
+from sessions.polls.models import Poll
+from sessions.realtime.schemas import ERRORS
 
 TIMER_MAX_SECONDS = 3 * 3600
 

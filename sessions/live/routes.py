@@ -8,8 +8,8 @@ from flask_login import current_user
 from extensions import db, limiter
 from facilitation.cohorts import JoinRefused, cohort_by_code, join_cohort, next_meeting, participant_by_secret
 from facilitation.models import Cohort
-from sessions.forms import CodeForm, JoinForm
-from sessions.identity import cookie_name, current_participant, remember
+from sessions.live.forms import CodeForm, JoinForm
+from sessions.live.identity import cookie_name, current_participant, remember
 
 bp = Blueprint("sessions", __name__)
 

@@ -2,7 +2,7 @@
 
 A database write that counted one answer would link one person to one answer in every copy of the
 files that holds that write (the SQLite WAL, PostgreSQL's old row versions). So an answer waits here,
-and answers are counted together, at least k at a time (see `sessions/polls.py` and
+and answers are counted together, at least k at a time (see `sessions/polls/operations.py` and
 docs/privacy.md). On the embedded default (one process) the box is this process's memory; with
 several processes it is Redis (the message queue's server), with each answer sealed under a key
 derived from the poll's receipt key, which lives in the database and is destroyed when the poll

@@ -1,0 +1,1 @@
+"""Breakout rounds: rooms assigned without repeats, roles, prompts, and notes a room may choose to share."""
