@@ -74,10 +74,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
 
     from facilitation import auth, cli, views
+
+    # Each capability's Socket.IO handlers register themselves on import.
+    from sessions.breakouts import events as breakout_events  # noqa: F401
+    from sessions.journal import events as journal_events  # noqa: F401
     from sessions.journal import routes as journal_routes
     from sessions.live import console
+    from sessions.live import events as live_events  # noqa: F401
     from sessions.live import routes as live_routes
-    from sessions.realtime import events  # noqa: F401 - registers the Socket.IO handlers
+    from sessions.polls import events as poll_events  # noqa: F401
+    from sessions.safety import events as safety_events  # noqa: F401
     from sessions.safety import routes as safety_routes
 
     app.register_blueprint(auth.bp)
@@ -123,7 +129,7 @@ def _redis_queue(app: Flask) -> dict:
     from sessions.realtime.message_queue import ResendingRedisManager
 
     def resend() -> None:
-        from sessions.realtime.events import resend_states
+        from sessions.live.events import resend_states
 
         resend_states(app)
 
@@ -228,7 +234,8 @@ def main() -> None:
     from facilitation.setup import prepare_instance
     from sessions.journal.crypto import JournalKeyError
     from sessions.live import presence
-    from sessions.realtime.events import announce_presence
+    from sessions.live.events import announce_presence
+    from sessions.realtime.plumbing import commit
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Whatever this process creates (keys, database files, exports) is readable by its owner only.
@@ -240,6 +247,7 @@ def main() -> None:
         raise SystemExit(f"Mend cannot start: {problem}") from None
     with app.app_context():
         presence.register_process(single_process=not app.config["SOCKETIO_MESSAGE_QUEUE"])
+        commit()
     presence.start_heartbeat(app, announce_presence)
     host, port = app.config["HOST"], app.config["PORT"]
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104 - only naming the address to print

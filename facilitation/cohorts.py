@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from facilitation.models import Cohort, Organisation, Participant, Programme, User
 from facilitation.models.cohorts import hash_rejoin_secret, new_join_code, normalise_join_code
+from refusals import Refusal
 
 DISPLAY_NAME_MAX = 40
 
@@ -29,15 +30,6 @@ DEFAULT_AGREEMENT = """\
 - **Take care of yourself.** Use "I need a pause" at any time; a facilitator will notice, and nobody else will.
 - **If someone seems at risk**, a facilitator will check in with them privately and, if anyone's safety is in danger, may contact emergency services. This is the one limit to confidentiality.
 """
-
-
-class JoinRefused(Exception):
-    """A participant could not join; `message` is safe to show them, `suggestion` is a free name."""
-
-    def __init__(self, message: str, suggestion: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.suggestion = suggestion
 
 
 @dataclass(frozen=True)
@@ -141,17 +133,17 @@ def cohort_by_code(typed: str) -> Cohort | None:
 
 
 def clean_display_name(raw: str) -> str:
-    """Return the name as the room will see it, or raise JoinRefused saying what to change."""
+    """Return the name as the room will see it, or raise a Refusal saying what to change."""
     name = " ".join(unicodedata.normalize("NFC", raw or "").split())
     if not name:
-        raise JoinRefused("Please choose a name. A first name or a made-up one is fine.")
+        raise Refusal("bad_name", "Please choose a name. A first name or a made-up one is fine.")
     if len(name) > DISPLAY_NAME_MAX:
-        raise JoinRefused(f"Please keep your name to {DISPLAY_NAME_MAX} characters or fewer.")
+        raise Refusal("bad_name", f"Please keep your name to {DISPLAY_NAME_MAX} characters or fewer.")
     # Cc: control characters; Cf: invisible formatting, including bidirectional overrides.
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in name):
-        raise JoinRefused("Your name contains invisible or control characters. Please type it again.")
+        raise Refusal("bad_name", "Your name contains invisible or control characters. Please type it again.")
     if any(ch in "<>" for ch in name):
-        raise JoinRefused("Please use letters, numbers and simple punctuation, without < or >.")
+        raise Refusal("bad_name", "Please use letters, numbers and simple punctuation, without < or >.")
     return name
 
 
@@ -185,7 +177,9 @@ def join_cohort(cohort: Cohort, raw_name: str) -> tuple[Participant, str]:
     """
     name = clean_display_name(raw_name)
     if name_taken(cohort, name):
-        raise JoinRefused(f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name))
+        raise Refusal(
+            "name_taken", f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name)
+        )
     secret = secrets.token_urlsafe(32)
     participant = Participant(
         cohort_id=cohort.id,
@@ -199,8 +193,8 @@ def join_cohort(cohort: Cohort, raw_name: str) -> tuple[Participant, str]:
             db.session.add(participant)
     except IntegrityError:
         # Someone took the same name between our check and our insert.
-        raise JoinRefused(
-            f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name)
+        raise Refusal(
+            "name_taken", f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name)
         ) from None
     return participant, secret
 

@@ -14,10 +14,10 @@ from extensions import db
 from facilitation.cohorts import join_cohort
 from facilitation.models import Cohort, Participant
 from facilitation.setup import prepare_instance
+from refusals import Refusal
 from sessions.journal import crypto as journal_crypto
 from sessions.journal import operations as journal
 from sessions.journal.models import JournalEntry, JournalKey, JournalKeyring
-from sessions.journal.operations import JournalError
 from tests.conftest import app_config, csrf_token
 from tests.live import live_server
 
@@ -83,10 +83,10 @@ def test_another_participants_entry_is_not_found_exactly_like_a_missing_one(app,
             ),
             lambda: journal.share_excerpt(intruder, saved.entry.id, "look"),
         ):
-            with pytest.raises(JournalError) as refused:
+            with pytest.raises(Refusal) as refused:
                 attempt()
             assert refused.value.code == "not_found"
-        with pytest.raises(JournalError) as missing:
+        with pytest.raises(Refusal) as missing:
             journal.open_entry(intruder, "0" * 32)
         assert missing.value.message == refused.value.message
     assert [e.text for e in entries(app, ash)] == [CANARY]
@@ -110,10 +110,10 @@ def test_entries_over_the_limit_are_refused_and_nothing_changes(app, people):
     first = write(app, ash, text="short")
     with app.app_context():
         participant = db.session.get(Participant, ash)
-        with pytest.raises(JournalError) as refused:
+        with pytest.raises(Refusal) as refused:
             journal.save_entry(participant, kind="free", text="x" * 20_001)
         assert refused.value.code == "too_long" and "20,000" in refused.value.message
-        with pytest.raises(JournalError):
+        with pytest.raises(Refusal):
             journal.save_entry(participant, kind="free", text="y" * 20_001, entry_id=first.entry.id, base_revision=1)
         db.session.rollback()
     assert [e.text for e in entries(app, ash)] == ["short"]
@@ -329,7 +329,7 @@ def test_a_process_with_another_key_adds_nothing_to_the_journal(app, people):
     # As if a second process had started with a different key after the first wrote the journal.
     journal.use_application_key(app, journal_crypto.new_key())
     with app.app_context():
-        with pytest.raises(JournalError) as refused:
+        with pytest.raises(Refusal) as refused:
             journal.save_entry(db.session.get(Participant, bo), kind="free", text="lost?")
         assert refused.value.code == "unreadable"
         db.session.rollback()

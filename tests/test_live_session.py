@@ -188,6 +188,46 @@ def test_bad_payloads_get_error_codes_and_change_nothing(server, group, clients)
     assert after["version"] == before["version"] and after["status"] == "lobby"
 
 
+def test_malformed_calls_get_an_error_ack_and_leave_no_traceback(server, group, clients):
+    console = connect(server, group.facilitator, group, "facilitator", clients)
+    person = connect(server, group.participants[0], group, "participant", clients)
+    logged = len(server.output)
+    version = console.call("snapshot")["state"]["version"]
+    # Two arguments where one payload belongs: answered, not dropped with a TypeError.
+    ack = console.client.call("step:go", ({"version": version, "position": 1}, "extra"), namespace="/live", timeout=10)
+    assert ack["error"]["code"] == "bad_payload"
+    # Ids past what a database can store, and a receipt that is not Mend's hex.
+    too_big = 2**63
+    assert console.call("pause:acknowledge", {"signal": too_big})["error"]["code"] == "bad_payload"
+    assert console.call("breakout:start", {"version": version, "round": too_big})["error"]["code"] == "bad_payload"
+    assert person.call("poll:answer", {"poll": too_big, "answer": {"pass": True}})["error"]["code"] == "bad_payload"
+    receipt = {"poll": 1, "stage": "counted", "choice": "{}", "nonce": "00", "mac": "é" * 10}
+    answer = {"poll": 1, "answer": {"pass": True}, "previous": receipt}
+    assert person.call("poll:answer", answer)["error"]["code"] == "bad_payload"
+    assert console.call("snapshot")["state"]["version"] == version
+    assert "Traceback" not in "".join(server.output[logged:])
+
+
+def test_a_refused_connection_says_why_in_the_documented_form(server, group):
+    stranger = Browser(server)
+    refusal = {}
+    client = socketio.Client(reconnection=False)
+    client.on("connect_error", lambda data: refusal.update(data or {}), namespace="/live")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(
+            server.url,
+            namespaces=["/live"],
+            auth={"cohort": group.public_id, "role": "participant"},
+            headers={"Cookie": stranger.cookie_header},
+            transports=["websocket"],
+            wait_timeout=5,
+        )
+    assert refusal == {
+        "message": "This connection could not be identified. Open your group link again.",
+        "data": {"code": "not_allowed"},
+    }
+
+
 def test_a_step_that_does_not_exist_is_refused(server, group, clients):
     console = connect(server, group.facilitator, group, "facilitator", clients)
     version = console.call("session:start", {"version": console.latest["version"]})["version"]

@@ -20,11 +20,12 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from facilitation.models import Participant
+from refusals import Refusal
 from sessions.breakouts.assignment import Pair, assign
 from sessions.breakouts.models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
 from sessions.breakouts.textmerge import merge
 from sessions.live.models import LiveSession
-from sessions.live.operations import SessionError, begin, connected_participants, millis, now, record
+from sessions.live.operations import begin, connected_participants, millis, now, record
 
 NOTICE_SECONDS = 10
 WARNING_SECONDS = 60
@@ -81,9 +82,9 @@ def phase(round_: BreakoutRound, moment: datetime) -> str:
 def _open_round(live: LiveSession, round_id: int | None = None) -> BreakoutRound:
     round_ = current_round(live)
     if round_ is None or phase(round_, now()) == "ended":
-        raise SessionError("no_round")
+        raise Refusal("no_round")
     if round_id is not None and round_.id != round_id:
-        raise SessionError("round_ended")
+        raise Refusal("round_ended")
     return round_
 
 
@@ -104,7 +105,7 @@ def propose(
     if existing is not None and existing.status == "proposed":
         _discard(live, existing)
     elif existing is not None and phase(existing, now()) != "ended":
-        raise SessionError("round_open")
+        raise Refusal("round_open")
     elif existing is not None:
         _finish(existing)
     step = live.session_plan.steps[live.position]
@@ -125,11 +126,11 @@ def propose(
             "scenario_html": step.body_html,
         }
     else:
-        raise SessionError("not_a_breakout")
+        raise Refusal("not_a_breakout")
     people = sorted(connected_participants(live.cohort_id) - _passes(live, live.position))
     rooms = assign(people, settings["group_size"], past_partners(live.cohort_id))
     if not rooms:
-        raise SessionError("too_few_people")
+        raise Refusal("too_few_people")
     round_ = BreakoutRound(
         live_session_id=live.id,
         position=live.position,
@@ -155,20 +156,18 @@ def start(live: LiveSession, seen_version: int, user_id: int, round_id: int) -> 
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
     if round_.status != "proposed":
-        raise SessionError("round_state", "These rooms are already open.")
+        raise Refusal("round_state", "These rooms are already open.")
     members = _members_by_room(round_)
     db.session.add_all(
         BreakoutNotesRevision(room_id=room.id, revision=0, text="") for room in round_.rooms if members[room.id]
     )
     for room in list(round_.rooms):
         if len(members[room.id]) == 1:
-            raise SessionError(
-                "alone", f"Room {room.number} has one person in it. Move someone so that nobody is alone."
-            )
+            raise Refusal("alone", f"Room {room.number} has one person in it. Move someone so that nobody is alone.")
         if not members[room.id]:
             round_.rooms.remove(room)
     if not round_.rooms:
-        raise SessionError("too_few_people")
+        raise Refusal("too_few_people")
     moment = now()
     round_.status = "running"
     round_.starts_at = moment + timedelta(seconds=NOTICE_SECONDS)
@@ -186,12 +185,12 @@ def move(
     round_ = _open_round(live, round_id)
     participant = db.session.get(Participant, participant_id)
     if participant is None or participant.cohort_id != live.cohort_id:
-        raise SessionError("no_participant")
+        raise Refusal("no_participant")
     room = None
     if room_id is not None:
         room = db.session.get(BreakoutRoom, room_id)
         if room is None or room.round_id != round_.id:
-            raise SessionError("no_room")
+            raise Refusal("no_room")
     seat = _seat_of(round_, participant_id)
     if seat is None:
         seat = BreakoutSeat(participant_id=participant_id)
@@ -207,7 +206,7 @@ def switch_roles(live: LiveSession, seen_version: int, user_id: int, round_id: i
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
     if round_.status != "running":
-        raise SessionError("round_state", "Roles can be switched once the rooms are open.")
+        raise Refusal("round_state", "Roles can be switched once the rooms are open.")
     round_.role_shift += 1
     record(live, seen_version, "breakout_roles", user_id)
     return round_
@@ -218,7 +217,7 @@ def add_time(live: LiveSession, seen_version: int, user_id: int, round_id: int, 
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
     if round_.status != "running":
-        raise SessionError("round_state", "Time can be added once the rooms are open.")
+        raise Refusal("round_state", "Time can be added once the rooms are open.")
     round_.ends_at = max(round_.ends_at, now()) + timedelta(seconds=seconds)
     round_.recall_at = round_.ends_at if round_.auto_recall else None
     record(live, seen_version, "breakout_time", user_id)
@@ -238,7 +237,7 @@ def recall(live: LiveSession, seen_version: int, user_id: int, round_id: int) ->
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
     if round_.status == "proposed":
-        raise SessionError("round_state", "These rooms have not opened yet. Discard them instead.")
+        raise Refusal("round_state", "These rooms have not opened yet. Discard them instead.")
     soon = now() + timedelta(seconds=RECALL_NOTICE_SECONDS)
     round_.recall_at = min(round_.recall_at, soon) if round_.recall_at else soon
     record(live, seen_version, "breakout_recall", user_id)
@@ -275,7 +274,7 @@ def answer_help(live: LiveSession, round_id: int, room_id: int) -> BreakoutRoom:
     round_ = _open_round(live, round_id)
     room = _room(round_, room_id)
     if room.help_requested_at is None:
-        raise SessionError("round_state", "This room has not asked for help.")
+        raise Refusal("round_state", "This room has not asked for help.")
     room.help_answered_at = now()
     db.session.flush()
     return room
@@ -344,12 +343,12 @@ def agree_to_share(live: LiveSession, participant_id: int, round_id: int, agree:
     """A member's yes (or no) to showing the room's notes to the whole group; shown once all agree."""
     round_ = current_round(live)
     if round_ is None or round_.id != round_id:
-        raise SessionError("round_ended")
+        raise Refusal("round_ended")
     if phase(round_, now()) not in ("returning", "ended"):
-        raise SessionError("round_state", "Notes can be shared with the group once everyone is back.")
+        raise Refusal("round_state", "Notes can be shared with the group once everyone is back.")
     room = _room_of_member(round_, participant_id)
     if room.shared_at is not None:
-        raise SessionError("round_state", "These notes are already shared with the group.")
+        raise Refusal("round_state", "These notes are already shared with the group.")
     consents = set(room.share_consents) | {participant_id} if agree else set(room.share_consents) - {participant_id}
     room.share_consents = sorted(consents)
     if consents >= set(_members_by_room(round_)[room.id]):
@@ -366,23 +365,23 @@ def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: 
     """
     round_ = _open_round(live, round_id)
     if round_.status != "running":
-        raise SessionError("round_state", "Notes open with the rooms.")
+        raise Refusal("round_state", "Notes open with the rooms.")
     room = _room_of_member(round_, participant_id)
     base = db.session.get(BreakoutNotesRevision, (room.id, revision))
     if base is None:
-        raise SessionError("notes_conflict")
+        raise Refusal("notes_conflict")
     merger = diff_match_patch()
     try:
         theirs, applied = merger.patch_apply(merger.patch_fromText(patch), base.text)
     except ValueError:
-        raise SessionError("bad_payload", "That change to the notes could not be read, so nothing changed.") from None
+        raise Refusal("bad_payload", "That change to the notes could not be read, so nothing changed.") from None
     if not all(applied):
-        raise SessionError("notes_conflict")
+        raise Refusal("notes_conflict")
     for _ in range(5):
         current, at = room.notes, room.notes_revision
         text = theirs if at == revision else merge(base.text, current, theirs, theirs_first=True)
         if len(text) > NOTES_MAX_CHARS:
-            raise SessionError("notes_too_long")
+            raise Refusal("notes_too_long")
         # Conditional on the revision read, so that a change from another process is never overwritten.
         changed = db.session.execute(
             update(BreakoutRoom)
@@ -395,7 +394,7 @@ def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: 
             db.session.add(BreakoutNotesRevision(room_id=room.id, revision=at + 1, text=text))
             db.session.flush()
             return room
-    raise SessionError("notes_conflict")
+    raise Refusal("notes_conflict")
 
 
 # Queries ------------------------------------------------------------------------------------------------
@@ -444,14 +443,14 @@ def _members_by_room(round_: BreakoutRound) -> dict[int, list[int]]:
 def _room(round_: BreakoutRound, room_id: int) -> BreakoutRoom:
     room = next((room for room in round_.rooms if room.id == room_id), None)
     if room is None:
-        raise SessionError("no_room")
+        raise Refusal("no_room")
     return room
 
 
 def _room_of_member(round_: BreakoutRound, participant_id: int) -> BreakoutRoom:
     seat = _seat_of(round_, participant_id)
     if seat is None or seat.room is None:
-        raise SessionError("not_in_room")
+        raise Refusal("not_in_room")
     return seat.room
 
 

@@ -19,10 +19,11 @@ from sqlalchemy import bindparam, delete, func, select
 from extensions import db
 from facilitation.cohorts import meetings
 from facilitation.models import Cohort, Participant, Step
+from refusals import Refusal
 from sessions.journal import crypto
 from sessions.journal.models import JournalEntry, JournalKey, JournalKeyring, SharedExcerpt, random_id
 from sessions.live.models import LiveSession
-from sessions.live.operations import SessionError, begin, open_session_of, record
+from sessions.live.operations import begin, open_session_of, record
 from sessions.live.outline import outline_of
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 MAX_ENTRY_CHARACTERS = 20_000
 MAX_TITLE_CHARACTERS = 200
 MAX_EXCERPT_CHARACTERS = 1_000
+TOO_LONG = (
+    f"An entry can hold up to {MAX_ENTRY_CHARACTERS:,} characters. Nothing was saved; "
+    "please shorten it or split it into two entries."
+)
 KIND_LABELS = {"reflection": "Reflection", "free": "Journal entry", "trigger": "Trigger tracker"}
 # The trigger tracker's questions, in the order they are asked.
 TRIGGER_FIELDS = (
@@ -42,26 +47,6 @@ TRIGGER_FIELDS = (
 )
 TRIGGER_FIELD_NAMES = tuple(name for name, _label, _hint in TRIGGER_FIELDS)
 _KEY_CACHE = "mend_journal_key"
-
-
-class JournalError(Exception):
-    """A refused journal request: nothing changed. `code` for programs, `message` for people."""
-
-    MESSAGES = {
-        "not_found": "There is no such entry in your journal.",
-        "too_long": f"An entry can hold up to {MAX_ENTRY_CHARACTERS:,} characters. Nothing was saved; "
-        "please shorten it or split it into two entries.",
-        "empty": "There is nothing to save yet.",
-        "bad_entry": "That entry was not in the expected form, so nothing was saved.",
-        "unreadable": "This entry could not be read: it has been damaged or its key is gone. It was left as it is.",
-        "bad_excerpt": f"An excerpt to share can be 1 to {MAX_EXCERPT_CHARACTERS:,} characters long.",
-        "no_reflection": "That step is not a reflection of this group's session.",
-    }
-
-    def __init__(self, code: str, message: str | None = None):
-        self.code = code
-        self.message = message or self.MESSAGES[code]
-        super().__init__(self.message)
 
 
 # ---------------------------------------------------------------- keys
@@ -112,7 +97,7 @@ def _data_key(participant_id: int, create: bool) -> bytes | None:
             log.warning("the journal key of participant %s could not be unwrapped", participant_id)
             # Reading shows every entry as unreadable; writing is refused rather than adding to a broken journal.
             if create:
-                raise JournalError("unreadable", "Your journal could not be opened, so nothing was saved.") from None
+                raise Refusal("unreadable", "Your journal could not be opened, so nothing was saved.") from None
             return None
     if not create:
         return None
@@ -122,7 +107,7 @@ def _data_key(participant_id: int, create: bool) -> bytes | None:
     elif keyring.key_id != crypto.key_id(application_key):
         # Another process wrote the journal with another key (a misconfigured deployment): never add to it.
         log.error("this process's journal key is not the one the database's journal was written with")
-        raise JournalError("unreadable", "Your journal could not be opened, so nothing was saved.")
+        raise Refusal("unreadable", "Your journal could not be opened, so nothing was saved.")
     data_key = crypto.new_key()
     wrapped = crypto.wrap_data_key(application_key, participant_id, data_key)
     db.session.add(
@@ -269,24 +254,24 @@ def _own(participant: Participant, entry_id: str | None) -> JournalEntry:
     """The participant's own entry; anyone else's, or none, is the same "not found"."""
     entry = db.session.get(JournalEntry, entry_id) if isinstance(entry_id, str) and len(entry_id) <= 32 else None
     if entry is None or entry.participant_id != participant.id:
-        raise JournalError("not_found")
+        raise Refusal("not_found", "There is no such entry in your journal.")
     return entry
 
 
 def _clean(kind: str, title: str, text: str, fields: dict | None) -> tuple[str, str, dict]:
     if kind not in KIND_LABELS or not isinstance(title, str) or not isinstance(text, str):
-        raise JournalError("bad_entry")
+        raise Refusal("bad_entry")
     fields = fields or {}
     if kind != "trigger":
         fields = {}
     if not isinstance(fields, dict) or any(
         name not in TRIGGER_FIELD_NAMES or not isinstance(value, str) for name, value in fields.items()
     ):
-        raise JournalError("bad_entry")
+        raise Refusal("bad_entry")
     if len(title) > MAX_TITLE_CHARACTERS:
-        raise JournalError("bad_entry", f"A title can be up to {MAX_TITLE_CHARACTERS} characters long.")
+        raise Refusal("bad_entry", f"A title can be up to {MAX_TITLE_CHARACTERS} characters long.")
     if len(title) + len(text) + sum(len(value) for value in fields.values()) > MAX_ENTRY_CHARACTERS:
-        raise JournalError("too_long")
+        raise Refusal("too_long", TOO_LONG)
     return title.strip(), text, {name: value for name, value in fields.items() if value.strip()}
 
 
@@ -300,10 +285,10 @@ class Saved:
 def reflection_step(cohort: Cohort, live_session_id: int, position: int) -> tuple[LiveSession, Step]:
     live = db.session.get(LiveSession, live_session_id)
     if live is None or live.cohort_id != cohort.id or not 0 <= position < len(live.session_plan.steps):
-        raise JournalError("no_reflection")
+        raise Refusal("no_reflection")
     step = live.session_plan.steps[position]
     if step.kind != "reflection":
-        raise JournalError("no_reflection")
+        raise Refusal("no_reflection")
     return live, step
 
 
@@ -346,7 +331,7 @@ def save_entry(
         # A second device's first save of the same reflection: based on nothing, so a conflict if any exists.
         base_revision = 0
     if entry is None and not (text.strip() or title or fields):
-        raise JournalError("empty")
+        raise Refusal("empty")
     data_key = _data_key(participant.id, create=True)
     conflict_copy = None
     if entry is None:
@@ -377,7 +362,7 @@ def save_entry(
 def _conflict_copy(entry: JournalEntry, data_key: bytes) -> JournalEntry:
     stored = _open(entry, data_key)
     if not stored.readable:
-        raise JournalError("unreadable")
+        raise Refusal("unreadable")
     copy = JournalEntry(
         id=random_id(),
         participant_id=entry.participant_id,
@@ -462,7 +447,7 @@ def share_excerpt(participant: Participant, entry_id: str, text: str) -> SharedE
     _own(participant, entry_id)
     text = text.strip() if isinstance(text, str) else ""
     if not 1 <= len(text) <= MAX_EXCERPT_CHARACTERS:
-        raise JournalError("bad_excerpt")
+        raise Refusal("bad_excerpt", f"An excerpt to share can be 1 to {MAX_EXCERPT_CHARACTERS:,} characters long.")
     excerpt = SharedExcerpt(cohort_id=participant.cohort_id, text=text)
     db.session.add(excerpt)
     db.session.flush()
@@ -487,7 +472,7 @@ def shared_in(live: LiveSession | None) -> list[dict]:
 def _pending(cohort_id: int, excerpt_id: str) -> SharedExcerpt:
     excerpt = db.session.get(SharedExcerpt, excerpt_id)
     if excerpt is None or excerpt.cohort_id != cohort_id or excerpt.status != "pending":
-        raise SessionError("no_excerpt")
+        raise Refusal("no_excerpt")
     return excerpt
 
 

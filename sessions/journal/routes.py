@@ -20,19 +20,24 @@ from flask import (
     request,
     url_for,
 )
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from extensions import db, socketio
+from extensions import db
 from facilitation.models import Cohort, Participant
+from refusals import Refusal
 from sessions import scrub
 from sessions.journal import operations as journal
-from sessions.journal.operations import TRIGGER_FIELDS, JournalError
+from sessions.journal.events import announce_excerpts
+from sessions.journal.operations import TRIGGER_FIELDS
+from sessions.journal.schemas import EntrySubmission
+from sessions.live.events import announce_presence
 from sessions.live.identity import cookie_name, current_participant
 from sessions.live.models import Connection
-from sessions.realtime.events import announce_excerpts, announce_presence
-from sessions.realtime.schemas import NAMESPACE
+from sessions.realtime import pushes
+from sessions.realtime.plumbing import commit, rollback
 
 bp = Blueprint("journal", __name__, url_prefix="/g/<public_id>/journal")
 
@@ -57,11 +62,11 @@ def private(response: Response) -> Response:
     return response
 
 
-def _refused(problem: JournalError, status: int = 400):
-    db.session.rollback()
+def _refused(problem: Refusal, status: int = 400):
+    rollback()
     status = 404 if problem.code == "not_found" else status
     if request.is_json:
-        return jsonify(ok=False, error={"code": problem.code, "message": problem.message}), status
+        return jsonify(problem.as_error()), status
     if status == 404:
         abort(404)
     flash(problem.message)
@@ -106,7 +111,7 @@ def write(public_id: str):
 def _opened(participant: Participant, entry_id: str) -> journal.EntryView:
     try:
         return journal.open_entry(participant, entry_id)
-    except JournalError:
+    except Refusal:
         abort(404)
 
 
@@ -119,22 +124,25 @@ def edit(public_id: str, entry_id: str):
     )
 
 
-def _submitted() -> dict:
+def _submitted() -> EntrySubmission:
+    """The entry as sent: JSON from the page's script, or the plain form without it."""
     if request.is_json:
         data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise JournalError("bad_entry")
-        return data
-    form = request.form
-    revision = form.get("revision", "")
-    return {
-        "id": form.get("id") or None,
-        "revision": int(revision) if revision.isdigit() else None,
-        "kind": form.get("kind", "free"),
-        "title": form.get("title", ""),
-        "text": form.get("text", ""),
-        "fields": {name: form.get(name, "") for name, _label, _hint in TRIGGER_FIELDS if name in form},
-    }
+    else:
+        form = request.form
+        revision = form.get("revision", "")
+        data = {
+            "id": form.get("id") or None,
+            "revision": int(revision) if revision.isdigit() else None,
+            "kind": form.get("kind", "free"),
+            "title": form.get("title", ""),
+            "text": form.get("text", ""),
+            "fields": {name: form.get(name, "") for name, _label, _hint in TRIGGER_FIELDS if name in form},
+        }
+    try:
+        return EntrySubmission.model_validate(data if isinstance(data, dict) else None)
+    except ValidationError:
+        raise Refusal("bad_entry") from None
 
 
 @bp.post("/entries")
@@ -142,36 +150,29 @@ def save(public_id: str):
     cohort, participant = _author(public_id)
     try:
         data = _submitted()
-        reflection = data.get("reflection")
-        if reflection is not None and not (
-            isinstance(reflection, dict)
-            and isinstance(reflection.get("session"), int)
-            and isinstance(reflection.get("position"), int)
-        ):
-            raise JournalError("bad_entry")
         arguments = {
-            "kind": data.get("kind", "free"),
-            "title": data.get("title", ""),
-            "text": data.get("text", ""),
-            "fields": data.get("fields"),
-            "entry_id": data.get("id"),
-            "base_revision": data.get("revision"),
-            "reflection": (reflection["session"], reflection["position"]) if reflection else None,
+            "kind": data.kind,
+            "title": data.title,
+            "text": data.text,
+            "fields": data.fields,
+            "entry_id": data.id,
+            "base_revision": data.revision,
+            "reflection": (data.reflection.session, data.reflection.position) if data.reflection else None,
         }
         try:
             saved = journal.save_entry(participant, **arguments)
-            db.session.commit()
+            commit()
         except (StaleDataError, IntegrityError):
             # Another device saved the same entry (or made the same first key) this very moment:
             # save again, now as a conflict.
-            db.session.rollback()
+            rollback()
             participant = db.session.get(Participant, participant.id)
             saved = journal.save_entry(participant, **arguments)
-            db.session.commit()
-    except JournalError as problem:
+            commit()
+    except Refusal as problem:
         if request.is_json or problem.code == "not_found":
-            return _refused(problem, 413 if problem.code == "too_long" else 400)
-        return _form_again(cohort, problem, 413 if problem.code == "too_long" else 400)
+            return _refused(problem, problem.status)
+        return _form_again(cohort, problem, problem.status)
     message = CONFLICT_MESSAGE if saved.conflict_copy_id else None
     if request.is_json:
         return jsonify(ok=True, entry=saved.entry.as_json(), conflict_copy=saved.conflict_copy_id, message=message)
@@ -179,9 +180,9 @@ def save(public_id: str):
     return redirect(url_for("journal.edit", public_id=public_id, entry_id=saved.entry.id))
 
 
-def _form_again(cohort: Cohort, problem: JournalError, status: int):
+def _form_again(cohort: Cohort, problem: Refusal, status: int):
     """The editor again with what was typed and why it was not saved: refused text is never thrown away."""
-    db.session.rollback()
+    rollback()
     form = request.form
     kind = form.get("kind") if form.get("kind") in journal.KIND_LABELS else "free"
     typed = SimpleNamespace(
@@ -209,7 +210,7 @@ def reflection(public_id: str):
         live, step = journal.reflection_step(
             cohort, request.args.get("session", -1, type=int), request.args.get("position", -1, type=int)
         )
-    except JournalError as problem:
+    except Refusal as problem:
         return _refused(problem, 404)
     entry = journal.reflection_entry(participant, live, step)
     opened = journal.open_entry(participant, entry.id) if entry else None
@@ -221,10 +222,10 @@ def delete_entry(public_id: str, entry_id: str):
     _cohort, participant = _author(public_id)
     try:
         journal.delete_entry(participant, entry_id)
-    except JournalError as problem:
+    except Refusal as problem:
         return _refused(problem)
-    db.session.commit()
-    scrub.soon(scrub.ENTRY_TABLES)
+    pushes.after_commit(lambda: scrub.soon(scrub.ENTRY_TABLES))
+    commit()
     flash("The entry is deleted.")
     return redirect(url_for("journal.journal_page", public_id=public_id))
 
@@ -236,10 +237,10 @@ def share(public_id: str, entry_id: str):
     if request.method == "POST":
         try:
             journal.share_excerpt(participant, entry_id, request.form.get("excerpt", ""))
-        except JournalError as problem:
+        except Refusal as problem:
             return _refused(problem)
-        db.session.commit()
         announce_excerpts(cohort.id)
+        commit()
         flash(
             "Your excerpt went to the facilitator without your name. It appears in the group only if they show it. "
             "Your entry itself stays private."
@@ -284,11 +285,11 @@ def delete_everything(public_id: str):
         return render_template("sessions/journal_delete.html", cohort=cohort, participant=participant)
     sids = list(db.session.scalars(select(Connection.sid).where(Connection.participant_id == participant.id)))
     journal.delete_everything(participant)
-    db.session.commit()
-    scrub.soon(scrub.JOURNAL_TABLES)
     # Their other open pages lose their connection: there is nobody left for them to be.
     for sid in sids:
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
+        pushes.queue_disconnect(sid)
+    pushes.after_commit(lambda: scrub.soon(scrub.JOURNAL_TABLES))
+    commit()
     announce_presence(cohort.id)
     flash("Your journal and your place in the group are deleted. This cannot be undone.")
     response = make_response(redirect(url_for("sessions.home")))

@@ -7,9 +7,13 @@ from extensions import db
 from facilitation.cohorts import cohort_for, may_run
 from facilitation.models import SessionPlan
 from facilitation.views import join_qr, join_url
+from refusals import Refusal
+from sessions.live import moves
 from sessions.live import operations as engine
 from sessions.live.models import LiveSession
-from sessions.realtime.events import broadcast_state
+from sessions.live.screens import queue_state
+from sessions.polls.events import after_close
+from sessions.realtime.plumbing import commit, rollback
 
 bp = Blueprint("console", __name__)
 
@@ -36,12 +40,12 @@ def open_session(cohort_id: int):
         abort(400)
     try:
         live = engine.open_session(cohort, plan, current_user)
-    except engine.SessionError as refusal:
-        db.session.rollback()
+    except Refusal as refusal:
+        rollback()
         flash(refusal.message)
         return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
-    db.session.commit()
-    broadcast_state(cohort.id, live)
+    queue_state(cohort.id, live)
+    commit()
     return redirect(url_for("console.console", live_session_id=live.id))
 
 
@@ -50,9 +54,9 @@ def end_session(live_session_id: int):
     """End from the cohort page, for a session left open; the console ends over its socket."""
     live = _live_for(live_session_id)
     if live.is_open:
-        engine.end(live, live.version, current_user.id)
-        db.session.commit()
-        broadcast_state(live.cohort_id, live)
+        after_close(*moves.end(live, live.version, current_user.id))
+        queue_state(live.cohort_id, live)
+        commit()
         flash(f"Week {live.session_plan.number} is ended and recorded as run.")
     return redirect(url_for("facilitation.cohort", cohort_id=live.cohort_id))
 

@@ -15,21 +15,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
 from facilitation.models import Cohort, SessionPlan, User
+from refusals import Refusal
 from sessions.live.models import Attendance, Connection, LiveSession, Transition
 from sessions.live.outline import outline_of
 from sessions.polls.models import Poll
-from sessions.realtime.schemas import ERRORS
 
 TIMER_MAX_SECONDS = 3 * 3600
-
-
-class SessionError(Exception):
-    """A refused command; `code` is for programs, `message` is a sentence for people."""
-
-    def __init__(self, code: str, message: str | None = None):
-        self.code = code
-        self.message = message or ERRORS[code]
-        super().__init__(self.message)
 
 
 def now() -> datetime:
@@ -92,15 +83,15 @@ def attendance_counts(cohort_id: int) -> tuple[dict[int, int], dict[int, int]]:
 def open_session(cohort: Cohort, plan: SessionPlan, user: User) -> LiveSession:
     """Open `plan` for `cohort` in the lobby. Refused while another session of the cohort is open."""
     if plan.programme_id != cohort.programme_id:
-        raise SessionError("not_found")
+        raise Refusal("not_found")
     if open_session_of(cohort.id) is not None:
-        raise SessionError("already_open")
+        raise Refusal("already_open")
     live = LiveSession(cohort=cohort, open_cohort_id=cohort.id, session_plan=plan, opened_by=user)
     try:
         with db.session.begin_nested():
             db.session.add(live)
     except IntegrityError:
-        raise SessionError("already_open") from None
+        raise Refusal("already_open") from None
     db.session.add(
         Transition(live_session_id=live.id, version=live.version, action="open", position=0, user_id=user.id)
     )
@@ -124,14 +115,14 @@ def connected_participants(cohort_id: int) -> set[int]:
 def begin(live: LiveSession, seen_version: int, *statuses: str) -> None:
     """Refuse a command based on an old version, or one the session's state does not allow."""
     if seen_version != live.version:
-        raise SessionError("stale_version")
+        raise Refusal("stale_version")
     if live.status not in statuses:
         messages = {
             "lobby": "The session has not started yet.",
             "live": "The session is already running.",
             "ended": "This session has ended.",
         }
-        raise SessionError("wrong_state", messages[live.status])
+        raise Refusal("wrong_state", messages[live.status])
 
 
 def record(live: LiveSession, seen_version: int, action: str, user_id: int) -> None:
@@ -153,11 +144,11 @@ def record(live: LiveSession, seen_version: int, action: str, user_id: int) -> N
             },
         )
     except StaleDataError:
-        raise SessionError("stale_version") from None
+        raise Refusal("stale_version") from None
     except IntegrityError as clash:
         if "uq_transition_live_session_id_version" not in str(clash.orig):
             raise
-        raise SessionError("stale_version") from None
+        raise Refusal("stale_version") from None
 
 
 def start(live: LiveSession, seen_version: int, user_id: int) -> None:
@@ -171,7 +162,7 @@ def go_to(live: LiveSession, seen_version: int, position: int, user_id: int) -> 
     begin(live, seen_version, "live")
     outline = outline_of(live)
     if not 0 <= position < len(outline.step_ids):
-        raise SessionError("invalid_step")
+        raise Refusal("invalid_step")
     if position != live.position:
         # A step's timer and poll belong to that step; coming back to a poll step shows its poll again.
         # Only poll steps have polls of their own (quick polls belong to no step).
@@ -188,7 +179,7 @@ def go_to(live: LiveSession, seen_version: int, position: int, user_id: int) -> 
 def start_timer(live: LiveSession, seen_version: int, seconds: int, user_id: int) -> None:
     begin(live, seen_version, "lobby", "live")
     if not 10 <= seconds <= TIMER_MAX_SECONDS:
-        raise SessionError("invalid_timer")
+        raise Refusal("invalid_timer")
     live.timer_started_at = now()
     live.timer_ends_at = live.timer_started_at + timedelta(seconds=seconds)
     record(live, seen_version, "timer", user_id)
@@ -197,11 +188,11 @@ def start_timer(live: LiveSession, seen_version: int, seconds: int, user_id: int
 def add_time(live: LiveSession, seen_version: int, seconds: int, user_id: int) -> None:
     begin(live, seen_version, "lobby", "live")
     if live.timer_ends_at is None:
-        raise SessionError("no_timer")
+        raise Refusal("no_timer")
     # Adding to a timer that already ran out counts from now.
     base = max(live.timer_ends_at, now())
     if (base + timedelta(seconds=seconds)) - now() > timedelta(seconds=TIMER_MAX_SECONDS):
-        raise SessionError("invalid_timer")
+        raise Refusal("invalid_timer")
     live.timer_ends_at = base + timedelta(seconds=seconds)
     record(live, seen_version, "timer_add", user_id)
 

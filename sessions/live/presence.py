@@ -19,6 +19,7 @@ from extensions import db, socketio
 from facilitation.models import Participant
 from sessions.live.models import Attendance, Connection, LiveSession, ServerProcess
 from sessions.live.operations import close_stretch, now, open_session_of
+from sessions.realtime.plumbing import commit, rollback
 
 SERVER_ID = f"{socket.gethostname()[:20]}-{os.getpid()}-{secrets.token_hex(3)}"
 # The heartbeat (MEND_HEARTBEAT_SECONDS, 10 by default): a process silent for 3.5 beats is dead.
@@ -102,7 +103,8 @@ def _drop(connections: list[Connection], moment: datetime) -> None:
 
 
 def register_process(single_process: bool) -> None:
-    """Called once at start-up. In one-process mode every connection left in the database is stale."""
+    """Called once at start-up (the caller commits). In one-process mode every connection left in the
+    database is stale."""
     if single_process:
         stale = list(db.session.scalars(select(Connection)))
         db.session.execute(delete(ServerProcess))
@@ -110,7 +112,7 @@ def register_process(single_process: bool) -> None:
         stale = _connections_of_dead_processes()
     _drop(stale, now())
     db.session.add(ServerProcess(id=SERVER_ID))
-    db.session.commit()
+    db.session.flush()
 
 
 def _connections_of_dead_processes() -> list[Connection]:
@@ -131,7 +133,7 @@ def beat() -> set[int]:
     dead = _connections_of_dead_processes()
     cohorts = {c.cohort_id for c in dead}
     _drop(dead, now())
-    db.session.commit()
+    db.session.flush()
     return cohorts
 
 
@@ -143,10 +145,12 @@ def start_heartbeat(app: Flask, on_change) -> None:
             socketio.sleep(app.config["MEND_HEARTBEAT_SECONDS"])
             with app.app_context():
                 try:
-                    for cohort_id in beat():
+                    cohorts = beat()
+                    commit()
+                    for cohort_id in cohorts:
                         on_change(cohort_id)
                 except Exception:
-                    db.session.rollback()
+                    rollback()
                     log.exception("presence heartbeat failed; retrying")
 
     socketio.start_background_task(run)

@@ -6,10 +6,12 @@ from flask import Blueprint, current_app, make_response, redirect, render_templa
 from flask_login import current_user
 
 from extensions import db, limiter
-from facilitation.cohorts import JoinRefused, cohort_by_code, join_cohort, next_meeting, participant_by_secret
+from facilitation.cohorts import cohort_by_code, join_cohort, next_meeting, participant_by_secret
 from facilitation.models import Cohort
+from refusals import Refusal
 from sessions.live.forms import CodeForm, JoinForm
 from sessions.live.identity import cookie_name, current_participant, remember
+from sessions.realtime.plumbing import commit
 
 bp = Blueprint("sessions", __name__)
 
@@ -57,13 +59,13 @@ def join_with_code(code: str):
     if form.validate_on_submit():
         try:
             participant, secret = join_cohort(cohort, form.display_name.data)
-        except JoinRefused as refusal:
+        except Refusal as refusal:
             form.display_name.errors.append(refusal.message)
-            suggestion = refusal.suggestion
+            suggestion = refusal.details.get("suggestion")
             if suggestion:
                 form.display_name.data = suggestion
         else:
-            db.session.commit()
+            commit()
             current_app.logger.info("participant %s joined cohort %s", participant.id, cohort.id)
             response = redirect(url_for("sessions.group", public_id=cohort.public_id, welcome=1))
             return remember(response, cohort, secret)

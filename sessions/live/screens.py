@@ -9,15 +9,17 @@ from sqlalchemy import bindparam, select
 
 from extensions import db
 from facilitation.cohorts import next_meeting
-from facilitation.models import Cohort, User, cohort_facilitators
+from facilitation.models import Cohort, Participant, User, cohort_facilitators
 from sessions.breakouts import operations as breakouts
 from sessions.journal import operations as journal
 from sessions.live.models import LiveSession
-from sessions.live.operations import millis, now
+from sessions.live.operations import millis, now, open_session_of
 from sessions.live.outline import outline_of
 from sessions.live.presence import online_count, presence_of
-from sessions.polls.operations import active_poll, poll_view
-from sessions.safety.operations import break_view, signals_of, skipped_count
+from sessions.polls.operations import active_poll, answer_status, poll_view
+from sessions.realtime import pushes
+from sessions.realtime.rooms import room_of, team_of
+from sessions.safety.operations import break_view, private_state, signals_of, skipped_count
 
 # The cohort's name with its facilitators' names, in one statement (read with every change).
 _HEADER = (
@@ -126,3 +128,48 @@ def public_state(cohort_id: int, live: LiveSession | None) -> dict:
 def team_state(cohort_id: int, live: LiveSession | None, pushed: bool = False) -> dict:
     """The public state plus what only facilitators see (see `Snapshot.team`)."""
     return Snapshot(cohort_id, live).team(pushed=pushed)
+
+
+def state_for(caller) -> dict:
+    """The full state one socket's person is shown (the answer to `snapshot`): the team's for a
+    facilitator, the public one for the projector, and for a participant the public one with what is
+    theirs alone (`you`)."""
+    live = open_session_of(caller.cohort_id)
+    if caller.role == "facilitator":
+        return team_state(caller.cohort_id, live)
+    state = public_state(caller.cohort_id, live)
+    if caller.participant_id is not None:
+        participant = db.session.get(Participant, caller.participant_id)
+        poll = active_poll(live)
+        state["you"] = {
+            "name": participant.display_name,
+            # Whether their answer to the open poll was counted, waits, or was lost (their browser then
+            # sends it again).
+            "poll": {"id": poll.id, "answer": answer_status(poll, participant.id)}
+            if poll is not None and poll.status == "open"
+            else None,
+            "breakout": breakouts.view_for(live, participant.id),
+            **private_state(live, participant),
+        }
+    return state
+
+
+def queue_state(cohort_id: int, live: LiveSession | None) -> None:
+    """After a change: the new state to the room and to the team, once each. The room's is read now, in
+    the change's own transaction; the team's fuller state is built once the room's has gone out."""
+    view = Snapshot(cohort_id, live)
+    public = view.public()
+    pushes.queue("state", public, to=room_of(cohort_id))
+    pushes.queue("state", lambda: view.team(public, pushed=True), to=team_of(cohort_id))
+
+
+def moved(cohort_id: int, live: LiveSession) -> dict:
+    """After a command that moved the session: every screen is shown where it now is (an ended session
+    too, so that each can say so); the command's acknowledgement carries the new version."""
+    queue_state(cohort_id, live)
+    return {"ok": True, "version": live.version}
+
+
+def queue_team_state(cohort_id: int, live: LiveSession | None) -> None:
+    """A change only the team sees (a participant sat out, a room asked for help): the team's state alone."""
+    pushes.queue("state", lambda: team_state(cohort_id, live, pushed=True), to=team_of(cohort_id))

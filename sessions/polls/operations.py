@@ -26,8 +26,9 @@ from extensions import db
 from facilitation.models import Organisation
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
 from facilitation.programmes import validate_poll_settings
+from refusals import Refusal
 from sessions.live.models import LiveSession
-from sessions.live.operations import SessionError, begin, record
+from sessions.live.operations import begin, record
 from sessions.polls import ballots
 from sessions.polls.models import Poll, PollParticipation, PollTally, PollTextAnswer, SpentReceipt
 
@@ -43,7 +44,7 @@ class Outcome:
 
     ballot: ballots.Ballot
     receipt: dict | None = None
-    refusal: SessionError | None = None
+    refusal: Refusal | None = None
 
 
 def active_poll(live: LiveSession | None) -> Poll | None:
@@ -63,19 +64,19 @@ def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | 
     begin(live, seen_version, "live")
     current = active_poll(live)
     if current is not None and current.status == "open":
-        raise SessionError("poll_open")
+        raise Refusal("poll_open")
     if quick is not None:
         try:
             settings = validate_poll_settings(quick)
         except ValueError as problem:
-            raise SessionError("bad_poll", f"That poll cannot be opened: {problem}.") from None
+            raise Refusal("bad_poll", f"That poll cannot be opened: {problem}.") from None
         step_id = None
     else:
         step = live.session_plan.steps[live.position]
         if step.kind != "poll":
-            raise SessionError("not_a_poll")
+            raise Refusal("not_a_poll")
         if poll_of_step(live, step.id) is not None:
-            raise SessionError("poll_done")
+            raise Refusal("poll_done")
         settings, step_id = dict(step.settings, question=step.title), step.id
     organisation = db.session.get(Organisation, live.cohort.organisation_id)
     poll = Poll(
@@ -153,7 +154,7 @@ def reveal_results(live: LiveSession, seen_version: int, user_id: int) -> Poll:
     poll = _active(live, "closed")
     answers = db.session.get(PollTally, poll.id).answers
     if answers < poll.threshold:
-        raise SessionError(
+        raise Refusal(
             "below_threshold",
             f"Results are shown only when at least {poll.threshold} people have answered, so that nobody's "
             f"answer can be picked out. {answers} answered this time, so the results stay private.",
@@ -167,18 +168,18 @@ def moderate(live: LiveSession, target: str, hidden: bool) -> Poll:
     """Hide (or show again) a word or an open-text answer before the results are revealed."""
     poll = active_poll(live)
     if poll is None or poll.kind not in ("words", "text"):
-        raise SessionError("no_poll")
+        raise Refusal("no_poll")
     if poll.status == "revealed":
-        raise SessionError("poll_revealed")
+        raise Refusal("poll_revealed")
     if poll.kind == "text":
         answer = db.session.get(PollTextAnswer, target)
         if answer is None or answer.poll_id != poll.id:
-            raise SessionError("no_answer")
+            raise Refusal("no_answer")
         answer.hidden = hidden
     else:
         tally = db.session.get(PollTally, poll.id)
         if target not in tally.counts:
-            raise SessionError("no_answer")
+            raise Refusal("no_answer")
         words = set(tally.hidden_words)
         tally.hidden_words = sorted(words | {target} if hidden else words - {target})
     db.session.flush()
@@ -188,9 +189,9 @@ def moderate(live: LiveSession, target: str, hidden: bool) -> Poll:
 def _active(live: LiveSession, status: str) -> Poll:
     poll = active_poll(live)
     if poll is None:
-        raise SessionError("no_poll")
+        raise Refusal("no_poll")
     if poll.status != status:
-        raise SessionError("poll_state", {"open": "The poll is not open.", "closed": "Close the poll first."}[status])
+        raise Refusal("poll_state", {"open": "The poll is not open.", "closed": "Close the poll first."}[status])
     return poll
 
 
@@ -198,7 +199,7 @@ def _active(live: LiveSession, status: str) -> Poll:
 
 
 def normalise_answer(poll: Poll, answer: dict) -> dict:
-    """The canonical form of an answer, or SessionError("bad_answer") saying what is wrong."""
+    """The canonical form of an answer, or Refusal("bad_answer") saying what is wrong."""
     if answer.get("pass") is True and len(answer) == 1:
         return {"pass": True}
     kind, settings = poll.kind, poll.settings
@@ -206,35 +207,35 @@ def normalise_answer(poll: Poll, answer: dict) -> dict:
         picks = answer.get("picks")
         options = len(settings["options"])
         if not isinstance(picks, list) or not picks or not all(isinstance(p, int) for p in picks):
-            raise SessionError("bad_answer", "Choose at least one option, or pass.")
+            raise Refusal("bad_answer", "Choose at least one option, or pass.")
         if any(not 0 <= p < options for p in picks):
-            raise SessionError("bad_answer", "That option is not in this poll.")
+            raise Refusal("bad_answer", "That option is not in this poll.")
         limit = 1 if kind == "single" else settings.get("max_picks") or options
         if len(set(picks)) > limit:
-            raise SessionError("bad_answer", f"Choose at most {limit} option{'s' if limit > 1 else ''}.")
+            raise Refusal("bad_answer", f"Choose at most {limit} option{'s' if limit > 1 else ''}.")
         return {"picks": sorted(set(picks))}
     if kind == "scale":
         value = answer.get("value")
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10:
-            raise SessionError("bad_answer", "Choose a number from 0 to 10, or pass.")
+            raise Refusal("bad_answer", "Choose a number from 0 to 10, or pass.")
         return {"value": value}
     if kind == "words":
         words = answer.get("words")
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            raise SessionError("bad_answer", "Give one to three short words, or pass.")
+            raise Refusal("bad_answer", "Give one to three short words, or pass.")
         cleaned = sorted({_clean_text(w).casefold() for w in words} - {""})
         if not 1 <= len(cleaned) <= WORDS_MAX:
-            raise SessionError("bad_answer", "Give one to three short words, or pass.")
+            raise Refusal("bad_answer", "Give one to three short words, or pass.")
         if any(len(w) > WORD_MAX or " " in w for w in cleaned):
-            raise SessionError("bad_answer", f"Each word can be up to {WORD_MAX} letters, without spaces.")
+            raise Refusal("bad_answer", f"Each word can be up to {WORD_MAX} letters, without spaces.")
         return {"words": cleaned}
     text = answer.get("text")
     limit = settings.get("max_length", 280)
     cleaned = _clean_text(text) if isinstance(text, str) else ""
     if not cleaned:
-        raise SessionError("bad_answer", "Write a few words, or pass.")
+        raise Refusal("bad_answer", "Write a few words, or pass.")
     if len(cleaned) > limit:
-        raise SessionError("bad_answer", f"Please keep your answer to {limit} characters.")
+        raise Refusal("bad_answer", f"Please keep your answer to {limit} characters.")
     return {"text": cleaned}
 
 
@@ -336,9 +337,9 @@ def receive_answer(cohort_id: int, participant_id: int, poll_id: int, answer: di
     """
     facts = facts_of(poll_id)
     if facts is None or facts.cohort_id != cohort_id:
-        raise SessionError("no_poll")
+        raise Refusal("no_poll")
     if facts.status != "open":
-        raise SessionError("poll_state", "This poll is closed; answers can no longer change.")
+        raise Refusal("poll_state", "This poll is closed; answers can no longer change.")
     choice = normalise_answer(facts, answer)
     if "text" in choice:
         choice["text_id"] = secrets.token_urlsafe(16)
@@ -348,22 +349,22 @@ def receive_answer(cohort_id: int, participant_id: int, poll_id: int, answer: di
     replacing, replaces = None, None
     if previous is not None:
         if not _genuine(facts, previous):
-            raise SessionError("bad_receipt")
+            raise Refusal("bad_receipt")
         if previous["stage"] == "counted":
             if _spent(poll_id, previous["nonce"]):
-                raise SessionError("bad_receipt")
+                raise Refusal("bad_receipt")
             replaces = previous
             if waiting is not None:
                 replacing = waiting.nonce
         elif waiting is not None and waiting.nonce == previous["nonce"]:
             replacing, replaces = waiting.nonce, waiting.previous
         elif waiting is not None:
-            raise SessionError("bad_receipt")
+            raise Refusal("bad_receipt")
         # Otherwise the answer it names no longer waits: counted meanwhile (its counted receipt is on
         # its way, and counting this one will say so), or lost with a restart: this is then a first answer.
     ballot = ballots.Ballot(participant_id, choice, secrets.token_hex(16), replaces)
     if not box.put(poll_id, ballot, facts.receipt_key, replacing):
-        raise SessionError("already_answered")
+        raise Refusal("already_answered")
     return _receipt(facts, "received", _signed(choice), ballot.nonce)
 
 
@@ -412,7 +413,7 @@ def count_batch(poll_id: int) -> tuple[Poll | None, list[Outcome]]:
     poll = db.session.get(Poll, poll_id)
     if poll is None or poll.status != "open":
         late = ballots.box().take_unopened(poll_id)
-        refusal = SessionError("poll_state", "The poll closed before your answer could be counted.")
+        refusal = Refusal("poll_state", "The poll closed before your answer could be counted.")
         return poll, [Outcome(ballots.Ballot(person, {}, nonce), refusal=refusal) for person, nonce in late]
     due = due_batch(poll)
     if due == 0:
@@ -431,7 +432,7 @@ def count_ballots(poll: Poll, taken: list[ballots.Ballot]) -> list[Outcome]:
     participation, tally = _locked(poll)
     if participation is None:
         # Closed (by another process) between taking these and counting them.
-        refusal = SessionError("poll_state", "The poll closed before your answer could be counted.")
+        refusal = Refusal("poll_state", "The poll closed before your answer could be counted.")
         return [Outcome(ballot, refusal=refusal) for ballot in taken]
     people = set(participation.participant_ids)
     _random.shuffle(taken)
@@ -439,7 +440,7 @@ def count_ballots(poll: Poll, taken: list[ballots.Ballot]) -> list[Outcome]:
     for ballot in taken:
         try:
             outcomes.append(Outcome(ballot, receipt=_count(poll, tally, people, ballot)))
-        except SessionError as refusal:
+        except Refusal as refusal:
             outcomes.append(Outcome(ballot, refusal=refusal))
     participation.participant_ids = sorted(people)
     db.session.flush()
@@ -449,12 +450,12 @@ def count_ballots(poll: Poll, taken: list[ballots.Ballot]) -> list[Outcome]:
 def _count(poll: Poll, tally: PollTally, people: set[int], ballot: ballots.Ballot) -> dict:
     if ballot.previous is not None:
         if ballot.participant_id not in people or _spent(poll.id, ballot.previous["nonce"]):
-            raise SessionError("bad_receipt")
+            raise Refusal("bad_receipt")
         nonce_hash = hashlib.sha256(ballot.previous["nonce"].encode()).hexdigest()
         db.session.add(SpentReceipt(poll_id=poll.id, nonce_hash=nonce_hash))
         _apply(poll, tally, json.loads(ballot.previous["choice"]), -1)
     elif ballot.participant_id in people:
-        raise SessionError("already_answered", "Your answer from another device was counted first.")
+        raise Refusal("already_answered", "Your answer from another device was counted first.")
     people.add(ballot.participant_id)
     _apply(poll, tally, ballot.choice, +1)
     return _receipt(poll, "counted", _signed(ballot.choice))

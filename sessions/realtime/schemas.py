@@ -4,7 +4,7 @@ docs/protocol.md describes the same events and codes; tests/test_protocol_doc.py
 checks that the two agree.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -12,58 +12,13 @@ NAMESPACE = "/live"
 # The largest message the protocol needs, with room to spare; larger ones are refused unread.
 MAX_MESSAGE_BYTES = 16 * 1024
 
-ERRORS = {
-    "bad_payload": "That request was not in the expected form, so nothing changed.",
-    "unknown_event": "Mend does not know that request, so nothing changed.",
-    "forbidden": "You are not allowed to do that in this session.",
-    "no_session": "There is no open session for this group right now.",
-    "stale_version": "The session moved on before your command arrived. Here is where it is now.",
-    "wrong_state": "The session is not in a state where that can happen.",
-    "invalid_step": "There is no such step in this session.",
-    "invalid_timer": "A timer runs for between 10 seconds and 3 hours.",
-    "no_timer": "There is no timer running to add time to.",
-    "already_open": "Another session of this group is still open.",
-    "not_found": "That session is not part of this cohort's programme.",
-    "rate_limited": "Too many requests at once. Wait a moment and try again.",
-    "server_error": "Something went wrong on the server, so nothing changed. Please try again.",
-    "not_allowed": "This connection could not be identified. Open your group link again.",
-    "poll_open": "A poll is already open. Close it before opening another.",
-    "bad_poll": "That poll cannot be opened: its settings are not valid.",
-    "not_a_poll": "The current step is not a poll. Use a quick poll instead.",
-    "poll_done": "This step's poll has already run in this session.",
-    "no_poll": "There is no such poll open on screen.",
-    "poll_state": "The poll is not in a state where that can happen.",
-    "poll_revealed": "The results are already shown, so answers can no longer be hidden.",
-    "below_threshold": "Too few people answered to show the results without risking someone being picked out.",
-    "no_answer": "There is no such answer in this poll.",
-    "bad_answer": "That answer does not fit this poll.",
-    "already_answered": "You have answered already. To change your answer, use the device you answered on.",
-    "bad_receipt": "That answer could not be changed: the receipt is not valid or was already used.",
-    "not_a_breakout": "The current step is not an exercise in small groups. Use an ad hoc round instead.",
-    "round_open": "Rooms are already open. Bring everyone back before starting another round.",
-    "no_round": "There are no breakout rooms open right now.",
-    "round_ended": "That breakout round is over or was replaced, so nothing changed.",
-    "round_state": "The rooms are not in a state where that can happen.",
-    "too_few_people": "At least two people who are taking part are needed to make a room.",
-    "alone": "Someone would be alone in a room. Move someone so that nobody is alone.",
-    "no_participant": "That person is not part of this group.",
-    "no_room": "That room is not part of this round.",
-    "not_in_room": "You are not in a breakout room right now.",
-    "notes_too_long": "The notes are full: a room's notes hold up to 5,000 characters.",
-    "notes_conflict": "Someone else changed the same words at the same moment. Your text is kept; try again.",
-    # Safety in the room
-    "no_signal": "There is no such pause request open in this session.",
-    "signal_resolved": "That person has already said they are OK now.",
-    "break_running": "A grounding break is already running. End it before starting another.",
-    "no_break": "There is no grounding break running.",
-    "bad_break": (
-        "A grounding break lasts between 30 seconds and 30 minutes, breathing in for 2 to 10 seconds "
-        "and out for 2 to 12 seconds."
-    ),
-    "no_content_note": "This step has no content note to choose about.",
-    # The private journal's shared excerpts (sessions/journal/operations.py).
-    "no_excerpt": "There is no such excerpt waiting to be shown.",
-}
+from refusals import ERRORS, Refusal  # noqa: E402, F401 - ERRORS re-exported: the protocol's codes are the one table
+
+# A row's id, as the databases store it: larger numbers cannot name anything and are refused as
+# `bad_payload` rather than reaching a query (where SQLite raises OverflowError).
+Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
+# What Mend itself writes in hex (receipt nonces and MACs): anything else is not one of them.
+Hex = Annotated[str, Field(pattern=r"^[0-9a-f]*$")]
 
 
 class Payload(BaseModel):
@@ -80,7 +35,7 @@ class Empty(Payload):
 
 
 class Versioned(Payload):
-    version: int = Field(ge=0)
+    version: int = Field(ge=0, le=2**63 - 1)
 
 
 class GoTo(Versioned):
@@ -123,16 +78,16 @@ class Answer(Payload):
 
 
 class Receipt(Payload):
-    poll: int
+    poll: Id
     # "received" while the answer waits to be counted, "counted" once it is in the counters.
     stage: Literal["received", "counted"]
     choice: str = Field(max_length=2000)
-    nonce: str = Field(max_length=64)
-    mac: str = Field(max_length=64)
+    nonce: Hex = Field(max_length=64)
+    mac: Hex = Field(max_length=64)
 
 
 class PollAnswer(Payload):
-    poll: int
+    poll: Id
     answer: Answer
     previous: Receipt | None = None
 
@@ -157,13 +112,13 @@ class BreakoutPropose(Versioned):
 
 
 class BreakoutCommand(Versioned):
-    round: int
+    round: Id
 
 
 class BreakoutMove(BreakoutCommand):
-    participant: int
+    participant: Id
     # A room of this round, or null for the main room.
-    room: int | None
+    room: Id | None
 
 
 class BreakoutTime(BreakoutCommand):
@@ -175,8 +130,8 @@ class BreakoutMessage(BreakoutCommand):
 
 
 class BreakoutHelpAnswer(Payload):
-    round: int
-    room: int
+    round: Id
+    room: Id
 
 
 class BreakoutSitOut(Payload):
@@ -184,18 +139,18 @@ class BreakoutSitOut(Payload):
 
 
 class BreakoutHelp(Payload):
-    round: int
+    round: Id
 
 
 class BreakoutNotes(Payload):
-    round: int
-    revision: int = Field(ge=0)
+    round: Id
+    revision: int = Field(ge=0, le=2**63 - 1)
     # A diff-match-patch patch (its text form) made against `revision` of the notes.
     patch: str = Field(min_length=1, max_length=12000)
 
 
 class BreakoutShare(Payload):
-    round: int
+    round: Id
     agree: bool
 
 
@@ -203,7 +158,7 @@ class BreakoutShare(Payload):
 
 
 class PauseAcknowledge(Payload):
-    signal: int
+    signal: Id
     # A short private reply to the participant who asked for a pause.
     reply: str | None = Field(default=None, max_length=280)
 
@@ -282,8 +237,10 @@ SERVER_EVENTS = (
 
 
 def error(code: str, message: str | None = None, **extra) -> dict:
-    """An error acknowledgement: a code for programs and a sentence for people."""
-    return {"ok": False, "error": {"code": code, "message": message or ERRORS[code], **extra}}
+    """An error acknowledgement: a code for programs and a sentence for people (and `extra`)."""
+    answer = Refusal(code, message).as_error()
+    answer["error"].update(extra)
+    return answer
 
 
 def describe(failure: ValidationError) -> str:

@@ -15,8 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from facilitation.models import Participant
+from refusals import Refusal
+from sessions.breakouts import operations as breakouts
+from sessions.breakouts.models import BreakoutRound
 from sessions.live.models import LiveSession
-from sessions.live.operations import SessionError, begin, clear_break, millis, now, record
+from sessions.live.operations import begin, clear_break, millis, now, record
 from sessions.live.outline import outline_of
 from sessions.safety.models import REPLY_MAX, ContentNoteChoice, ContentNoteFigure, SafetySignal
 
@@ -39,7 +42,7 @@ def ongoing_signal(live: LiveSession, participant_id: int) -> SafetySignal | Non
 def raise_signal(live: LiveSession, participant_id: int) -> tuple[SafetySignal, bool]:
     """The participant's ongoing signal, raised now unless one is already ongoing; and whether it is new."""
     if live.status == "ended":
-        raise SessionError("no_session")
+        raise Refusal("no_session")
     signal = ongoing_signal(live, participant_id)
     if signal is not None:
         return signal, False
@@ -64,9 +67,9 @@ def acknowledge(live: LiveSession, signal_id: int, user_id: int, reply: str | No
     signal = db.session.get(SafetySignal, signal_id)
     # Another cohort's or another session's signal is answered as if it did not exist.
     if signal is None or signal.live_session_id != live.id:
-        raise SessionError("no_signal")
+        raise Refusal("no_signal")
     if signal.resolved_at is not None:
-        raise SessionError("signal_resolved")
+        raise Refusal("signal_resolved")
     reply = " ".join((reply or "").split())[:REPLY_MAX] or None
     signal.acknowledged_by_id, signal.acknowledged_at = user_id, now()
     if reply is not None:
@@ -79,7 +82,7 @@ def resolve(live: LiveSession, participant_id: int) -> SafetySignal:
     """The participant says "I'm OK now"."""
     signal = ongoing_signal(live, participant_id)
     if signal is None:
-        raise SessionError("no_signal")
+        raise Refusal("no_signal")
     signal.resolved_at, signal.ongoing_participant_id = now(), None
     db.session.flush()
     return signal
@@ -132,13 +135,13 @@ def start_break(
 ) -> None:
     begin(live, seen_version, "lobby", "live")
     if break_running(live):
-        raise SessionError("break_running")
+        raise Refusal("break_running")
     if not (
         BREAK_SECONDS[0] <= seconds <= BREAK_SECONDS[1]
         and BREATHE_IN_SECONDS[0] <= breathe_in <= BREATHE_IN_SECONDS[1]
         and BREATHE_OUT_SECONDS[0] <= breathe_out <= BREATHE_OUT_SECONDS[1]
     ):
-        raise SessionError("bad_break")
+        raise Refusal("bad_break")
     live.break_started_at = now()
     live.break_ends_at = live.break_started_at + timedelta(seconds=seconds)
     live.break_in_seconds, live.break_out_seconds = breathe_in, breathe_out
@@ -148,7 +151,7 @@ def start_break(
 def end_break(live: LiveSession, seen_version: int, user_id: int) -> None:
     begin(live, seen_version, "lobby", "live")
     if not break_running(live):
-        raise SessionError("no_break")
+        raise Refusal("no_break")
     clear_break(live)
     record(live, seen_version, "break_end", user_id)
 
@@ -172,14 +175,16 @@ def break_view(live: LiveSession | None) -> dict | None:
 # Content notes
 
 
-def choose(live: LiveSession, participant_id: int, position: int, choice: str) -> None:
-    """Record "continue" or "skip" for the content-noted step on screen."""
+def choose(live: LiveSession, participant_id: int, position: int, choice: str) -> BreakoutRound | None:
+    """Record "continue" or "skip" for the content-noted step on screen. Skipping a content-noted
+    exercise is sitting it out: nobody is put into a room they chose to skip (the round whose seats
+    that changed is returned)."""
     begin(live, live.version, "live")
     if position != live.position:
-        raise SessionError("invalid_step", "That step is no longer on screen.")
+        raise Refusal("invalid_step", "That step is no longer on screen.")
     step = live.session_plan.steps[position]
     if not step.content_note:
-        raise SessionError("no_content_note")
+        raise Refusal("no_content_note")
     made = db.session.scalar(
         select(ContentNoteChoice).where(
             ContentNoteChoice.live_session_id == live.id,
@@ -194,6 +199,9 @@ def choose(live: LiveSession, participant_id: int, position: int, choice: str) -
     else:
         made.choice = choice
     db.session.flush()
+    if step.kind == "breakout":
+        return breakouts.sit_out(live, participant_id, choice == "skip")
+    return None
 
 
 def skipped_count(live: LiveSession | None) -> int | None:

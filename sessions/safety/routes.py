@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from extensions import db
 from facilitation.models import Cohort, Organisation
+from sessions.realtime.plumbing import commit
 from sessions.safety.forms import BLANK_ROWS, CrisisLineForm, CrisisResourcesForm
 
 bp = Blueprint("safety", __name__)
@@ -71,7 +72,7 @@ def edit_crisis_resources():
     form = CrisisResourcesForm()
     if form.validate_on_submit():
         organisation.crisis_resources = form.cleaned()
-        db.session.commit()
+        commit()
         current_app.logger.info(
             "crisis resources of organisation %s changed by user %s", organisation.id, current_user.id
         )

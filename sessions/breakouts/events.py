@@ -1,0 +1,137 @@
+"""Socket.IO events of breakout rounds: the facilitator proposes, starts, moves, recalls and closes;
+participants sit out, ask for help, write their room's notes and agree to share them.
+
+Each participant hears of their own room only (`breakout:you` to their own room); the team gets the
+overview; the whole room only the state's public part (see docs/privacy.md).
+"""
+
+from sessions.breakouts import operations as breakouts
+from sessions.breakouts.models import BreakoutRound
+from sessions.live import operations as engine
+from sessions.live.models import LiveSession
+from sessions.live.screens import moved, queue_state, queue_team_state
+from sessions.realtime import pushes
+from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, handler
+from sessions.realtime.rooms import own_room, team_of
+from sessions.realtime.schemas import (
+    BreakoutCommand,
+    BreakoutHelp,
+    BreakoutHelpAnswer,
+    BreakoutMessage,
+    BreakoutMove,
+    BreakoutNotes,
+    BreakoutPropose,
+    BreakoutShare,
+    BreakoutSitOut,
+    BreakoutTime,
+)
+
+
+def announce_rooms(cohort_id: int, round_: BreakoutRound, everyone: bool = True, only: set[int] | None = None) -> None:
+    """After a change of who sits where: each seated participant (or those in `only`) hears of their
+    own room and nobody else's, and the team gets the new overview (everyone the new state)."""
+    if round_.status != "proposed":
+        for participant_id, view in breakouts.personal_views(round_, only).items():
+            pushes.queue("breakout:you", view, to=own_room(participant_id))
+    live = engine.open_session_of(cohort_id)
+    if everyone:
+        queue_state(cohort_id, live)
+    else:
+        queue_team_state(cohort_id, live)
+
+
+def seated(caller: Caller, live: LiveSession, round_: BreakoutRound | None) -> dict:
+    """A command that changed seats or roles: each participant is told their own place."""
+    if round_ is None:
+        return moved(caller.cohort_id, live)
+    announce_rooms(caller.cohort_id, round_)
+    return {"ok": True, "version": live.version}
+
+
+@handler("breakout:propose", FACILITATOR, live=True)
+def propose_rooms(caller: Caller, payload: BreakoutPropose, live: LiveSession) -> dict:
+    ad_hoc = payload.ad_hoc.model_dump() if payload.ad_hoc else None
+    breakouts.propose(live, payload.version, caller.user_id, ad_hoc, payload.late_arrivals, payload.auto_recall)
+    return moved(caller.cohort_id, live)
+
+
+@handler("breakout:start", FACILITATOR, live=True)
+def open_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
+    return seated(caller, live, breakouts.start(live, payload.version, caller.user_id, payload.round))
+
+
+@handler("breakout:move", FACILITATOR, live=True)
+def move_participant(caller: Caller, payload: BreakoutMove, live: LiveSession) -> dict:
+    round_ = breakouts.move(live, payload.version, caller.user_id, payload.round, payload.participant, payload.room)
+    return seated(caller, live, round_)
+
+
+@handler("breakout:roles", FACILITATOR, live=True)
+def switch_roles(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
+    return seated(caller, live, breakouts.switch_roles(live, payload.version, caller.user_id, payload.round))
+
+
+@handler("breakout:time", FACILITATOR, live=True)
+def add_room_time(caller: Caller, payload: BreakoutTime, live: LiveSession) -> dict:
+    breakouts.add_time(live, payload.version, caller.user_id, payload.round, payload.seconds)
+    return moved(caller.cohort_id, live)
+
+
+@handler("breakout:message", FACILITATOR, live=True)
+def message_rooms(caller: Caller, payload: BreakoutMessage, live: LiveSession) -> dict:
+    breakouts.send_message(live, payload.version, caller.user_id, payload.round, payload.text)
+    return moved(caller.cohort_id, live)
+
+
+@handler("breakout:recall", FACILITATOR, live=True)
+def recall_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
+    breakouts.recall(live, payload.version, caller.user_id, payload.round)
+    return moved(caller.cohort_id, live)
+
+
+@handler("breakout:close", FACILITATOR, live=True)
+def close_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
+    breakouts.close(live, payload.version, caller.user_id, payload.round)
+    return moved(caller.cohort_id, live)
+
+
+@handler("breakout:help_answer", FACILITATOR, live=True)
+def answer_help(caller: Caller, payload: BreakoutHelpAnswer, live: LiveSession) -> dict:
+    room = breakouts.answer_help(live, payload.round, payload.room)
+    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(breakouts.members_of(room)))
+    return {"ok": True}
+
+
+@handler("breakout:sit_out", PARTICIPANT, live=True)
+def sit_out(caller: Caller, payload: BreakoutSitOut, live: LiveSession) -> dict:
+    round_ = breakouts.sit_out(live, caller.participant_id, payload.sitting_out)
+    if round_ is not None:
+        announce_rooms(caller.cohort_id, round_, everyone=False)
+    else:
+        queue_team_state(caller.cohort_id, live)
+    return {"ok": True, "you": breakouts.view_for(live, caller.participant_id)}
+
+
+@handler("breakout:help", PARTICIPANT, live=True)
+def ask_for_help(caller: Caller, payload: BreakoutHelp, live: LiveSession) -> dict:
+    room = breakouts.ask_for_help(live, caller.participant_id, payload.round)
+    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(breakouts.members_of(room)))
+    return {"ok": True}
+
+
+@handler("breakout:share", PARTICIPANT, live=True)
+def share_notes(caller: Caller, payload: BreakoutShare, live: LiveSession) -> dict:
+    room = breakouts.agree_to_share(live, caller.participant_id, payload.round, payload.agree)
+    shared = room.shared_at is not None
+    announce_rooms(caller.cohort_id, room.round, everyone=shared, only=set(breakouts.members_of(room)))
+    return {"ok": True, "shared": shared}
+
+
+@handler("breakout:notes", PARTICIPANT, live=True)
+def edit_notes(caller: Caller, payload: BreakoutNotes, live: LiveSession) -> dict:
+    room = breakouts.edit_notes(live, caller.participant_id, payload.round, payload.revision, payload.patch)
+    notes = {"round": payload.round, "room": room.id, "revision": room.notes_revision, "text": room.notes}
+    for participant_id in breakouts.members_of(room):
+        pushes.queue("breakout:notes", notes, to=own_room(participant_id))
+    pushes.queue("breakout:notes", notes, to=team_of(caller.cohort_id))
+    return {"ok": True, "revision": room.notes_revision, "text": room.notes}

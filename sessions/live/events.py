@@ -1,0 +1,179 @@
+"""Socket.IO events of the live session itself: connect, disconnect, snapshot, and the facilitator's
+commands that move it (start, steps, timers, end). Who is present goes to the team, and how many to
+the room, coalesced.
+
+The server alone decides which rooms a connection joins (sessions/realtime/rooms.py); every push
+is queued and sent after the commit by the plumbing (sessions/realtime/plumbing.py).
+"""
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from extensions import db, socketio
+from facilitation.cohorts import may_run
+from facilitation.models import Cohort
+from sessions.breakouts.events import announce_rooms
+from sessions.breakouts.operations import members_of
+from sessions.live import moves, presence
+from sessions.live import operations as engine
+from sessions.live.identity import current_participant
+from sessions.live.models import Connection, LiveSession
+from sessions.live.screens import moved, queue_state, state_for
+from sessions.polls import ballots
+from sessions.polls import operations as polls
+from sessions.polls.events import after_close, wait_for_batches
+from sessions.realtime import coalescing, pushes
+from sessions.realtime.plumbing import (
+    EVERYONE,
+    FACILITATOR,
+    Caller,
+    background,
+    commit,
+    forget,
+    handler,
+    register,
+    rollback,
+)
+from sessions.realtime.rooms import own_room, room_of, team_of
+from sessions.realtime.schemas import (
+    NAMESPACE,
+    ConnectAuth,
+    Empty,
+    GoTo,
+    TimerAdd,
+    TimerStart,
+    Versioned,
+    describe,
+    error,
+)
+
+PRESENCE_INTERVAL_SECONDS = 0.5
+
+
+def refuse(code: str, message: str | None = None) -> ConnectionRefusedError:
+    """A refused connection, as the browser reads it: `{"message": <sentence>, "data": {"code": <code>}}`."""
+    sentence = error(code, message)["error"]["message"]
+    return ConnectionRefusedError(sentence, {"code": code})
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def on_connect(auth=None):
+    try:
+        wanted = ConnectAuth.model_validate(auth if isinstance(auth, dict) else {})
+    except ValidationError as failure:
+        raise refuse("bad_payload", describe(failure)) from None
+    cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == wanted.cohort))
+    participant = user = None
+    if cohort is not None and wanted.role == "participant":
+        participant = current_participant(cohort)
+    elif cohort is not None and current_user.is_authenticated and may_run(current_user, cohort):
+        user = current_user
+    if participant is None and user is None:
+        rollback()
+        raise refuse("not_allowed")
+    caller = Caller(cohort.id, wanted.role, participant.id if participant else None, user.id if user else None)
+    presence.connect(request.sid, caller.cohort_id, caller.role, caller.participant_id, caller.user_id)
+    commit()
+    register(request.sid, caller)
+    join_room(team_of(cohort.id) if wanted.role == "facilitator" else room_of(cohort.id))
+    if participant is not None:
+        join_room(own_room(participant.id))
+        announce_presence(cohort.id)
+        room = moves.arrive(cohort.id, participant.id)
+        if room is not None:
+            announce_rooms(cohort.id, room.round, everyone=False, only=set(members_of(room)))
+            commit()
+    # The full state follows as the answer to the client's "snapshot", which it sends on every
+    # connect: events emitted before the connection is accepted may be dropped.
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def on_disconnect(*_reason):
+    forget(request.sid)
+    connection = presence.disconnect(request.sid)
+    commit()
+    if connection is not None and connection.participant_id is not None:
+        announce_presence(connection.cohort_id)
+        # "Reconnecting" turns into "left" by the clock; tell the console when it does.
+        background(announce_presence, connection.cohort_id, delay=presence.RECONNECT_GRACE_SECONDS + 1)
+
+
+def announce_presence(cohort_id: int) -> None:
+    """Who is here, to the team, and how many, to the room: at most twice a second per cohort, however
+    many people arrive or leave at once (a thousand joining must not cost a million messages)."""
+    flag = f"presence:{cohort_id}"
+    if coalescing.claim(flag, expires_seconds=10 * PRESENCE_INTERVAL_SECONDS):
+        background(_queue_presence, cohort_id, flag, delay=PRESENCE_INTERVAL_SECONDS)
+
+
+def _queue_presence(cohort_id: int, flag: str) -> None:
+    # Released before reading, so a change committed after this read schedules the next push.
+    coalescing.release(flag)
+    if db.session.get(Cohort, cohort_id) is None:
+        return
+    people = presence.presence_of(cohort_id, engine.open_session_of(cohort_id))
+    pushes.queue("presence", people, to=team_of(cohort_id))
+    pushes.queue("presence", {"online": people["counts"]["online"]}, to=room_of(cohort_id))
+
+
+def resend_states(app: Flask) -> None:
+    """Send the current state and presence of every cohort this process has people in (after the
+    message queue was away: whatever it dropped is superseded)."""
+    with app.app_context():
+        box = ballots.box()
+        if isinstance(box, ballots.RedisBox):
+            # Answers this process kept while Redis was away go back where every process counts them.
+            box.move_to_shared(lambda poll_id: getattr(polls.facts_of(poll_id), "receipt_key", None))
+        cohort_ids = db.session.scalars(
+            select(Connection.cohort_id).where(Connection.server_id == presence.SERVER_ID).distinct()
+        ).all()
+        for cohort_id in cohort_ids:
+            queue_state(cohort_id, engine.open_session_of(cohort_id))
+            commit()
+            announce_presence(cohort_id)
+
+
+@handler("snapshot", EVERYONE)
+def snapshot(caller: Caller, _payload: Empty) -> dict:
+    return {"ok": True, "state": state_for(caller)}
+
+
+@handler("session:start", FACILITATOR, live=True)
+def start_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
+    engine.start(live, payload.version, caller.user_id)
+    return moved(caller.cohort_id, live)
+
+
+# A change of step or the end closes the poll on screen: a batch of its answers that another process
+# is counting commits first (see sessions/polls/events.py).
+@handler("step:go", FACILITATOR, live=True, prepare=wait_for_batches)
+def go_to_step(caller: Caller, payload: GoTo, live: LiveSession) -> dict:
+    after_close(*moves.go_to(live, payload.version, payload.position, caller.user_id))
+    return moved(caller.cohort_id, live)
+
+
+@handler("timer:start", FACILITATOR, live=True)
+def start_timer(caller: Caller, payload: TimerStart, live: LiveSession) -> dict:
+    engine.start_timer(live, payload.version, payload.seconds, caller.user_id)
+    return moved(caller.cohort_id, live)
+
+
+@handler("timer:add", FACILITATOR, live=True)
+def add_time(caller: Caller, payload: TimerAdd, live: LiveSession) -> dict:
+    engine.add_time(live, payload.version, payload.seconds, caller.user_id)
+    return moved(caller.cohort_id, live)
+
+
+@handler("timer:clear", FACILITATOR, live=True)
+def clear_timer(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
+    engine.clear_timer(live, payload.version, caller.user_id)
+    return moved(caller.cohort_id, live)
+
+
+@handler("session:end", FACILITATOR, live=True, prepare=wait_for_batches)
+def end_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
+    after_close(*moves.end(live, payload.version, caller.user_id))
+    return moved(caller.cohort_id, live)

@@ -1,0 +1,211 @@
+"""The plumbing every Socket.IO event, request and background task of a live session goes through.
+
+An event's handler is a named function `(caller, payload, live)`: the plumbing has already
+identified the caller (from what their connect established), spent their event budget, checked
+their role and validated the payload against its schema. The handler calls operations (which
+change rows and flush) and queues pushes; the plumbing then commits once and sends what was
+queued (sessions/realtime/pushes.py). A refusal rolls back and sends nothing, so a bad request
+changes nothing. `commit` is the same step for HTTP views and background tasks.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import current_app, request
+from limits import storage, strategies
+from limits.errors import StorageError
+from pydantic import ValidationError
+
+from extensions import db, socketio
+from refusals import Refusal
+from sessions.live.operations import open_session_of
+from sessions.realtime import pushes
+from sessions.realtime.schemas import EVENTS, NAMESPACE, describe, error
+
+log = logging.getLogger(__name__)
+
+FACILITATOR = ("facilitator",)
+PARTICIPANT = ("participant",)
+EVERYONE = ("participant", "facilitator", "projector")
+
+
+def commit() -> None:
+    """Commit the change, then send what it queued (and hand back the connection a payload built on
+    the way used). The only place Mend commits a live change."""
+    db.session.commit()
+    if pushes.send_queued():
+        db.session.commit()
+
+
+def rollback() -> None:
+    db.session.rollback()
+    pushes.discard()
+
+
+class EventBudget:
+    """How many more events one connection may send now: a burst of clicks is fine, a flood is not.
+
+    A token bucket: 20 at once, refilled at 10 a second (600 a minute). Only the process holding a
+    socket ever sees its events, so the budget lives beside the socket in this process and goes
+    with it; limits shared between processes (pause requests, sign-in attempts) use `within`. A
+    shared store here cost a Redis round trip on every event, and the in-memory store started a
+    thread a hundred times a second to expire keys."""
+
+    BURST = 20
+    PER_SECOND = 10
+
+    __slots__ = ("tokens", "updated")
+
+    def __init__(self) -> None:
+        self.tokens = float(self.BURST)
+        self.updated = time.monotonic()
+
+    def spend(self) -> bool:
+        moment = time.monotonic()
+        self.tokens = min(self.BURST, self.tokens + (moment - self.updated) * self.PER_SECOND)
+        self.updated = moment
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+@dataclass(slots=True)
+class Caller:
+    """Who is at the other end of a socket, as established when it connected (a socket never changes
+    cohort, role or person), with its event budget. The `connection` table records the same for
+    presence, across processes; this copy saves a database read on every event."""
+
+    cohort_id: int
+    role: str
+    participant_id: int | None
+    user_id: int | None
+    budget: EventBudget = field(default_factory=EventBudget)
+
+
+# Every socket this process holds, from its accepted connect to its disconnect.
+_callers: dict[str, Caller] = {}
+
+
+def register(sid: str, caller: Caller) -> None:
+    _callers[sid] = caller
+
+
+def forget(sid: str) -> None:
+    _callers.pop(sid, None)
+
+
+_limiters: tuple[strategies.SlidingWindowCounterRateLimiter, strategies.SlidingWindowCounterRateLimiter] | None = None
+
+
+def _rate_limiters() -> tuple[strategies.SlidingWindowCounterRateLimiter, strategies.SlidingWindowCounterRateLimiter]:
+    """The shared limiter (Redis when several processes run) and this process's own, used while the
+    shared store is unreachable: a Redis restart must not stop a session."""
+    global _limiters
+    if _limiters is None:
+        shared = storage.storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
+        _limiters = (
+            strategies.SlidingWindowCounterRateLimiter(shared),
+            strategies.SlidingWindowCounterRateLimiter(storage.MemoryStorage()),
+        )
+    return _limiters
+
+
+def within(limits: tuple, *identifiers: str) -> bool:
+    """Count one hit against each of `limits` for `identifiers`, in the store every process shares."""
+    shared, own = _rate_limiters()
+    key = (current_app.config["MEND_REDIS_PREFIX"], *identifiers)
+    try:
+        return all(shared.hit(limit, *key) for limit in limits)
+    except StorageError:
+        log.warning("rate-limit store unreachable; counting in this process meanwhile")
+        return all(own.hit(limit, *key) for limit in limits)
+
+
+def handler(
+    event: str, roles: tuple[str, ...], live: bool = False, prepare: Callable[[Caller], None] | None = None
+) -> Callable:
+    """Register `event` for callers in `roles`. The function gets (caller, payload) and, with
+    `live=True`, the cohort's open live session as a third argument (refused with `no_session` when
+    there is none); it returns the acknowledgement. The plumbing commits and sends its pushes.
+    `prepare(caller)`, if given, runs first, outside the transaction (it may wait)."""
+    schema = EVENTS[event]
+
+    def decorate(function: Callable) -> Callable:
+        @socketio.on(event, namespace=NAMESPACE)
+        @wraps(function)
+        def wrapper(*arguments):
+            caller = _callers.get(request.sid)
+            if caller is None:
+                return error("not_allowed")
+            if not caller.budget.spend():
+                return error("rate_limited")
+            if len(arguments) > 1:
+                return error("bad_payload", "That request carried more than one payload, so nothing changed.")
+            if caller.role not in roles:
+                return error("forbidden")
+            try:
+                payload = schema.model_validate({} if not arguments or arguments[0] is None else arguments[0])
+            except ValidationError as failure:
+                return error("bad_payload", describe(failure))
+            try:
+                if prepare is not None:
+                    prepare(caller)
+                if live:
+                    session = open_session_of(caller.cohort_id)
+                    if session is None:
+                        raise Refusal("no_session")
+                    ack = function(caller, payload, session)
+                else:
+                    ack = function(caller, payload)
+                commit()
+                return ack
+            except Refusal as refusal:
+                rollback()
+                return error(refusal.code, refusal.message, **_refusal_extra(refusal, caller))
+            except Exception:
+                rollback()
+                log.exception("%s failed", event)
+                return error("server_error")
+
+        return wrapper
+
+    return decorate
+
+
+def _refusal_extra(refusal: Refusal, caller: Caller) -> dict:
+    # A command based on an old version gets where the session is now, so the console can catch up.
+    if refusal.code != "stale_version":
+        return {}
+    from sessions.live.screens import state_for
+
+    state = state_for(caller)
+    db.session.commit()
+    return {"state": state}
+
+
+def background(task: Callable, *arguments, delay: float = 0.0) -> None:
+    """Run `task(*arguments)` in the background, `delay` seconds from now, in its own transaction:
+    committed, then its pushes sent; on failure rolled back and logged."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        if delay:
+            socketio.sleep(delay)
+        with app.app_context():
+            try:
+                task(*arguments)
+                commit()
+            except Exception:
+                rollback()
+                log.exception("background task %s failed", task.__name__)
+
+    socketio.start_background_task(run)
+
+
+@socketio.on("*", namespace=NAMESPACE)
+def unknown_event(_event, *_arguments):
+    return error("unknown_event")
