@@ -1,7 +1,8 @@
 // Breakout rounds on the participant's screen: where they are, with whom, as whom and for how long;
 // the room's shared notes; "we need help"; sitting out; sharing notes with the group after recall.
 // The phase of a round follows from its stored times and the server's clock, as on the server.
-import { el, formatDuration } from "./live.js";
+import { el } from "./dom.js";
+import { formatDuration } from "./ticker.js";
 
 export function phaseOf(round, serverNow) {
   if (!round || round.status !== "running") return round ? round.status : null;

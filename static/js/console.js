@@ -1,8 +1,11 @@
 // The facilitator console: what participants see now, presenter notes, next step,
 // presence, agenda with jump, timer, and keyboard shortcuts. Every command carries the
 // version it was based on; a refused command shows why and the fresh state.
-import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
-import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console_breakouts.js";
+import { announceIn, button, el } from "./dom.js";
+import { connectLive } from "./socket.js";
+import { renderStep } from "./step.js";
+import { formatDuration, remainingSeconds } from "./ticker.js";
+import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console-breakouts.js";
 import { renderResults } from "./polls.js";
 import { consoleSafety } from "./safety-console.js";
 import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
@@ -61,8 +64,7 @@ async function send(event, payload = {}) {
 }
 
 function announce(text) {
-  announcer.textContent = "";
-  window.setTimeout(() => { announcer.textContent = text; }, 50);
+  announceIn(announcer, text);
 }
 
 let lastKey = null;
@@ -133,12 +135,6 @@ async function moderate(target, hidden) {
   const ack = await live.command("poll:moderate", { target, hidden });
   errorBox.hidden = ack.ok;
   if (!ack.ok) errorBox.textContent = ack.error.message;
-}
-
-function button(text, className, onClick) {
-  const node = el("button", { type: "button", class: className, text });
-  node.addEventListener("click", onClick);
-  return node;
 }
 
 $("quick-poll-form").addEventListener("submit", (event) => {

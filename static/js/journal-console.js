@@ -1,6 +1,6 @@
 // The console's journal panel: how many participants wrote this week (never who or what), and the
 // queue of excerpts shared without names, each shown to the room only when a facilitator approves it.
-import { el } from "./live.js";
+import { el } from "./dom.js";
 
 export function renderJournalCount(journal) {
   const line = document.getElementById("journal-count");

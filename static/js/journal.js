@@ -1,7 +1,7 @@
 // The private journal in the browser: the reflection step's writing space in the live view, the
 // entry editor on the journal pages, shared excerpts in the room, and the quick exit.
 // Text is sent only to the author's own authenticated journal endpoints, saved as they type.
-import { el } from "./live.js";
+import { el } from "./dom.js";
 import { forgetAnswers } from "./polls.js";
 
 const SAVE_DELAY_MS = 900;

@@ -1,6 +1,9 @@
 // The participant's live view: follows the facilitator's steps without reloading,
 // says where the group is, shows a banner while reconnecting, and announces changes.
-import { connectLive, el, formatDuration, formatMeeting, remainingSeconds, renderStep } from "./live.js";
+import { announceIn, el } from "./dom.js";
+import { connectLive } from "./socket.js";
+import { renderStep } from "./step.js";
+import { formatDuration, remainingSeconds } from "./ticker.js";
 import { BreakoutView } from "./breakouts.js";
 import { answerCounted, forgetAnswers, renderPollForm, renderResults, resendIfLost } from "./polls.js";
 import { participantSafety } from "./safety.js";
@@ -58,8 +61,7 @@ const safety = participantSafety({
 });
 
 function announce(text) {
-  announcer.textContent = "";
-  window.setTimeout(() => { announcer.textContent = text; }, 50);
+  announceIn(announcer, text);
 }
 
 function setMine(view) {
@@ -140,6 +142,15 @@ function viewFor(state) {
       el("p", { text: "Thank you for being here today. Take a moment before you move on to the rest of your day." }));
   }
   return renderStep(state.step);
+}
+
+function formatMeeting(meeting) {
+  if (!meeting) return "";
+  const when = new Date(meeting.starts_at);
+  const text = when.toLocaleString(undefined, {
+    weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone: meeting.timezone,
+  });
+  return `Week ${meeting.week}: ${text}`;
 }
 
 function pollView(poll, step) {

@@ -1,6 +1,6 @@
 // Polls in the browser: the participant's answer form (with pass), their receipt kept on this
 // device only, and results drawn for the room once revealed.
-import { el } from "./live.js";
+import { el } from "./dom.js";
 
 const STORE = "mend.poll.";
 

@@ -1,5 +1,8 @@
 // The room screen: the join code in the lobby, then large slides; anonymous counts only.
-import { connectLive, el, formatDuration, remainingSeconds, renderStep } from "./live.js";
+import { el } from "./dom.js";
+import { connectLive } from "./socket.js";
+import { renderStep } from "./step.js";
+import { formatDuration, remainingSeconds } from "./ticker.js";
 import { phaseLine, phaseOf } from "./breakouts.js";
 import { renderResults } from "./polls.js";
 import { breakIsOn, renderBreak } from "./safety.js";

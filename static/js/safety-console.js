@@ -1,6 +1,7 @@
 // Safety in the room, on the facilitator's console: pause requests (with a private reply), the
 // grounding break's controls, and how many skipped a content-noted step (never who).
-import { el, formatDuration } from "./live.js";
+import { announceIn, button, el } from "./dom.js";
+import { formatDuration } from "./ticker.js";
 import { breakIsOn } from "./safety.js";
 
 const SUGGESTIONS = [
@@ -22,12 +23,6 @@ export function consoleSafety({ live, send, showError }) {
     const ack = await live.command("pause:acknowledge", reply ? { signal: signal.id, reply } : { signal: signal.id });
     if (ack.ok) delete drafts[signal.id];
     else showError(ack.error.message);
-  }
-
-  function button(text, className, onClick) {
-    const node = el("button", { type: "button", class: className, text });
-    node.addEventListener("click", onClick);
-    return node;
   }
 
   function signalCard(signal) {
@@ -74,8 +69,7 @@ export function consoleSafety({ live, send, showError }) {
     renderSignals(payload.signals);
     const raised = payload.new && payload.signals.find((s) => s.id === payload.new);
     if (raised) {
-      alert.textContent = "";
-      window.setTimeout(() => { alert.textContent = `${raised.name} asked for a pause.`; }, 50);
+      announceIn(alert, `${raised.name} asked for a pause.`);
     }
   }
 

@@ -1,6 +1,7 @@
 // Safety in the room, on the participant's screen (and the break on the projector): the private
 // "I need a pause" button, the grounding break, and the content note shown before a heavy step.
-import { el, formatDuration } from "./live.js";
+import { el } from "./dom.js";
+import { formatDuration } from "./ticker.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 

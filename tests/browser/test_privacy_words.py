@@ -27,7 +27,7 @@ CLAIM = re.compile(
     re.IGNORECASE,
 )
 # Where the listed sentences may come from: what Mend renders and what it sends to be shown.
-SOURCES = ("templates/**/*.html", "static/js/*.js", "sessions/*.py", "facilitation/*.py")
+SOURCES = ("templates/**/*.html", "static/js/*.js", "sessions/**/*.py", "facilitation/**/*.py")
 
 # The screens, by their headings in the doc.
 GROUP_PAGE = "The group page"

@@ -1,7 +1,7 @@
 // The console's breakout panel: propose rooms (from the step or ad hoc), move people, open the rooms,
 // then watch every room (members, roles, presence, notes, calls for help), message them all, add
 // time, switch roles and recall everyone.
-import { el } from "./live.js";
+import { button, el } from "./dom.js";
 import { phaseLine, phaseOf } from "./breakouts.js";
 
 const $ = (id) => document.getElementById(id);
@@ -9,12 +9,6 @@ const PRESENCE = { online: "online", reconnecting: "reconnecting…", left: "gon
 let current = null;
 let lastHelp = new Set();
 let endedShown = null;
-
-function button(text, className, onClick) {
-  const node = el("button", { type: "button", class: className, text });
-  node.addEventListener("click", onClick);
-  return node;
-}
 
 function options() {
   return { late_arrivals: $("late-arrivals").value, auto_recall: $("auto-recall").checked };

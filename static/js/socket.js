@@ -1,0 +1,62 @@
+// The live connection shared by the participant view, the console and the projector: the only
+// module that talks to the socket. The client asks for a full snapshot on every (re)connect; the
+// server pushes the state after every change; a state whose version skips one asks for a fresh
+// snapshot. Clocks: the server's time comes with each state, so timers count down against the
+// server, not this device.
+import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
+
+const ACK_TIMEOUT_MS = 8000;
+
+export function connectLive({ cohort, role, onState, onPresence = () => {}, onConnection = () => {}, on = {} }) {
+  const socket = io("/live", { auth: { cohort, role } });
+  let current = null;
+  let offset = 0;
+
+  const sameSession = (a, b) => a && b && a.session && b.session && a.session.id === b.session.id;
+
+  async function snapshot() {
+    const ack = await command("snapshot", {});
+    if (ack.ok) accept(ack.state, true);
+  }
+
+  function accept(state, fromSnapshot = false) {
+    if (sameSession(current, state) && state.version < current.version) return;
+    const gap = sameSession(current, state) && state.version > current.version + 1;
+    offset = state.server_time - Date.now();
+    current = state;
+    onState(state);
+    if (gap && !fromSnapshot) snapshot();
+  }
+
+  async function command(event, payload) {
+    try {
+      return await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+    } catch {
+      return { ok: false, error: { code: "timeout", message: "No answer from the server. Check your connection and try again." } };
+    }
+  }
+
+  socket.on("state", (state) => accept(state));
+  socket.on("presence", (presence) => onPresence(presence));
+  for (const [event, handler] of Object.entries(on)) socket.on(event, handler);
+  // Every connect and reconnect starts from a full snapshot.
+  socket.on("connect", () => { onConnection("online"); snapshot(); });
+  socket.on("disconnect", (reason) => onConnection(reason === "io client disconnect" ? "closed" : "reconnecting"));
+  socket.on("connect_error", (error) => {
+    // A refusal by the server (not a network failure) will not fix itself by retrying.
+    if (error.data && error.data.code) onConnection("refused", error.data);
+    else onConnection("reconnecting");
+  });
+
+  // The browser knows before the socket does when the network is gone: say so at once,
+  // and reconnect as soon as it is back.
+  window.addEventListener("offline", () => { socket.disconnect(); onConnection("reconnecting"); });
+  window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+
+  return {
+    socket,
+    command,
+    state: () => current,
+    serverNow: () => Date.now() + offset,
+  };
+}
