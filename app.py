@@ -31,6 +31,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
 
 import config as mend_config  # noqa: E402
 from extensions import compress, csrf, db, limiter, login_manager, migrate, socketio  # noqa: E402
+from refusals import Refusal  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("mend")
@@ -214,6 +215,16 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(
         413, lambda e: page(413, "Too large", "What you sent is larger than Mend accepts. Nothing was changed.")
     )
+
+    def refused(refusal: Refusal):
+        """A rule of facilitation/access.py (or an operation) said no: nothing was changed. What must not
+        be known to exist gets the very page of a missing one."""
+        db.session.rollback()
+        if refusal.code == "not_found":
+            return page(404, "Page not found", "There is nothing here. Check the link you were given.")
+        return page(refusal.status, str(refusal.details.get("title", "That cannot be done here")), refusal.message)
+
+    app.register_error_handler(Refusal, refused)
 
 
 def _register_headers(app: Flask) -> None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -87,21 +86,6 @@ def cohorts_for(user: User) -> list[Cohort]:
     if not user.is_admin:
         query = query.where(Cohort.facilitators.any(User.id == user.id))
     return list(db.session.scalars(query))
-
-
-def may_run(user: User, cohort: Cohort) -> bool:
-    """Administrators may run any cohort of their organisation; facilitators their own."""
-    if cohort.organisation_id != user.organisation_id:
-        return False
-    return user.is_admin or any(f.id == user.id for f in cohort.facilitators)
-
-
-def cohort_for(user: User, cohort_id: int) -> Cohort:
-    """The cohort if `user` may see it; otherwise 404, never a hint that it exists."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not may_run(user, cohort):
-        abort(404)
-    return cohort
 
 
 def meetings(cohort: Cohort) -> list[Meeting]:

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from extensions import db
+from facilitation.access import cohort_run_by, programme_seen_by
 from facilitation.catalogue import programmes_for
-from facilitation.cohorts import cohort_for, cohorts_for, create_cohort, next_meeting, regenerate_join_code
+from facilitation.cohorts import cohorts_for, create_cohort, next_meeting, regenerate_join_code
 from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
-from facilitation.models import Cohort, Programme, User
+from facilitation.models import Cohort, User
 from facilitation.programmes import render_markdown
 from sessions.journal.operations import writers_this_week
 from sessions.live.operations import attendance_counts, open_session_of, runs_of
@@ -37,13 +38,6 @@ def join_qr(cohort: Cohort, scale: int, dark: str = "#000") -> Markup:
     return Markup(svg)  # noqa: S704 - segno output, no user input in markup position
 
 
-def _programme_for(programme_id: int) -> Programme:
-    programme = db.session.get(Programme, programme_id)
-    if programme is None or programme.organisation_id not in (None, current_user.organisation_id):
-        abort(404)
-    return programme
-
-
 @bp.get("/dashboard")
 def dashboard():
     cohorts = [(cohort, next_meeting(cohort)) for cohort in cohorts_for(current_user)]
@@ -57,7 +51,7 @@ def programmes():
 
 @bp.get("/programmes/<int:programme_id>")
 def programme(programme_id: int):
-    return render_template("facilitation/programme.html", programme=_programme_for(programme_id))
+    return render_template("facilitation/programme.html", programme=programme_seen_by(current_user, programme_id))
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -75,7 +69,7 @@ def new_cohort():
         chosen = [u for u in colleagues if u.id in form.facilitators.data]
         cohort = create_cohort(
             organisation=current_user.organisation,
-            programme=_programme_for(form.programme.data),
+            programme=programme_seen_by(current_user, form.programme.data),
             name=form.name.data,
             facilitators=chosen,
             start_date=form.start_date.data,
@@ -91,7 +85,7 @@ def new_cohort():
 
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id: int):
-    cohort = cohort_for(current_user, cohort_id)
+    cohort = cohort_run_by(current_user, cohort_id)
     live = open_session_of(cohort.id)
     return render_template(
         "facilitation/cohort.html",
@@ -110,14 +104,14 @@ def cohort(cohort_id: int):
 
 @bp.get("/cohorts/<int:cohort_id>/qr.svg")
 def cohort_qr(cohort_id: int):
-    cohort = cohort_for(current_user, cohort_id)
+    cohort = cohort_run_by(current_user, cohort_id)
     svg = segno.make(join_url(cohort), error="m").svg_inline(scale=10, dark="#000")
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/cohorts/<int:cohort_id>/invitation")
 def invitation(cohort_id: int):
-    cohort = cohort_for(current_user, cohort_id)
+    cohort = cohort_run_by(current_user, cohort_id)
     return render_template(
         "facilitation/invitation.html",
         cohort=cohort,
@@ -129,7 +123,7 @@ def invitation(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/code")
 def regenerate_code(cohort_id: int):
-    cohort = cohort_for(current_user, cohort_id)
+    cohort = cohort_run_by(current_user, cohort_id)
     form = RegenerateCodeForm()
     if not form.validate_on_submit():
         abort(400)
@@ -144,7 +138,7 @@ def regenerate_code(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/agreement")
 def edit_agreement(cohort_id: int):
-    cohort = cohort_for(current_user, cohort_id)
+    cohort = cohort_run_by(current_user, cohort_id)
     form = AgreementForm()
     if form.validate_on_submit():
         cohort.agreement_md = form.agreement_md.data.strip()

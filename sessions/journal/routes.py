@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from extensions import db
+from facilitation.access import participant_of
 from facilitation.models import Cohort, Participant
 from refusals import Refusal
 from sessions import scrub
@@ -34,7 +35,7 @@ from sessions.journal.events import announce_excerpts
 from sessions.journal.operations import TRIGGER_FIELDS
 from sessions.journal.schemas import EntrySubmission
 from sessions.live.events import announce_presence
-from sessions.live.identity import cookie_name, current_participant
+from sessions.live.identity import cookie_name
 from sessions.live.models import Connection
 from sessions.realtime import pushes
 from sessions.realtime.plumbing import commit, rollback
@@ -45,14 +46,6 @@ CONFLICT_MESSAGE = (
     "This entry was also changed on another device. Both versions are kept: what you wrote here is saved, "
     "and the other version is kept as a separate entry marked “conflict copy”."
 )
-
-
-def _author(public_id: str) -> tuple[Cohort, Participant]:
-    cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == public_id[:24]))
-    participant = current_participant(cohort) if cohort is not None else None
-    if participant is None:
-        abort(404)
-    return cohort, participant
 
 
 @bp.after_request
@@ -75,14 +68,14 @@ def _refused(problem: Refusal, status: int = 400):
 
 @bp.get("")
 def journal_page(public_id: str):
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     return _page(cohort, participant, "")
 
 
 @bp.post("/search")
 def search(public_id: str):
     # A post, so that the words searched for never appear in a URL (and so in no access log).
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     return _page(cohort, participant, request.form.get("q", "")[:200])
 
 
@@ -101,7 +94,7 @@ def _page(cohort: Cohort, participant: Participant, query: str):
 
 @bp.get("/write")
 def write(public_id: str):
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     kind = "trigger" if request.args.get("kind") == "trigger" else "free"
     return render_template(
         "sessions/journal_entry.html", cohort=cohort, entry=None, kind=kind, trigger_fields=TRIGGER_FIELDS
@@ -112,12 +105,12 @@ def _opened(participant: Participant, entry_id: str) -> journal.EntryView:
     try:
         return journal.open_entry(participant, entry_id)
     except Refusal:
-        abort(404)
+        raise Refusal("not_found") from None
 
 
 @bp.get("/entries/<entry_id>")
 def edit(public_id: str, entry_id: str):
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     entry = _opened(participant, entry_id)
     return render_template(
         "sessions/journal_entry.html", cohort=cohort, entry=entry, kind=entry.kind, trigger_fields=TRIGGER_FIELDS
@@ -147,7 +140,7 @@ def _submitted() -> EntrySubmission:
 
 @bp.post("/entries")
 def save(public_id: str):
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     try:
         data = _submitted()
         arguments = {
@@ -205,7 +198,7 @@ def _form_again(cohort: Cohort, problem: Refusal, status: int):
 @bp.get("/reflection")
 def reflection(public_id: str):
     """The author's entry for a reflection step of a live session, if they have written one."""
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     try:
         live, step = journal.reflection_step(
             cohort, request.args.get("session", -1, type=int), request.args.get("position", -1, type=int)
@@ -219,7 +212,7 @@ def reflection(public_id: str):
 
 @bp.post("/entries/<entry_id>/delete")
 def delete_entry(public_id: str, entry_id: str):
-    _cohort, participant = _author(public_id)
+    _cohort, participant = participant_of(public_id)
     try:
         journal.delete_entry(participant, entry_id)
     except Refusal as problem:
@@ -232,7 +225,7 @@ def delete_entry(public_id: str, entry_id: str):
 
 @bp.route("/entries/<entry_id>/share", methods=["GET", "POST"])
 def share(public_id: str, entry_id: str):
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     entry = _opened(participant, entry_id)
     if request.method == "POST":
         try:
@@ -258,7 +251,7 @@ def share(public_id: str, entry_id: str):
 
 @bp.get("/export.md")
 def export_markdown(public_id: str):
-    _cohort, participant = _author(public_id)
+    _cohort, participant = participant_of(public_id)
     return Response(
         journal.export_markdown(participant),
         mimetype="text/markdown",
@@ -268,7 +261,7 @@ def export_markdown(public_id: str):
 
 @bp.get("/print")
 def printable(public_id: str):
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     return render_template(
         "sessions/journal_print.html",
         cohort=cohort,
@@ -280,7 +273,7 @@ def printable(public_id: str):
 
 @bp.route("/delete", methods=["GET", "POST"])
 def delete_everything(public_id: str):
-    cohort, participant = _author(public_id)
+    cohort, participant = participant_of(public_id)
     if request.method == "GET":
         return render_template("sessions/journal_delete.html", cohort=cohort, participant=participant)
     sids = list(db.session.scalars(select(Connection.sid).where(Connection.participant_id == participant.id)))

@@ -4,13 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from extensions import db
-from facilitation.cohorts import cohort_for, may_run
+from facilitation.access import cohort_run_by, live_session_run_by
 from facilitation.models import SessionPlan
 from facilitation.views import join_qr, join_url
 from refusals import Refusal
 from sessions.live import moves
 from sessions.live import operations as engine
-from sessions.live.models import LiveSession
 from sessions.live.screens import queue_state
 from sessions.polls.events import after_close
 from sessions.realtime.plumbing import commit, rollback
@@ -24,16 +23,9 @@ def require_login() -> None:
     """Every page here is for signed-in facilitators only."""
 
 
-def _live_for(live_session_id: int) -> LiveSession:
-    live = db.session.get(LiveSession, live_session_id)
-    if live is None or not may_run(current_user, live.cohort):
-        abort(404)
-    return live
-
-
 @bp.post("/cohorts/<int:cohort_id>/live")
 def open_session(cohort_id: int):
-    cohort = cohort_for(current_user, cohort_id)
+    cohort = cohort_run_by(current_user, cohort_id)
     plan_id = request.form.get("session_plan_id", type=int)
     plan = db.session.get(SessionPlan, plan_id) if plan_id else None
     if plan is None:
@@ -52,7 +44,7 @@ def open_session(cohort_id: int):
 @bp.post("/live/<int:live_session_id>/end")
 def end_session(live_session_id: int):
     """End from the cohort page, for a session left open; the console ends over its socket."""
-    live = _live_for(live_session_id)
+    live = live_session_run_by(current_user, live_session_id)
     if live.is_open:
         after_close(*moves.end(live, live.version, current_user.id))
         queue_state(live.cohort_id, live)
@@ -63,7 +55,7 @@ def end_session(live_session_id: int):
 
 @bp.get("/live/<int:live_session_id>/console")
 def console(live_session_id: int):
-    live = _live_for(live_session_id)
+    live = live_session_run_by(current_user, live_session_id)
     if not live.is_open:
         flash("That session has ended.")
         return redirect(url_for("facilitation.cohort", cohort_id=live.cohort_id))
@@ -72,7 +64,7 @@ def console(live_session_id: int):
 
 @bp.get("/live/<int:live_session_id>/projector")
 def projector(live_session_id: int):
-    live = _live_for(live_session_id)
+    live = live_session_run_by(current_user, live_session_id)
     return render_template(
         "sessions/projector.html",
         live=live,

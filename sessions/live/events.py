@@ -7,19 +7,18 @@ is queued and sent after the commit by the plumbing (sessions/realtime/plumbing.
 """
 
 from flask import Flask, request
-from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from extensions import db, socketio
-from facilitation.cohorts import may_run
+from facilitation.access import may_connect_as
 from facilitation.models import Cohort
+from refusals import Refusal
 from sessions.breakouts.events import announce_rooms
 from sessions.breakouts.operations import members_of
 from sessions.live import moves, presence
 from sessions.live import operations as engine
-from sessions.live.identity import current_participant
 from sessions.live.models import Connection, LiveSession
 from sessions.live.screens import moved, queue_state, state_for
 from sessions.polls import ballots
@@ -66,14 +65,11 @@ def on_connect(auth=None):
     except ValidationError as failure:
         raise refuse("bad_payload", describe(failure)) from None
     cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == wanted.cohort))
-    participant = user = None
-    if cohort is not None and wanted.role == "participant":
-        participant = current_participant(cohort)
-    elif cohort is not None and current_user.is_authenticated and may_run(current_user, cohort):
-        user = current_user
-    if participant is None and user is None:
+    try:
+        participant, user = may_connect_as(wanted.role, cohort)
+    except Refusal as refusal:
         rollback()
-        raise refuse("not_allowed")
+        raise refuse(refusal.code) from None
     caller = Caller(cohort.id, wanted.role, participant.id if participant else None, user.id if user else None)
     presence.connect(request.sid, caller.cohort_id, caller.role, caller.participant_id, caller.user_id)
     commit()

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from extensions import db
+from facilitation.access import administrator_only
 from facilitation.models import Cohort, Organisation
 from sessions.realtime.plumbing import commit
 from sessions.safety.forms import BLANK_ROWS, CrisisLineForm, CrisisResourcesForm
@@ -65,9 +66,7 @@ def away():
 @bp.route("/organisation/crisis-resources", methods=["GET", "POST"])
 @login_required
 def edit_crisis_resources():
-    if not current_user.is_admin:
-        message = "Only an administrator of your organisation can change its crisis resources."
-        return render_template("error.html", title="For administrators", message=message), 403
+    administrator_only("Only an administrator of your organisation can change its crisis resources.")
     organisation = current_user.organisation
     form = CrisisResourcesForm()
     if form.validate_on_submit():
