@@ -9,6 +9,7 @@ from sqlalchemy import select
 from extensions import db, limiter, login_manager
 from facilitation.forms import LoginForm, PasswordChangeForm
 from facilitation.models import User
+from sessions.realtime.plumbing import commit
 
 bp = Blueprint("auth", __name__)
 
@@ -75,7 +76,7 @@ def change_password():
             form.current.errors.append("That is not your current password.")
             return render_template("auth/password.html", form=form), 400
         current_user.set_password(form.new.data)
-        db.session.commit()
+        commit()
         flash("Your password is changed.")
         return redirect(url_for("facilitation.dashboard"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -16,6 +16,7 @@ from facilitation.models import Cohort, User
 from facilitation.programmes import render_markdown
 from sessions.journal.operations import writers_this_week
 from sessions.live.operations import attendance_counts, open_session_of, runs_of
+from sessions.realtime.plumbing import commit
 
 bp = Blueprint("facilitation", __name__)
 
@@ -77,7 +78,7 @@ def new_cohort():
             start_time=form.start_time.data,
             timezone=form.timezone.data,
         )
-        db.session.commit()
+        commit()
         flash(f"{cohort.name} is ready. Share the join link with your group.")
         return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
     return render_template("facilitation/cohort_new.html", form=form), 400 if form.errors else 200
@@ -131,7 +132,7 @@ def regenerate_code(cohort_id: int):
         flash("The code was already changed; the code shown below is the current one.")
     else:
         regenerate_join_code(cohort)
-        db.session.commit()
+        commit()
         flash("New join code made. The old code and link no longer work.")
     return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
 
@@ -142,7 +143,7 @@ def edit_agreement(cohort_id: int):
     form = AgreementForm()
     if form.validate_on_submit():
         cohort.agreement_md = form.agreement_md.data.strip()
-        db.session.commit()
+        commit()
         flash("The group agreement is saved.")
     else:
         flash("The group agreement was not saved: " + " ".join(form.agreement_md.errors or ["please try again."]))

@@ -19,7 +19,7 @@ from sessions.live.screens import moved
 from sessions.polls import operations as polls
 from sessions.polls.models import Poll
 from sessions.realtime import coalescing, pushes
-from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, commit, handler
+from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, commit, handler, rollback
 from sessions.realtime.rooms import own_room, room_of, team_of
 from sessions.realtime.schemas import PollAnswer, PollModerate, PollOpen, Versioned
 
@@ -44,7 +44,7 @@ def wait_for_batches(caller: Caller) -> None:
     whatever remains and nothing taken is left out (waiting without holding a database connection)."""
     live = engine.open_session_of(caller.cohort_id)
     poll_id = live.active_poll_id if live is not None else None
-    db.session.rollback()
+    rollback()
     deadline = time.monotonic() + CLOSE_WAIT_SECONDS
     while poll_id is not None and polls.batch_in_progress(poll_id) and time.monotonic() < deadline:
         socketio.sleep(0.05)
