@@ -7,13 +7,7 @@ overview; the whole room only the state's public part (see docs/privacy.md).
 
 from sessions.breakouts import operations as breakouts
 from sessions.breakouts.models import BreakoutRound
-from sessions.live import operations as engine
-from sessions.live.models import LiveSession
-from sessions.live.screens import moved, queue_state, queue_team_state
-from sessions.realtime import pushes
-from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, handler
-from sessions.realtime.rooms import own_room, team_of
-from sessions.realtime.schemas import (
+from sessions.breakouts.schemas import (
     BreakoutCommand,
     BreakoutHelp,
     BreakoutHelpAnswer,
@@ -25,6 +19,12 @@ from sessions.realtime.schemas import (
     BreakoutSitOut,
     BreakoutTime,
 )
+from sessions.live import operations as engine
+from sessions.live.models import LiveSession
+from sessions.live.screens import moved, queue_state, queue_team_state
+from sessions.realtime import pushes
+from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, handler
+from sessions.realtime.rooms import own_room, team_of
 
 
 def announce_rooms(cohort_id: int, round_: BreakoutRound, everyone: bool = True, only: set[int] | None = None) -> None:
@@ -51,47 +51,51 @@ def seated(caller: Caller, live: LiveSession, round_: BreakoutRound | None) -> d
 @handler("breakout:propose", FACILITATOR, live=True)
 def propose_rooms(caller: Caller, payload: BreakoutPropose, live: LiveSession) -> dict:
     ad_hoc = payload.ad_hoc.model_dump() if payload.ad_hoc else None
-    breakouts.propose(live, payload.version, caller.user_id, ad_hoc, payload.late_arrivals, payload.auto_recall)
+    breakouts.propose(
+        live, payload.version, caller.signed_in_user_id, ad_hoc, payload.late_arrivals, payload.auto_recall
+    )
     return moved(caller.cohort_id, live)
 
 
 @handler("breakout:start", FACILITATOR, live=True)
 def open_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
-    return seated(caller, live, breakouts.start(live, payload.version, caller.user_id, payload.round))
+    return seated(caller, live, breakouts.start(live, payload.version, caller.signed_in_user_id, payload.round))
 
 
 @handler("breakout:move", FACILITATOR, live=True)
 def move_participant(caller: Caller, payload: BreakoutMove, live: LiveSession) -> dict:
-    round_ = breakouts.move(live, payload.version, caller.user_id, payload.round, payload.participant, payload.room)
+    round_ = breakouts.move(
+        live, payload.version, caller.signed_in_user_id, payload.round, payload.participant, payload.room
+    )
     return seated(caller, live, round_)
 
 
 @handler("breakout:roles", FACILITATOR, live=True)
 def switch_roles(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
-    return seated(caller, live, breakouts.switch_roles(live, payload.version, caller.user_id, payload.round))
+    return seated(caller, live, breakouts.switch_roles(live, payload.version, caller.signed_in_user_id, payload.round))
 
 
 @handler("breakout:time", FACILITATOR, live=True)
 def add_room_time(caller: Caller, payload: BreakoutTime, live: LiveSession) -> dict:
-    breakouts.add_time(live, payload.version, caller.user_id, payload.round, payload.seconds)
+    breakouts.add_time(live, payload.version, caller.signed_in_user_id, payload.round, payload.seconds)
     return moved(caller.cohort_id, live)
 
 
 @handler("breakout:message", FACILITATOR, live=True)
 def message_rooms(caller: Caller, payload: BreakoutMessage, live: LiveSession) -> dict:
-    breakouts.send_message(live, payload.version, caller.user_id, payload.round, payload.text)
+    breakouts.send_message(live, payload.version, caller.signed_in_user_id, payload.round, payload.text)
     return moved(caller.cohort_id, live)
 
 
 @handler("breakout:recall", FACILITATOR, live=True)
 def recall_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
-    breakouts.recall(live, payload.version, caller.user_id, payload.round)
+    breakouts.recall(live, payload.version, caller.signed_in_user_id, payload.round)
     return moved(caller.cohort_id, live)
 
 
 @handler("breakout:close", FACILITATOR, live=True)
 def close_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
-    breakouts.close(live, payload.version, caller.user_id, payload.round)
+    breakouts.close(live, payload.version, caller.signed_in_user_id, payload.round)
     return moved(caller.cohort_id, live)
 
 
@@ -104,24 +108,24 @@ def answer_help(caller: Caller, payload: BreakoutHelpAnswer, live: LiveSession) 
 
 @handler("breakout:sit_out", PARTICIPANT, live=True)
 def sit_out(caller: Caller, payload: BreakoutSitOut, live: LiveSession) -> dict:
-    round_ = breakouts.sit_out(live, caller.participant_id, payload.sitting_out)
+    round_ = breakouts.sit_out(live, caller.joined_participant_id, payload.sitting_out)
     if round_ is not None:
         announce_rooms(caller.cohort_id, round_, everyone=False)
     else:
         queue_team_state(caller.cohort_id, live)
-    return {"ok": True, "you": breakouts.view_for(live, caller.participant_id)}
+    return {"ok": True, "you": breakouts.view_for(live, caller.joined_participant_id)}
 
 
 @handler("breakout:help", PARTICIPANT, live=True)
 def ask_for_help(caller: Caller, payload: BreakoutHelp, live: LiveSession) -> dict:
-    room = breakouts.ask_for_help(live, caller.participant_id, payload.round)
+    room = breakouts.ask_for_help(live, caller.joined_participant_id, payload.round)
     announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(breakouts.members_of(room)))
     return {"ok": True}
 
 
 @handler("breakout:share", PARTICIPANT, live=True)
 def share_notes(caller: Caller, payload: BreakoutShare, live: LiveSession) -> dict:
-    room = breakouts.agree_to_share(live, caller.participant_id, payload.round, payload.agree)
+    room = breakouts.agree_to_share(live, caller.joined_participant_id, payload.round, payload.agree)
     shared = room.shared_at is not None
     announce_rooms(caller.cohort_id, room.round, everyone=shared, only=set(breakouts.members_of(room)))
     return {"ok": True, "shared": shared}
@@ -129,7 +133,7 @@ def share_notes(caller: Caller, payload: BreakoutShare, live: LiveSession) -> di
 
 @handler("breakout:notes", PARTICIPANT, live=True)
 def edit_notes(caller: Caller, payload: BreakoutNotes, live: LiveSession) -> dict:
-    room = breakouts.edit_notes(live, caller.participant_id, payload.round, payload.revision, payload.patch)
+    room = breakouts.edit_notes(live, caller.joined_participant_id, payload.round, payload.revision, payload.patch)
     notes = {"round": payload.round, "room": room.id, "revision": room.notes_revision, "text": room.notes}
     for participant_id in breakouts.members_of(room):
         pushes.queue("breakout:notes", notes, to=own_room(participant_id))

@@ -3,12 +3,12 @@ text itself never travels over the live connection; an excerpt is a copy its aut
 """
 
 from sessions.journal import operations as journal
+from sessions.journal.schemas import ExcerptApprove, ExcerptDecline
 from sessions.live.models import LiveSession
 from sessions.live.screens import moved
 from sessions.realtime import pushes
 from sessions.realtime.plumbing import FACILITATOR, Caller, handler
 from sessions.realtime.rooms import team_of
-from sessions.realtime.schemas import ExcerptApprove, ExcerptDecline
 
 
 def announce_excerpts(cohort_id: int) -> None:
@@ -18,7 +18,7 @@ def announce_excerpts(cohort_id: int) -> None:
 
 @handler("excerpt:approve", FACILITATOR, live=True)
 def approve_excerpt(caller: Caller, payload: ExcerptApprove, live: LiveSession) -> dict:
-    journal.approve_excerpt(live, payload.version, payload.excerpt, caller.user_id)
+    journal.approve_excerpt(live, payload.version, payload.excerpt, caller.signed_in_user_id)
     ack = moved(caller.cohort_id, live)
     announce_excerpts(caller.cohort_id)
     return ack

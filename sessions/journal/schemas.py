@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from sessions.realtime.schemas import Id, Payload
+from sessions.realtime.payloads import Id, Payload, Versioned
 
 
 class ReflectionStep(Payload):
@@ -23,3 +23,14 @@ class EntrySubmission(Payload):
     id: str | None = Field(default=None, max_length=64)
     revision: int | None = Field(default=None, ge=0, le=2**63 - 1)
     reflection: ReflectionStep | None = None
+
+
+# The excerpt events (docs/protocol.md, "Client to server")
+
+
+class ExcerptApprove(Versioned):
+    excerpt: str = Field(min_length=1, max_length=32)
+
+
+class ExcerptDecline(Payload):
+    excerpt: str = Field(min_length=1, max_length=32)

@@ -20,11 +20,13 @@ from sessions.breakouts.operations import members_of
 from sessions.live import moves, presence
 from sessions.live import operations as engine
 from sessions.live.models import Connection, LiveSession
+from sessions.live.schemas import GoTo, TimerAdd, TimerStart
 from sessions.live.screens import moved, queue_state, state_for
 from sessions.polls import ballots
 from sessions.polls import operations as polls
 from sessions.polls.events import after_close, wait_for_batches
 from sessions.realtime import coalescing, pushes
+from sessions.realtime.payloads import ConnectAuth, Empty, Versioned
 from sessions.realtime.plumbing import (
     EVERYONE,
     FACILITATOR,
@@ -37,17 +39,7 @@ from sessions.realtime.plumbing import (
     rollback,
 )
 from sessions.realtime.rooms import own_room, room_of, team_of
-from sessions.realtime.schemas import (
-    NAMESPACE,
-    ConnectAuth,
-    Empty,
-    GoTo,
-    TimerAdd,
-    TimerStart,
-    Versioned,
-    describe,
-    error,
-)
+from sessions.realtime.schemas import NAMESPACE, describe, error
 
 PRESENCE_INTERVAL_SECONDS = 0.5
 
@@ -139,7 +131,7 @@ def snapshot(caller: Caller, _payload: Empty) -> dict:
 
 @handler("session:start", FACILITATOR, live=True)
 def start_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
-    engine.start(live, payload.version, caller.user_id)
+    engine.start(live, payload.version, caller.signed_in_user_id)
     return moved(caller.cohort_id, live)
 
 
@@ -147,29 +139,29 @@ def start_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict
 # is counting commits first (see sessions/polls/events.py).
 @handler("step:go", FACILITATOR, live=True, prepare=wait_for_batches)
 def go_to_step(caller: Caller, payload: GoTo, live: LiveSession) -> dict:
-    after_close(*moves.go_to(live, payload.version, payload.position, caller.user_id))
+    after_close(*moves.go_to(live, payload.version, payload.position, caller.signed_in_user_id))
     return moved(caller.cohort_id, live)
 
 
 @handler("timer:start", FACILITATOR, live=True)
 def start_timer(caller: Caller, payload: TimerStart, live: LiveSession) -> dict:
-    engine.start_timer(live, payload.version, payload.seconds, caller.user_id)
+    engine.start_timer(live, payload.version, payload.seconds, caller.signed_in_user_id)
     return moved(caller.cohort_id, live)
 
 
 @handler("timer:add", FACILITATOR, live=True)
 def add_time(caller: Caller, payload: TimerAdd, live: LiveSession) -> dict:
-    engine.add_time(live, payload.version, payload.seconds, caller.user_id)
+    engine.add_time(live, payload.version, payload.seconds, caller.signed_in_user_id)
     return moved(caller.cohort_id, live)
 
 
 @handler("timer:clear", FACILITATOR, live=True)
 def clear_timer(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
-    engine.clear_timer(live, payload.version, caller.user_id)
+    engine.clear_timer(live, payload.version, caller.signed_in_user_id)
     return moved(caller.cohort_id, live)
 
 
 @handler("session:end", FACILITATOR, live=True, prepare=wait_for_batches)
 def end_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
-    after_close(*moves.end(live, payload.version, caller.user_id))
+    after_close(*moves.end(live, payload.version, caller.signed_in_user_id))
     return moved(caller.cohort_id, live)

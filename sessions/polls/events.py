@@ -18,10 +18,11 @@ from sessions.live.models import LiveSession
 from sessions.live.screens import moved
 from sessions.polls import operations as polls
 from sessions.polls.models import Poll
+from sessions.polls.schemas import PollAnswer, PollModerate, PollOpen
 from sessions.realtime import coalescing, pushes
+from sessions.realtime.payloads import Versioned
 from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, commit, handler, rollback
 from sessions.realtime.rooms import own_room, room_of, team_of
-from sessions.realtime.schemas import PollAnswer, PollModerate, PollOpen, Versioned
 
 PROGRESS_DELAY_SECONDS = (0.5, 1.5)
 BATCH_DELAY_SECONDS = (1.0, 2.0)
@@ -35,7 +36,7 @@ _progress_scheduled: dict[int, float] = {}
 
 @handler("poll:open", FACILITATOR, live=True)
 def open_poll(caller: Caller, payload: PollOpen, live: LiveSession) -> dict:
-    polls.open_poll(live, payload.version, caller.user_id, payload.quick)
+    polls.open_poll(live, payload.version, caller.signed_in_user_id, payload.quick)
     return moved(caller.cohort_id, live)
 
 
@@ -52,13 +53,13 @@ def wait_for_batches(caller: Caller) -> None:
 
 @handler("poll:close", FACILITATOR, live=True, prepare=wait_for_batches)
 def close_poll(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
-    after_close(*polls.close_poll(live, payload.version, caller.user_id))
+    after_close(*polls.close_poll(live, payload.version, caller.signed_in_user_id))
     return moved(caller.cohort_id, live)
 
 
 @handler("poll:reveal", FACILITATOR, live=True)
 def reveal_results(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
-    polls.reveal_results(live, payload.version, caller.user_id)
+    polls.reveal_results(live, payload.version, caller.signed_in_user_id)
     return moved(caller.cohort_id, live)
 
 
@@ -93,7 +94,7 @@ def moderate_poll(caller: Caller, payload: PollModerate, live: LiveSession) -> d
 def answer_poll(caller: Caller, payload: PollAnswer) -> dict:
     previous = payload.previous.model_dump() if payload.previous else None
     receipt = polls.receive_answer(
-        caller.cohort_id, caller.participant_id, payload.poll, payload.answer.as_dict(), previous
+        caller.cohort_id, caller.joined_participant_id, payload.poll, payload.answer.as_dict(), previous
     )
     schedule_count(caller.cohort_id, payload.poll)
     announce_progress(caller.cohort_id, payload.poll)

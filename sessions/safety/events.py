@@ -15,11 +15,13 @@ from sessions.breakouts.events import announce_rooms
 from sessions.live.models import LiveSession
 from sessions.live.screens import moved
 from sessions.realtime import coalescing, pushes
+from sessions.realtime.payloads import Empty, Versioned
 from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, handler, within
 from sessions.realtime.rooms import own_room, team_of
-from sessions.realtime.schemas import BreakStart, ContentNoteChoose, Empty, PauseAcknowledge, Versioned, error
+from sessions.realtime.schemas import error
 from sessions.safety import operations as safety
 from sessions.safety.models import SafetySignal
+from sessions.safety.schemas import BreakStart, ContentNoteChoose, PauseAcknowledge
 
 # Per participant, across their devices: a few taps are heard, a flood is not.
 PAUSE_LIMITS = (RateLimitItemPerMinute(5),)
@@ -41,29 +43,29 @@ def tell_participant(participant_id: int, signal: SafetySignal | None) -> None:
 
 @handler("pause:raise", PARTICIPANT, live=True)
 def raise_pause(caller: Caller, _payload: Empty, live: LiveSession) -> dict:
-    if not within(PAUSE_LIMITS, "pause", str(caller.participant_id)):
+    if not within(PAUSE_LIMITS, "pause", str(caller.joined_participant_id)):
         return error(
             "rate_limited",
             "Your facilitators already have your request for a pause. Give them a moment before asking again.",
         )
-    signal, new = safety.raise_signal(live, caller.participant_id)
+    signal, new = safety.raise_signal(live, caller.joined_participant_id)
     if new:
         announce_signals(caller.cohort_id, live, new=signal.id)
-    tell_participant(caller.participant_id, signal)
+    tell_participant(caller.joined_participant_id, signal)
     return {"ok": True, "pause": safety.own_signal_view(signal), "new": new}
 
 
 @handler("pause:resolve", PARTICIPANT, live=True)
 def resolve_pause(caller: Caller, _payload: Empty, live: LiveSession) -> dict:
-    signal = safety.resolve(live, caller.participant_id)
+    signal = safety.resolve(live, caller.joined_participant_id)
     announce_signals(caller.cohort_id, live)
-    tell_participant(caller.participant_id, signal)
+    tell_participant(caller.joined_participant_id, signal)
     return {"ok": True}
 
 
 @handler("pause:acknowledge", FACILITATOR, live=True)
 def acknowledge_pause(caller: Caller, payload: PauseAcknowledge, live: LiveSession) -> dict:
-    signal = safety.acknowledge(live, payload.signal, caller.user_id, payload.reply)
+    signal = safety.acknowledge(live, payload.signal, caller.signed_in_user_id, payload.reply)
     announce_signals(caller.cohort_id, live)
     tell_participant(signal.participant_id, signal)
     return {"ok": True}
@@ -71,19 +73,21 @@ def acknowledge_pause(caller: Caller, payload: PauseAcknowledge, live: LiveSessi
 
 @handler("break:start", FACILITATOR, live=True)
 def start_break(caller: Caller, payload: BreakStart, live: LiveSession) -> dict:
-    safety.start_break(live, payload.version, payload.seconds, payload.breathe_in, payload.breathe_out, caller.user_id)
+    safety.start_break(
+        live, payload.version, payload.seconds, payload.breathe_in, payload.breathe_out, caller.signed_in_user_id
+    )
     return moved(caller.cohort_id, live)
 
 
 @handler("break:end", FACILITATOR, live=True)
 def end_break(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
-    safety.end_break(live, payload.version, caller.user_id)
+    safety.end_break(live, payload.version, caller.signed_in_user_id)
     return moved(caller.cohort_id, live)
 
 
 @handler("content_note:choose", PARTICIPANT, live=True)
 def choose_content_note(caller: Caller, payload: ContentNoteChoose, live: LiveSession) -> dict:
-    rooms = safety.choose(live, caller.participant_id, payload.position, payload.choice)
+    rooms = safety.choose(live, caller.joined_participant_id, payload.position, payload.choice)
     if rooms is not None:
         announce_rooms(caller.cohort_id, rooms, everyone=False)
     announce_skipped(caller.cohort_id, live.id, payload.position)
