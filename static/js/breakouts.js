@@ -2,7 +2,7 @@
 // the room's shared notes; "we need help"; sitting out; sharing notes with the group after recall.
 // The phase of a round follows from its stored times and the server's clock, as on the server.
 import { el } from "./dom.js";
-import { formatDuration } from "./ticker.js";
+import { formatDuration, secondsUntil } from "./ticker.js";
 
 export function phaseOf(round, serverNow) {
   if (!round || round.status !== "running") return round ? round.status : null;
@@ -14,17 +14,15 @@ export function phaseOf(round, serverNow) {
   return "running";
 }
 
-const seconds = (until, now) => Math.max(0, Math.ceil((until - now) / 1000));
-
 // One line that says where the round is, for participants, the console and the projector.
 export function phaseLine(round, now) {
   const phase = phaseOf(round, now);
   if (phase === "proposed") return "Rooms are being arranged. You'll get a few seconds' notice before they open.";
-  if (phase === "starting") return `Rooms open in ${seconds(round.starts_at, now)} seconds.`;
-  if (phase === "running") return `${formatDuration(seconds(round.ends_at, now))} left in the rooms.`;
-  if (phase === "warning") return `One minute to go: ${formatDuration(seconds(round.ends_at, now))} left. Start to wrap up.`;
+  if (phase === "starting") return `Rooms open in ${secondsUntil(round.starts_at, now)} seconds.`;
+  if (phase === "running") return `${formatDuration(secondsUntil(round.ends_at, now))} left in the rooms.`;
+  if (phase === "warning") return `One minute to go: ${formatDuration(secondsUntil(round.ends_at, now))} left. Start to wrap up.`;
   if (phase === "overtime") return "Time is up. The facilitator will bring everyone back.";
-  if (phase === "returning") return `Returning to the main room in ${seconds(round.recall_at, now)} seconds.`;
+  if (phase === "returning") return `Returning to the main room in ${secondsUntil(round.recall_at, now)} seconds.`;
   return "Everyone is back in the main room.";
 }
 
@@ -176,7 +174,7 @@ export class BreakoutView {
     this.role = role;
   }
 
-  // Called four times a second: the phase line and its announcements.
+  // Called on every tick of the page's ticker: the phase line and its announcements.
   tick() {
     const round = this.state && this.state.breakout;
     if (!round || round.status !== "running") return;

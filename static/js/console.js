@@ -4,7 +4,7 @@
 import { announceIn, button, el } from "./dom.js";
 import { connectLive } from "./socket.js";
 import { renderStep } from "./step.js";
-import { formatDuration, remainingSeconds } from "./ticker.js";
+import { formatDuration, onTick, remainingSeconds } from "./ticker.js";
 import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console-breakouts.js";
 import { renderResults } from "./polls.js";
 import { consoleSafety } from "./safety-console.js";
@@ -187,11 +187,11 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "ArrowLeft" || event.key === "PageUp") { event.preventDefault(); go(-1); }
 });
 
-window.setInterval(() => {
+onTick(() => {
   const state = live.state();
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
   $("timer-display").textContent = seconds === null ? "No timer" : seconds > 0 ? `${formatDuration(seconds)} left` : "Time is up";
   $("timer-add").disabled = seconds === null;
   $("timer-clear").disabled = seconds === null;
   tickBreakout(live);
-}, 250);
+});

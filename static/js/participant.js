@@ -3,7 +3,7 @@
 import { announceIn, el } from "./dom.js";
 import { connectLive } from "./socket.js";
 import { renderStep } from "./step.js";
-import { formatDuration, remainingSeconds } from "./ticker.js";
+import { formatDuration, onTick, remainingSeconds } from "./ticker.js";
 import { BreakoutView } from "./breakouts.js";
 import { answerCounted, forgetAnswers, renderPollForm, renderResults, resendIfLost } from "./polls.js";
 import { participantSafety } from "./safety.js";
@@ -207,7 +207,7 @@ function tick() {
     announce(seconds === 0 ? "Time is up." : `${minute} minute${minute === 1 ? "" : "s"} left.`);
   }
 }
-window.setInterval(tick, 250);
+onTick(tick);
 
 // "Forget me on this device" also forgets poll receipts and answers kept here.
 const forget = document.querySelector("form[data-forget]");

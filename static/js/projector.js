@@ -2,7 +2,7 @@
 import { el } from "./dom.js";
 import { connectLive } from "./socket.js";
 import { renderStep } from "./step.js";
-import { formatDuration, remainingSeconds } from "./ticker.js";
+import { formatDuration, onTick, remainingSeconds } from "./ticker.js";
 import { phaseLine, phaseOf } from "./breakouts.js";
 import { renderResults } from "./polls.js";
 import { breakIsOn, renderBreak } from "./safety.js";
@@ -73,7 +73,7 @@ function showOnline(count) {
   online.textContent = `${count} joined`;
 }
 
-window.setInterval(() => {
+onTick(() => {
   const state = live.state();
   if (state && breakIsOn(state, live.serverNow()) !== onBreak) show(state);
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
@@ -81,4 +81,4 @@ window.setInterval(() => {
   if (seconds !== null) timer.textContent = seconds > 0 ? formatDuration(seconds) : "Time is up";
   const line = document.getElementById("rooms-phase");
   if (line && state && state.breakout) line.textContent = phaseLine(state.breakout, live.serverNow());
-}, 250);
+});

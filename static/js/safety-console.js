@@ -1,7 +1,7 @@
 // Safety in the room, on the facilitator's console: pause requests (with a private reply), the
 // grounding break's controls, and how many skipped a content-noted step (never who).
 import { announceIn, button, el } from "./dom.js";
-import { formatDuration } from "./ticker.js";
+import { formatDuration, onTick, secondsUntil } from "./ticker.js";
 import { breakIsOn } from "./safety.js";
 
 const SUGGESTIONS = [
@@ -89,13 +89,13 @@ export function consoleSafety({ live, send, showError }) {
   });
   $("break-end").addEventListener("click", () => send("break:end"));
 
-  window.setInterval(() => {
+  onTick(() => {
     const state = live.state();
     const on = breakIsOn(state, live.serverNow());
     $("break-form").hidden = on;
     $("break-running").hidden = !on;
-    if (on) $("break-left").textContent = `${formatDuration(Math.ceil((state.grounding_break.ends_at - live.serverNow()) / 1000))} left`;
-  }, 250);
+    if (on) $("break-left").textContent = `${formatDuration(secondsUntil(state.grounding_break.ends_at, live.serverNow()))} left`;
+  });
 
   return {
     render(state) {

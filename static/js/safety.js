@@ -1,7 +1,7 @@
 // Safety in the room, on the participant's screen (and the break on the projector): the private
 // "I need a pause" button, the grounding break, and the content note shown before a heavy step.
 import { el } from "./dom.js";
-import { formatDuration } from "./ticker.js";
+import { formatDuration, onTick, secondsUntil } from "./ticker.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
@@ -40,11 +40,10 @@ export function renderBreak(brk, serverNow) {
 
   const cycle = brk.breathe_in + brk.breathe_out;
   function pace() {
-    if (!card.isConnected && card.dataset.shown) { window.clearInterval(timer); return; }
+    if (!card.isConnected && card.dataset.shown) { stop(); return; }
     if (card.isConnected) card.dataset.shown = "1";
     const now = serverNow();
-    const seconds = Math.max(0, Math.ceil((brk.ends_at - now) / 1000));
-    left.textContent = `${formatDuration(seconds)} left`;
+    left.textContent = `${formatDuration(secondsUntil(brk.ends_at, now))} left`;
     const into = Math.max(0, (now - brk.started_at) / 1000) % cycle;
     const breathingIn = into < brk.breathe_in;
     const length = breathingIn ? brk.breathe_in : brk.breathe_out;
@@ -56,7 +55,7 @@ export function renderBreak(brk, serverNow) {
     const count = Array.from({ length: done + 1 }, (_, n) => length - n).join(", ");
     cue.textContent = reducedMotion.matches ? `${words} ${count}` : words;
   }
-  const timer = window.setInterval(pace, 250);
+  const stop = onTick(pace);
   pace();
   return card;
 }
