@@ -85,6 +85,20 @@ class Caller:
     user_id: int | None
     budget: EventBudget = field(default_factory=EventBudget)
 
+    # A facilitator's or projector's socket carries a user and a participant's a participant, never
+    # both: a handler registered for one role reads its person here, and the other role is refused.
+    @property
+    def signed_in_user_id(self) -> int:
+        if self.user_id is None:
+            raise Refusal("forbidden")
+        return self.user_id
+
+    @property
+    def joined_participant_id(self) -> int:
+        if self.participant_id is None:
+            raise Refusal("forbidden")
+        return self.participant_id
+
 
 # Every socket this process holds, from its accepted connect to its disconnect.
 _callers: dict[str, Caller] = {}
