@@ -42,16 +42,23 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
   // Every connect and reconnect starts from a full snapshot.
   socket.on("connect", () => { onConnection("online"); snapshot(); });
   socket.on("disconnect", (reason) => onConnection(reason === "io client disconnect" ? "closed" : "reconnecting"));
+  // The server refuses a connection with `{message, data: {code}}` (docs/protocol.md); a transport
+  // error has no code. A refusal will not fix itself by retrying (the person has to open their link
+  // again): Socket.IO gives the connection up, and so does "online" below; the page says why.
+  let refused = false;
   socket.on("connect_error", (error) => {
-    // A refusal by the server (not a network failure) will not fix itself by retrying.
-    if (error.data && error.data.code) onConnection("refused", error.data);
-    else onConnection("reconnecting");
+    if (error.data && error.data.code) {
+      refused = true;
+      onConnection("refused", { code: error.data.code, message: error.message });
+    } else {
+      onConnection("reconnecting");
+    }
   });
 
   // The browser knows before the socket does when the network is gone: say so at once,
   // and reconnect as soon as it is back.
-  window.addEventListener("offline", () => { socket.disconnect(); onConnection("reconnecting"); });
-  window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+  window.addEventListener("offline", () => { if (refused) return; socket.disconnect(); onConnection("reconnecting"); });
+  window.addEventListener("online", () => { if (!socket.connected && !refused) socket.connect(); });
 
   return {
     socket,

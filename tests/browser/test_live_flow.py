@@ -1,8 +1,12 @@
 """End to end in Chromium: a facilitator runs week 1 with three participants, one on a phone."""
 
+import re
+
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, join, screenshot, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot, sign_in
+
+REFUSED = "This connection could not be identified. Open your group link again."
 
 
 def create_cohort(page) -> str:
@@ -104,3 +108,31 @@ def test_a_participant_who_drops_offline_comes_back_to_the_current_step(demo_coh
     expect(phone.locator("#progress")).to_have_text("Step 3 of 16")
     expect(phone.locator(".live-bar .eyebrow")).to_contain_text("Robin")
     expect(facilitator.locator("#presence-list")).to_contain_text("Robin")
+
+
+def test_a_participant_whose_cookie_is_gone_is_told_to_open_their_link_again(demo_cohort):
+    """A reconnection the server refuses says why, and stops, instead of "Reconnecting…" for ever."""
+    facilitator, phone, _ = demo_cohort
+    open_week_one(facilitator)
+    expect(phone.locator("#stage")).to_contain_text("Waiting for Demo Facilitator to begin")
+    banner = phone.locator("#connection-banner")
+
+    phone.context.set_offline(True)
+    expect(banner).to_contain_text("Reconnecting")
+    phone.context.clear_cookies(name=re.compile(r"^mend_p_"))
+    assert [c["name"] for c in phone.context.cookies() if c["name"].startswith("mend_p_")] == []
+    phone.context.set_offline(False)
+    expect(banner).to_have_text(REFUSED)
+    expect(banner).to_be_visible()
+    assert axe_violations(phone) == [], "refused connection, on a phone"
+    screenshot(phone, "phone-connection-refused")
+
+    # Nothing retries a refusal: not the socket, not the network coming back.
+    phone.wait_for_timeout(500)
+    attempts = []
+    phone.on("request", lambda request: attempts.append(request.url) if "/socket.io/" in request.url else None)
+    phone.context.set_offline(True)
+    phone.context.set_offline(False)
+    phone.wait_for_timeout(3000)
+    assert attempts == []
+    expect(banner).to_have_text(REFUSED)
