@@ -7,6 +7,7 @@ module import `db` or `socketio` without importing the app itself.
 import json
 import sqlite3
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -15,6 +16,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.model import Model as FlaskSQLAlchemyModel
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
@@ -69,6 +71,18 @@ db = SQLAlchemy(
         "hide_parameters": True,
     },
 )
+
+# Every model subclasses `Model`. At run time it is `db.Model`, which Flask-SQLAlchemy builds from `Base`
+# and its own mixins; a type checker cannot take a base class from an attribute (python/mypy#8603), so it
+# is told the same shape as a class statement.
+if TYPE_CHECKING:
+
+    class Model(FlaskSQLAlchemyModel, Base):
+        pass
+
+else:
+    Model = db.Model
+
 migrate = Migrate()
 compress = Compress()
 login_manager = LoginManager()

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
+from extensions import Model, db
 from facilitation.models.organisations import Organisation, User, utcnow
 from facilitation.models.programmes import Programme
 
@@ -37,7 +37,7 @@ def hash_rejoin_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Used in participant URLs and cookies, so that numbering reveals nothing.
     public_id: Mapped[str] = mapped_column(String(24), unique=True, default=lambda: secrets.token_urlsafe(12))
@@ -66,7 +66,7 @@ class Cohort(db.Model):
         return f"{self.join_code[:4]}-{self.join_code[4:]}"
 
 
-class Participant(db.Model):
+class Participant(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     display_name: Mapped[str] = mapped_column(String(40))

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from extensions import db
+from extensions import Model, db
 
 MIN_REVEAL_THRESHOLD = 3
 
@@ -16,7 +16,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     # The fewest answers a poll needs before its results may be shown (k-anonymity).
@@ -31,7 +31,7 @@ class Organisation(db.Model):
     __table_args__ = (CheckConstraint(f"poll_reveal_threshold >= {MIN_REVEAL_THRESHOLD}", name="reveal_threshold_min"),)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A facilitator or an organisation's administrator; participants are not users."""
 
     ROLES = ("facilitator", "admin")

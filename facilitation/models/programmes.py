@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
+from extensions import Model, db
 from facilitation.models.organisations import utcnow
 
 STEP_KINDS = ("slide", "poll", "breakout", "reflection")
 
 
-class Programme(db.Model):
+class Programme(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # None: built in, offered to every organisation.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -34,7 +34,7 @@ class Programme(db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "slug", "version"),)
 
 
-class SessionPlan(db.Model):
+class SessionPlan(Model):
     """One session of a programme ("week 3"), run live once per cohort."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +52,7 @@ class SessionPlan(db.Model):
     __table_args__ = (UniqueConstraint("programme_id", "number"),)
 
 
-class Step(db.Model):
+class Step(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_plan_id: Mapped[int] = mapped_column(ForeignKey("session_plan.id"), index=True)
     position: Mapped[int]

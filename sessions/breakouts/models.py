@@ -10,14 +10,14 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
+from extensions import Model
 from facilitation.models import Participant
 from facilitation.models.organisations import utcnow
 
 ROUND_STATUSES = ("proposed", "running", "ended")
 
 
-class BreakoutRound(db.Model):
+class BreakoutRound(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     live_session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
     # The step position the round was run from (a breakout step, or any step for an ad hoc round).
@@ -49,7 +49,7 @@ class BreakoutRound(db.Model):
     seats: Mapped[list["BreakoutSeat"]] = relationship(back_populates="round", cascade="all, delete-orphan")
 
 
-class BreakoutRoom(db.Model):
+class BreakoutRoom(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("breakout_round.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
@@ -68,7 +68,7 @@ class BreakoutRoom(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "number"),)
 
 
-class BreakoutNotesRevision(db.Model):
+class BreakoutNotesRevision(Model):
     """Each revision of a room's notes: the base that a member's edit was made against, so that
     edits made at the same time are merged rather than overwritten."""
 
@@ -77,7 +77,7 @@ class BreakoutNotesRevision(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
 
-class BreakoutSeat(db.Model):
+class BreakoutSeat(Model):
     """Where one participant is in a round: a room and seat (which decides the role), or the main room."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,7 +94,7 @@ class BreakoutSeat(db.Model):
     __table_args__ = (UniqueConstraint("round_id", "participant_id"),)
 
 
-class BreakoutPass(db.Model):
+class BreakoutPass(Model):
     """A participant's choice to sit out the exercise at one step of a live session."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

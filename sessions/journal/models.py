@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import db
+from extensions import Model
 from facilitation.models.organisations import utcnow
 
 ENTRY_KINDS = ("reflection", "free", "trigger")
@@ -25,7 +25,7 @@ def random_id() -> str:
     return secrets.token_hex(16)
 
 
-class JournalKeyring(db.Model):
+class JournalKeyring(Model):
     """One row naming the application key the journal is wrapped with (its key id, never the key)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +33,7 @@ class JournalKeyring(db.Model):
     rotated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class JournalKey(db.Model):
+class JournalKey(Model):
     """A participant's data key, wrapped by the application key. Deleting this row shreds their journal."""
 
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
@@ -41,7 +41,7 @@ class JournalKey(db.Model):
     key_id: Mapped[str] = mapped_column(String(32))
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     week: Mapped[int]
@@ -61,7 +61,7 @@ class JournalEntry(db.Model):
     __table_args__ = (CheckConstraint("kind in ('reflection', 'free', 'trigger')", name="kind_known"),)
 
 
-class SharedExcerpt(db.Model):
+class SharedExcerpt(Model):
     """An excerpt shared anonymously with the group: pending moderation, then shown in one live session."""
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)

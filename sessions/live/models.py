@@ -9,14 +9,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
+from extensions import Model
 from facilitation.models import Cohort, Participant, SessionPlan, User
 from facilitation.models.organisations import utcnow
 
 STATUSES = ("lobby", "live", "ended")
 
 
-class LiveSession(db.Model):
+class LiveSession(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     # Equal to cohort_id until the session ends: a unique column allows one open session per cohort
@@ -57,7 +57,7 @@ class LiveSession(db.Model):
         return self.status != "ended"
 
 
-class Transition(db.Model):
+class Transition(Model):
     """One committed change of a live session: its history, one row per version."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +71,7 @@ class Transition(db.Model):
     __table_args__ = (UniqueConstraint("live_session_id", "version"),)
 
 
-class ServerProcess(db.Model):
+class ServerProcess(Model):
     """A running Mend process; its heartbeat tells the others whether its connections are real."""
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -79,7 +79,7 @@ class ServerProcess(db.Model):
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Connection(db.Model):
+class Connection(Model):
     """One open Socket.IO connection. Several tabs or devices of one person are several rows."""
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -93,7 +93,7 @@ class Connection(db.Model):
     __table_args__ = (CheckConstraint("role in ('participant', 'facilitator', 'projector')", name="role_known"),)
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """A participant's presence in one live session: first and last seen, and time present."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

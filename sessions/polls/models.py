@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import db
+from extensions import Model, db
 from facilitation.models.organisations import utcnow
 
 POLL_KINDS = ("single", "multiple", "scale", "words", "text")
 
 
-class Poll(db.Model):
+class Poll(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     live_session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
     # None for a quick poll launched from the console.
@@ -42,14 +42,14 @@ class Poll(db.Model):
     )
 
 
-class PollParticipation(db.Model):
+class PollParticipation(Model):
     """Who has responded (answered or passed): a sorted list, so it keeps no order of arrival."""
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)
     participant_ids: Mapped[list] = mapped_column(db.JSON, default=list)
 
 
-class PollTally(db.Model):
+class PollTally(Model):
     """What was answered, as counters only: by option index, scale value or word. Its JSON is written
     with sorted keys (the engine's serializer), so it keeps no order of first choice."""
 
@@ -61,7 +61,7 @@ class PollTally(db.Model):
     hidden_words: Mapped[list] = mapped_column(db.JSON, default=list)
 
 
-class PollTextAnswer(db.Model):
+class PollTextAnswer(Model):
     """One open-text answer: a random key, the text, and whether the facilitator hid it."""
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -73,7 +73,7 @@ class PollTextAnswer(db.Model):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
-class SpentReceipt(db.Model):
+class SpentReceipt(Model):
     """Receipts already used to change an answer, so that none is used twice."""
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)

@@ -14,14 +14,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
+from extensions import Model
 from facilitation.models import Participant, User
 from facilitation.models.organisations import utcnow
 
 REPLY_MAX = 280
 
 
-class SafetySignal(db.Model):
+class SafetySignal(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     live_session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
@@ -43,7 +43,7 @@ class SafetySignal(db.Model):
     __table_args__ = (UniqueConstraint("live_session_id", "ongoing_participant_id"),)
 
 
-class ContentNoteChoice(db.Model):
+class ContentNoteChoice(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     live_session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
     step_id: Mapped[int] = mapped_column(ForeignKey("step.id", ondelete="CASCADE"))
@@ -56,7 +56,7 @@ class ContentNoteChoice(db.Model):
     )
 
 
-class ContentNoteFigure(db.Model):
+class ContentNoteFigure(Model):
     """How many had chosen, and skipped, the last time the team was shown the figure: it is shown
     again only once at least k more have chosen, so that no change of it follows one person's tap."""
 
