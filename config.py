@@ -60,7 +60,7 @@ def settings_from_environment(instance_path: str) -> dict:
     host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "5000"))
     # Browsers send the page's origin with every Socket.IO connection; only these are accepted.
     origins = env.get("MEND_ALLOWED_ORIGINS") or f"http://localhost:{port},http://127.0.0.1:{port},http://{host}:{port}"
-    engine_options = {}
+    engine_options: dict[str, bool | int] = {}
     if database_url.startswith("postgresql"):
         # A server restart leaves dead connections in the pool: each is tested before use. (An SQLite file
         # has no server to lose, and the test would cost a query on every event.)

@@ -70,7 +70,7 @@ def participant_of(public_id: str) -> tuple[Cohort, Participant]:
 
     cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == public_id[:24]))
     participant = current_participant(cohort) if cohort is not None else None
-    if participant is None:
+    if cohort is None or participant is None:
         raise Refusal("not_found")
     return cohort, participant
 

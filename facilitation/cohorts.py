@@ -116,7 +116,7 @@ def cohort_by_code(typed: str) -> Cohort | None:
     return db.session.scalar(select(Cohort).where(Cohort.join_code == code))
 
 
-def clean_display_name(raw: str) -> str:
+def clean_display_name(raw: str | None) -> str:
     """Return the name as the room will see it, or raise a Refusal saying what to change."""
     name = " ".join(unicodedata.normalize("NFC", raw or "").split())
     if not name:
@@ -153,7 +153,7 @@ def free_name_like(cohort: Cohort, name: str) -> str:
     return f"Guest {secrets.randbelow(9000) + 1000}"
 
 
-def join_cohort(cohort: Cohort, raw_name: str) -> tuple[Participant, str]:
+def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]:
     """Create a participant who agreed to the group agreement; return it and its rejoin secret.
 
     The secret is returned once, to be put in the participant's cookie and personal

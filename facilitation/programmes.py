@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeGuard, TypeVar, get_args
 
 import nh3
 import yaml
@@ -28,7 +28,8 @@ from pydantic import (
     model_validator,
 )
 
-STEP_KINDS = ("slide", "poll", "breakout", "reflection")
+StepKind = Literal["slide", "poll", "breakout", "reflection"]
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 PROGRAMME_FILE = "programme.yaml"
 
 _ALLOWED_TAGS = {
@@ -86,7 +87,7 @@ class ProgrammeError(Exception):
 
 @dataclass(frozen=True)
 class StepSpec:
-    kind: Literal["slide", "poll", "breakout", "reflection"]
+    kind: StepKind
     title: str  # a poll's question
     line: int
     body_md: str
@@ -117,14 +118,10 @@ class ProgrammeSpec:
     content_hash: str
 
 
-def _text(max_length: int | None = None) -> Any:
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)]
-
-
-Text = _text()
-SlideTitle = _text(120)
-Question = _text(200)
-Option = _text(80)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+SlideTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Option = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
 class _Settings(BaseModel):
@@ -185,12 +182,11 @@ class ScalePoll(_Poll):
     labels: Annotated[list[Text], Field(min_length=2, max_length=2)]
 
 
-class SinglePoll(_Poll):
-    kind: Literal["single"]
+class _ChoicePoll(_Poll):
     options: list[Option]
 
     @model_validator(mode="after")
-    def _check_options(self) -> SinglePoll:
+    def _check_options(self) -> _ChoicePoll:
         if len(self.options) < 2:
             raise ValueError("options: at least 2 options are needed")
         if len(self.options) > 10:
@@ -203,8 +199,12 @@ class SinglePoll(_Poll):
         return self
 
 
-class MultiplePoll(SinglePoll):
-    kind: Literal["multiple"]  # type: ignore[assignment]
+class SinglePoll(_ChoicePoll):
+    kind: Literal["single"]
+
+
+class MultiplePoll(_ChoicePoll):
+    kind: Literal["multiple"]
     max_picks: int | None = None
 
     @model_validator(mode="after")
@@ -368,11 +368,15 @@ def _split_step(inner: list[str]) -> tuple[list[str], str, str]:
     return settings, "\n".join(rest[:notes_at]).strip("\n"), "\n".join(rest[notes_at + 1 :]).strip("\n")
 
 
+def _is_step_kind(kind: str) -> TypeGuard[StepKind]:
+    return kind in STEP_KINDS
+
+
 def _load_step(file: _File, lines: list[str], token: Token) -> StepSpec | None:
     kind = token.info.strip()
     start, end = token.map or (0, 0)  # 0-based: the opening line, the closing line
     line = start + 1
-    if kind not in STEP_KINDS:
+    if not _is_step_kind(kind):
         file.error(line, f"unknown step kind '{kind}' (expected {', '.join(STEP_KINDS)})")
         return None
     inner = lines[start + 1 : end]
@@ -386,6 +390,7 @@ def _load_step(file: _File, lines: list[str], token: Token) -> StepSpec | None:
     data = file.load_yaml("\n".join(settings_lines), line + 1, f"{kind}: settings are")
     if data is None:
         return None
+    model: type[_Settings] | None
     if kind == "poll":
         model = _POLLS.get(str(data.get("kind")))
         if model is None:

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are of 3.2
 
 from extensions import db
 from facilitation.access import cohort_run_by, programme_seen_by
@@ -142,7 +142,7 @@ def edit_agreement(cohort_id: int):
     cohort = cohort_run_by(current_user, cohort_id)
     form = AgreementForm()
     if form.validate_on_submit():
-        cohort.agreement_md = form.agreement_md.data.strip()
+        cohort.agreement_md = (form.agreement_md.data or "").strip()
         commit()
         flash("The group agreement is saved.")
     else:

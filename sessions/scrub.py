@@ -32,8 +32,8 @@ RETRY_SECONDS = 0.1
 
 def soon(tables: tuple[str, ...]) -> None:
     """Scrub after the current request or event (call it after the commit)."""
-    app = current_app._get_current_object()
-    socketio.start_background_task(scrub, app, tables)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
+    socketio.start_background_task(scrub, app, tables)  # type: ignore[arg-type]  # stubs want a task returning None
 
 
 def scrub(app: Flask, tables: tuple[str, ...]) -> bool:
@@ -48,7 +48,7 @@ def scrub(app: Flask, tables: tuple[str, ...]) -> bool:
                 done = False
             if done:
                 return True
-            socketio.sleep(RETRY_SECONDS)
+            socketio.sleep(RETRY_SECONDS)  # type: ignore[arg-type]  # any seconds; the stubs say int
         log.error("scrub did not complete: readers kept the old pages in use")
         return False
 

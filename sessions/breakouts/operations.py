@@ -12,10 +12,11 @@ and then tells clients.
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any, cast, overload
 
 from diff_match_patch import diff_match_patch
 from markupsafe import escape
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import CursorResult, bindparam, delete, select, update
 from sqlalchemy.orm import selectinload
 
 from extensions import db
@@ -64,7 +65,8 @@ def current_round(live: LiveSession | None) -> BreakoutRound | None:
 
 def phase(round_: BreakoutRound, moment: datetime) -> str:
     """proposed, starting, running, warning, overtime (time is up), returning or ended."""
-    if round_.status != "running":
+    # A running round has its times: they are set when it starts.
+    if round_.status != "running" or round_.starts_at is None or round_.ends_at is None:
         return round_.status
     if round_.recall_at is not None and moment >= round_.recall_at:
         return "ended"
@@ -216,7 +218,7 @@ def add_time(live: LiveSession, seen_version: int, user_id: int, round_id: int, 
     """More time for every room. A recall already announced is called off."""
     begin(live, seen_version, "live")
     round_ = _open_round(live, round_id)
-    if round_.status != "running":
+    if round_.status != "running" or round_.ends_at is None:
         raise Refusal("round_state", "Time can be added once the rooms are open.")
     round_.ends_at = max(round_.ends_at, now()) + timedelta(seconds=seconds)
     round_.recall_at = round_.ends_at if round_.auto_recall else None
@@ -304,7 +306,7 @@ def sit_out(live: LiveSession, participant_id: int, sitting_out: bool) -> Breako
                 BreakoutPass.participant_id == participant_id,
             )
         )
-    if not open_:
+    if round_ is None or not open_:
         db.session.flush()
         return None
     seat = _seat_of(round_, participant_id)
@@ -383,11 +385,15 @@ def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: 
         if len(text) > NOTES_MAX_CHARS:
             raise Refusal("notes_too_long")
         # Conditional on the revision read, so that a change from another process is never overwritten.
-        changed = db.session.execute(
-            update(BreakoutRoom)
-            .where(BreakoutRoom.id == room.id, BreakoutRoom.notes_revision == at)
-            .values(notes=text, notes_revision=at + 1, notes_changed_at=now())
-            .execution_options(synchronize_session=False)
+        # An UPDATE's result is a cursor's, which counts the rows it changed.
+        changed = cast(
+            CursorResult[Any],
+            db.session.execute(
+                update(BreakoutRoom)
+                .where(BreakoutRoom.id == room.id, BreakoutRoom.notes_revision == at)
+                .values(notes=text, notes_revision=at + 1, notes_changed_at=now())
+                .execution_options(synchronize_session=False)
+            ),
         ).rowcount
         db.session.refresh(room)
         if changed:
@@ -412,7 +418,7 @@ def past_partners(cohort_id: int) -> set[Pair]:
             BreakoutSeat.room_id.is_not(None),
         )
     )
-    rooms: dict[int, list[int]] = defaultdict(list)
+    rooms: dict[int | None, list[int]] = defaultdict(list)
     for room_id, participant_id in rows:
         rooms[room_id].append(participant_id)
     return {frozenset((a, b)) for members in rooms.values() for a in members for b in members if a < b}
@@ -486,6 +492,10 @@ def _role_of(round_: BreakoutRound, index: int, size: int) -> dict:
     return roles_for(round_, size)[(index + round_.role_shift) % size]
 
 
+@overload
+def public_view(round_: BreakoutRound) -> dict: ...
+@overload
+def public_view(round_: None) -> None: ...
 def public_view(round_: BreakoutRound | None) -> dict | None:
     """What the whole room (and the projector) may know: times, counts, the message, shared notes."""
     if round_ is None:
@@ -575,11 +585,11 @@ def personal_views(round_: BreakoutRound, only: set[int] | None = None) -> dict[
 
     Built from one load of the round's seats, so telling a thousand people costs one query.
     """
-    round_ = db.session.scalar(
+    round_ = db.session.scalars(
         select(BreakoutRound)
         .where(BreakoutRound.id == round_.id)
         .options(selectinload(BreakoutRound.seats).selectinload(BreakoutSeat.participant))
-    )
+    ).one()
     views: dict[int, dict] = {}
     for room, seats in _rooms_with_members(round_):
         views.update(_room_views(round_, room, seats, only))
@@ -655,7 +665,7 @@ def view_for(live: LiveSession | None, participant_id: int) -> dict | None:
             .options(selectinload(BreakoutSeat.participant))
         )
     )
-    return _room_views(round_, db.session.get(BreakoutRoom, room_id), seats, {participant_id})[participant_id]
+    return _room_views(round_, db.session.get_one(BreakoutRoom, room_id), seats, {participant_id})[participant_id]
 
 
 def members_of(room: BreakoutRoom) -> list[int]:

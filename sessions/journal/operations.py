@@ -11,6 +11,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal, overload
 
 from cryptography.exceptions import InvalidTag
 from flask import current_app
@@ -62,7 +63,7 @@ def load_application_key(app=None) -> bytes:
     Generated into the instance folder on first use only while the journal is
     empty; with journal data present, a missing or different key is refused.
     """
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
     cached = app.extensions.get(_KEY_CACHE)
     if cached is not None:
         return cached
@@ -87,6 +88,10 @@ def load_application_key(app=None) -> bytes:
     return key
 
 
+@overload
+def _data_key(participant_id: int, create: Literal[True]) -> bytes: ...
+@overload
+def _data_key(participant_id: int, create: Literal[False]) -> bytes | None: ...
 def _data_key(participant_id: int, create: bool) -> bytes | None:
     application_key = load_application_key()
     stored = db.session.get(JournalKey, participant_id)
@@ -170,7 +175,7 @@ def writers_this_week(cohort_id: int, live: LiveSession | None) -> tuple[int, in
     if live is not None and live.is_open:
         week = outline_of(live).week
     else:
-        week = current_week(db.session.get(Cohort, cohort_id))
+        week = current_week(db.session.get_one(Cohort, cohort_id))
     count = db.session.scalar(_WRITERS, {"cohort_id": cohort_id, "week": week})
     return week, count or 0
 

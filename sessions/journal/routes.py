@@ -7,6 +7,7 @@ send the token in the X-CSRFToken header). Responses are never cached.
 """
 
 from types import SimpleNamespace
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -63,7 +64,9 @@ def _refused(problem: Refusal, status: int = 400):
     if status == 404:
         abort(404)
     flash(problem.message)
-    return redirect(request.referrer or url_for("journal.journal_page", public_id=request.view_args["public_id"]))
+    # Every page of this blueprint has the group's public id in its address.
+    public_id = (request.view_args or {})["public_id"]
+    return redirect(request.referrer or url_for("journal.journal_page", public_id=public_id))
 
 
 @bp.get("")
@@ -143,7 +146,7 @@ def save(public_id: str):
     cohort, participant = participant_of(public_id)
     try:
         data = _submitted()
-        arguments = {
+        arguments: dict[str, Any] = {
             "kind": data.kind,
             "title": data.title,
             "text": data.text,
@@ -159,8 +162,11 @@ def save(public_id: str):
             # Another device saved the same entry (or made the same first key) this very moment:
             # save again, now as a conflict.
             rollback()
-            participant = db.session.get(Participant, participant.id)
-            saved = journal.save_entry(participant, **arguments)
+            reloaded = db.session.get(Participant, participant.id)
+            if reloaded is None:
+                # They deleted their place in the group, on another device, this very moment.
+                raise Refusal("not_found") from None
+            saved = journal.save_entry(reloaded, **arguments)
             commit()
     except Refusal as problem:
         if request.is_json or problem.code == "not_found":
@@ -177,7 +183,8 @@ def _form_again(cohort: Cohort, problem: Refusal, status: int):
     """The editor again with what was typed and why it was not saved: refused text is never thrown away."""
     rollback()
     form = request.form
-    kind = form.get("kind") if form.get("kind") in journal.KIND_LABELS else "free"
+    kind = form.get("kind", "")
+    kind = kind if kind in journal.KIND_LABELS else "free"
     typed = SimpleNamespace(
         id=form.get("id", ""),
         revision=form.get("revision", ""),

@@ -7,8 +7,9 @@ is queued and sent after the commit by the plumbing (sessions/realtime/plumbing.
 """
 
 from flask import Flask, request
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import join_room
 from pydantic import ValidationError
+from socketio.exceptions import ConnectionRefusedError  # as Flask-SocketIO does; its stubs omit it
 from sqlalchemy import select
 
 from extensions import db, socketio

@@ -7,8 +7,9 @@ The caller commits, and only then tells clients.
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -44,8 +45,9 @@ _POLL_OF_STEP = (
 
 
 # The transition row, written as a plain insert: the unit of work's bookkeeping for a row nothing
-# reads back cost more than the insert.
-_RECORD = insert(Transition.__table__)
+# reads back cost more than the insert. (The mapped table is a Table; the declarative base types
+# it as any FromClause.)
+_RECORD = insert(cast(Table, Transition.__table__))
 
 
 def open_session_of(cohort_id: int) -> LiveSession | None:

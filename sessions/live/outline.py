@@ -46,7 +46,7 @@ class Outline:
 
 @lru_cache(maxsize=512)
 def _outline(database: str, plan_id: int) -> Outline:
-    plan = db.session.get(SessionPlan, plan_id)
+    plan = db.session.get_one(SessionPlan, plan_id)
     steps = plan.steps
     return Outline(
         week=plan.number,

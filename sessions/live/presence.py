@@ -39,7 +39,7 @@ def _attendance(live_session_id: int, participant_id: int) -> Attendance | None:
 
 
 def _connection_count(participant_id: int) -> int:
-    return db.session.scalar(select(func.count()).where(Connection.participant_id == participant_id))
+    return db.session.execute(select(func.count()).where(Connection.participant_id == participant_id)).scalar_one()
 
 
 def connect(sid: str, cohort_id: int, role: str, participant_id: int | None, user_id: int | None) -> None:
@@ -95,7 +95,7 @@ def _drop(connections: list[Connection], moment: datetime) -> None:
     db.session.flush()
     for participant_id in {c.participant_id for c in connections if c.participant_id is not None}:
         if _connection_count(participant_id) == 0:
-            live = open_session_of(db.session.get(Participant, participant_id).cohort_id)
+            live = open_session_of(db.session.get_one(Participant, participant_id).cohort_id)
             attendance = _attendance(live.id, participant_id) if live else None
             if attendance is not None:
                 close_stretch(attendance, moment)
@@ -176,7 +176,7 @@ _PEOPLE = (
 
 def online_count(cohort_id: int) -> int:
     """How many participants have at least one open connection: the anonymous count the room sees."""
-    return db.session.scalar(_ONLINE_COUNT, {"cohort_id": cohort_id})
+    return db.session.execute(_ONLINE_COUNT, {"cohort_id": cohort_id}).scalar_one()
 
 
 def presence_of(cohort_id: int, live: LiveSession | None) -> dict:

@@ -60,8 +60,9 @@ def join_with_code(code: str):
         try:
             participant, secret = join_cohort(cohort, form.display_name.data)
         except Refusal as refusal:
-            form.display_name.errors.append(refusal.message)
-            suggestion = refusal.details.get("suggestion")
+            form.display_name.errors = [*form.display_name.errors, refusal.message]
+            offered = refusal.details.get("suggestion")
+            suggestion = offered if isinstance(offered, str) else None
             if suggestion:
                 form.display_name.data = suggestion
         else:

@@ -5,6 +5,8 @@ with presenter notes, the next step and who is present. Nothing here is private
 to one participant.
 """
 
+from typing import Any
+
 from sqlalchemy import bindparam, select
 
 from extensions import db
@@ -48,7 +50,7 @@ class Snapshot:
     def public(self) -> dict:
         """The state every participant and the projector may see."""
         cohort_id, live = self.cohort_id, self.live
-        state = {
+        state: dict[str, Any] = {
             "cohort": cohort_header(cohort_id),
             "server_time": millis(now()),
             "version": 0,
@@ -56,7 +58,7 @@ class Snapshot:
             "online": online_count(cohort_id),
         }
         if live is None:
-            cohort = db.session.get(Cohort, cohort_id)
+            cohort = db.session.get_one(Cohort, cohort_id)
             meeting = next_meeting(cohort)
             state["next_meeting"] = (
                 {"week": meeting.week, "starts_at": millis(meeting.starts_at), "timezone": cohort.timezone}
@@ -105,7 +107,8 @@ class Snapshot:
         if live is not None:
             state["poll"] = poll_view(active_poll(live), for_team=True)
             if live.status == "live":
-                state["breakout"] = breakouts.team_view(self.round, presence)
+                # Without a round there is no presence read, and no view of rooms either.
+                state["breakout"] = breakouts.team_view(self.round, presence) if presence is not None else None
             # Pause signals and how many skipped a content note: for the cohort's facilitators only.
             state["safety"] = {"skipped": skipped_count(live)}
             if not pushed:
@@ -138,8 +141,9 @@ def state_for(caller) -> dict:
     if caller.role == "facilitator":
         return team_state(caller.cohort_id, live)
     state = public_state(caller.cohort_id, live)
-    if caller.participant_id is not None:
-        participant = db.session.get(Participant, caller.participant_id)
+    participant = db.session.get(Participant, caller.participant_id) if caller.participant_id is not None else None
+    # Also None for someone who has just deleted their place in the group: their sockets are being closed.
+    if participant is not None:
         poll = active_poll(live)
         state["you"] = {
             "name": participant.display_name,

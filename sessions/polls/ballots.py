@@ -18,6 +18,7 @@ import os
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import redis
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -191,7 +192,8 @@ class RedisBox:
         if kept is not None:
             return kept
         try:
-            value = self.client.get(self._keys(poll_id)[2] + str(participant_id))
+            # A client made without decode_responses answers bytes.
+            value = cast(bytes | None, self.client.get(self._keys(poll_id)[2] + str(participant_id)))
         except redis.RedisError:
             return None
         return None if value is None or key is None else self._open(poll_id, value, key)
@@ -208,7 +210,13 @@ class RedisBox:
     def _put_shared(self, poll_id: int, ballot: Ballot, key: bytes, replacing: str | None) -> bool:
         people, first, prefix = self._keys(poll_id)
         value = self._seal(poll_id, ballot, key)
-        args = [ballot.participant_id, value, replacing or "", "1" if ballot.first else "0", REDIS_EXPIRY_SECONDS]
+        args: list[str | int] = [
+            ballot.participant_id,
+            value,
+            replacing or "",
+            "1" if ballot.first else "0",
+            REDIS_EXPIRY_SECONDS,
+        ]
         return bool(self._put(keys=[prefix + str(ballot.participant_id), people, first], args=args))
 
     def sizes(self, poll_id: int) -> tuple[int, int]:
@@ -216,7 +224,9 @@ class RedisBox:
         kept = self.fallback.sizes(poll_id)
         try:
             with self.client.pipeline(transaction=False) as pipe:
-                waiting, firsts = pipe.scard(people).scard(first).execute()
+                pipe.scard(people)
+                pipe.scard(first)
+                waiting, firsts = pipe.execute()
         except redis.RedisError:
             return kept
         return waiting + kept[0], firsts + kept[1]
@@ -231,11 +241,11 @@ class RedisBox:
 
     def _take_raw(self, poll_id: int, count: int | None, batch: bool = False) -> list[tuple[int, bytes]]:
         people, first, prefix = self._keys(poll_id)
-        args = ["all" if count is None else count, prefix, "1" if batch else "0"]
+        args: list[str | int] = ["all" if count is None else count, prefix, "1" if batch else "0"]
         flat: Sequence[bytes] = self._take(keys=[people, first, self._batch_mark(poll_id)], args=args)
         return [(int(flat[n]), flat[n + 1]) for n in range(0, len(flat), 2)]
 
-    def take(self, poll_id: int, count: int | None, key: bytes | None, batch: bool = False) -> list[Ballot]:
+    def take(self, poll_id: int, count: int | None, key: bytes, batch: bool = False) -> list[Ballot]:
         taken = self.fallback.take(poll_id, count, key)
         if count is not None and len(taken) >= count:
             return taken

@@ -48,7 +48,7 @@ def wait_for_batches(caller: Caller) -> None:
     rollback()
     deadline = time.monotonic() + CLOSE_WAIT_SECONDS
     while poll_id is not None and polls.batch_in_progress(poll_id) and time.monotonic() < deadline:
-        socketio.sleep(0.05)
+        socketio.sleep(0.05)  # type: ignore[arg-type]  # any seconds; the stubs say int
 
 
 @handler("poll:close", FACILITATOR, live=True, prepare=wait_for_batches)
@@ -78,7 +78,7 @@ def tell_counted(poll_id: int, outcomes: list[polls.Outcome]) -> None:
         message: dict = {"poll": poll_id, "received": outcome.ballot.nonce}
         if outcome.receipt is not None:
             message["receipt"] = outcome.receipt
-        else:
+        elif outcome.refusal is not None:
             message["error"] = {"code": outcome.refusal.code, "message": outcome.refusal.message}
         pushes.queue("poll:counted", message, to=own_room(outcome.ballot.participant_id))
 
@@ -148,7 +148,7 @@ def _progress_of(cohort_id: int, poll: Poll) -> dict:
 def _queue_progress(cohort_id: int, poll_id: int, flag: str) -> None:
     # Released before reading, so an answer received after this read schedules the next push.
     coalescing.release(flag)
-    counts = _progress_of(cohort_id, db.session.get(Poll, poll_id))
+    counts = _progress_of(cohort_id, db.session.get_one(Poll, poll_id))
     pushes.queue("poll:progress", counts, to=room_of(cohort_id))
     pushes.queue("poll:progress", counts, to=team_of(cohort_id))
 

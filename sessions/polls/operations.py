@@ -19,6 +19,7 @@ import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -78,7 +79,7 @@ def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | 
         if poll_of_step(live, step.id) is not None:
             raise Refusal("poll_done")
         settings, step_id = dict(step.settings, question=step.title), step.id
-    organisation = db.session.get(Organisation, live.cohort.organisation_id)
+    organisation = db.session.get_one(Organisation, live.cohort.organisation_id)
     poll = Poll(
         live_session_id=live.id,
         step_id=step_id,
@@ -120,9 +121,11 @@ def _close(poll: Poll) -> list[Outcome]:
     order under new keys (or, below k, the results go altogether), spent receipts go, and the key
     that signs receipts and seals waiting answers is destroyed. The caller schedules the scrub of
     the files once this commits."""
-    _locked(poll)
-    outcomes = count_ballots(poll, ballots.box().take(poll.id, None, poll.receipt_key))
-    participation = db.session.get(PollParticipation, poll.id)
+    participation, tally = _locked(poll)
+    if participation is None:
+        # Closed by another process while this close waited for the lock.
+        raise Refusal("poll_state", "The poll is not open.")
+    outcomes = count_ballots(poll, ballots.box().take(poll.id, None, _key_of(poll)))
     poll.responded = len(participation.participant_ids)
     db.session.delete(participation)
     texts = [
@@ -131,7 +134,6 @@ def _close(poll: Poll) -> list[Outcome]:
     ]
     db.session.execute(delete(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
     db.session.execute(delete(SpentReceipt).where(SpentReceipt.poll_id == poll.id))
-    tally = db.session.get(PollTally, poll.id)
     if tally.answers < poll.threshold:
         # Results nobody will ever be shown are not kept: only how many answered and passed.
         tally.counts, tally.hidden_words = {}, []
@@ -152,7 +154,7 @@ def reveal_results(live: LiveSession, seen_version: int, user_id: int) -> Poll:
     """Show the results to the room: only after closing, and only with at least k answers."""
     begin(live, seen_version, "live")
     poll = _active(live, "closed")
-    answers = db.session.get(PollTally, poll.id).answers
+    answers = db.session.get_one(PollTally, poll.id).answers
     if answers < poll.threshold:
         raise Refusal(
             "below_threshold",
@@ -177,7 +179,7 @@ def moderate(live: LiveSession, target: str, hidden: bool) -> Poll:
             raise Refusal("no_answer")
         answer.hidden = hidden
     else:
-        tally = db.session.get(PollTally, poll.id)
+        tally = db.session.get_one(PollTally, poll.id)
         if target not in tally.counts:
             raise Refusal("no_answer")
         words = set(tally.hidden_words)
@@ -198,7 +200,7 @@ def _active(live: LiveSession, status: str) -> Poll:
 # Answering
 
 
-def normalise_answer(poll: Poll, answer: dict) -> dict:
+def normalise_answer(poll: "Poll | PollFacts", answer: dict) -> dict:
     """The canonical form of an answer, or Refusal("bad_answer") saying what is wrong."""
     if answer.get("pass") is True and len(answer) == 1:
         return {"pass": True}
@@ -223,12 +225,12 @@ def normalise_answer(poll: Poll, answer: dict) -> dict:
         words = answer.get("words")
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise Refusal("bad_answer", "Give one to three short words, or pass.")
-        cleaned = sorted({_clean_text(w).casefold() for w in words} - {""})
-        if not 1 <= len(cleaned) <= WORDS_MAX:
+        cleaned_words = sorted({_clean_text(w).casefold() for w in words} - {""})
+        if not 1 <= len(cleaned_words) <= WORDS_MAX:
             raise Refusal("bad_answer", "Give one to three short words, or pass.")
-        if any(len(w) > WORD_MAX or " " in w for w in cleaned):
+        if any(len(w) > WORD_MAX or " " in w for w in cleaned_words):
             raise Refusal("bad_answer", f"Each word can be up to {WORD_MAX} letters, without spaces.")
-        return {"words": cleaned}
+        return {"words": cleaned_words}
     text = answer.get("text")
     limit = settings.get("max_length", 280)
     cleaned = _clean_text(text) if isinstance(text, str) else ""
@@ -296,6 +298,13 @@ def _canonical(choice: dict) -> str:
     return json.dumps(choice, sort_keys=True, separators=(",", ":"))
 
 
+def _key_of(poll: Poll | PollFacts) -> bytes:
+    """The key that signs the poll's receipts and seals its waiting answers, destroyed when it closes."""
+    if poll.receipt_key is None:
+        raise Refusal("poll_state", "This poll is closed; answers can no longer change.")
+    return poll.receipt_key
+
+
 def _mac(key: bytes, poll_id: int, stage: str, choice: str, nonce: str) -> str:
     message = f"{poll_id}|{stage}|{choice}|{nonce}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -306,7 +315,7 @@ def _receipt(poll: Poll | PollFacts, stage: str, choice: dict, nonce: str | None
     the answer waits in the box, "counted" once it is in the counters."""
     nonce = nonce or secrets.token_hex(16)
     canonical = _canonical(choice)
-    mac = _mac(poll.receipt_key, poll.id, stage, canonical, nonce)
+    mac = _mac(_key_of(poll), poll.id, stage, canonical, nonce)
     return {"poll": poll.id, "stage": stage, "choice": canonical, "nonce": nonce, "mac": mac}
 
 
@@ -363,7 +372,7 @@ def receive_answer(cohort_id: int, participant_id: int, poll_id: int, answer: di
         # Otherwise the answer it names no longer waits: counted meanwhile (its counted receipt is on
         # its way, and counting this one will say so), or lost with a restart: this is then a first answer.
     ballot = ballots.Ballot(participant_id, choice, secrets.token_hex(16), replaces)
-    if not box.put(poll_id, ballot, facts.receipt_key, replacing):
+    if not box.put(poll_id, ballot, _key_of(facts), replacing):
         raise Refusal("already_answered")
     return _receipt(facts, "received", _signed(choice), ballot.nonce)
 
@@ -382,12 +391,13 @@ def answer_status(poll: Poll, participant_id: int) -> str:
     return "counted" if participation is not None and participant_id in participation.participant_ids else "none"
 
 
-def _locked(poll: Poll) -> tuple[PollParticipation, PollTally]:
-    # Locked once per batch (PostgreSQL), so that two processes counting at once never lose a count.
+def _locked(poll: Poll) -> tuple[PollParticipation | None, PollTally]:
+    """The poll's counters, locked once per batch (PostgreSQL), so that two processes counting at once
+    never lose a count; who answered is gone (None) once the poll has closed."""
     participation = db.session.scalar(
         select(PollParticipation).where(PollParticipation.poll_id == poll.id).with_for_update()
     )
-    tally = db.session.scalar(select(PollTally).where(PollTally.poll_id == poll.id).with_for_update())
+    tally = db.session.scalars(select(PollTally).where(PollTally.poll_id == poll.id).with_for_update()).one()
     return participation, tally
 
 
@@ -419,7 +429,7 @@ def count_batch(poll_id: int) -> tuple[Poll | None, list[Outcome]]:
     if due == 0:
         return poll, []
     box = ballots.box()
-    taken = box.take(poll.id, due, poll.receipt_key, batch=True)
+    taken = box.take(poll.id, due, _key_of(poll), batch=True)
     # The poll's row is read again: a close may have committed while the batch was taken.
     db.session.refresh(poll)
     return poll, count_ballots(poll, taken)
@@ -491,7 +501,7 @@ def progress(poll: Poll) -> dict:
     of what they chose; it is pushed with a random delay, never at the moment of a tap)."""
     if poll.status != "open":
         return {"poll": poll.id, "responded": poll.responded or 0}
-    participation = db.session.get(PollParticipation, poll.id)
+    participation = db.session.get_one(PollParticipation, poll.id)
     _, firsts = waiting_count(poll)
     return {"poll": poll.id, "responded": len(participation.participant_ids) + firsts}
 
@@ -499,8 +509,8 @@ def progress(poll: Poll) -> dict:
 def results(poll: Poll, for_team: bool) -> dict:
     """Aggregate results. The room gets them only once revealed, without hidden answers. The team's
     change only when a batch is counted, and show no figure at all while fewer than k answered."""
-    tally = db.session.get(PollTally, poll.id)
-    out = {"answers": tally.answers, "passes": tally.passes, "threshold": poll.threshold}
+    tally = db.session.get_one(PollTally, poll.id)
+    out: dict[str, Any] = {"answers": tally.answers, "passes": tally.passes, "threshold": poll.threshold}
     if tally.answers < poll.threshold:
         out["below_threshold"] = True
         return out

@@ -204,11 +204,11 @@ def _refusal_extra(refusal: Refusal, caller: Caller) -> dict:
 def background(task: Callable, *arguments, delay: float = 0.0) -> None:
     """Run `task(*arguments)` in the background, `delay` seconds from now, in its own transaction:
     committed, then its pushes sent; on failure rolled back and logged."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
 
     def run() -> None:
         if delay:
-            socketio.sleep(delay)
+            socketio.sleep(delay)  # type: ignore[arg-type]  # any seconds; the stubs say int
         with app.app_context():
             try:
                 task(*arguments)

@@ -63,7 +63,8 @@ def send_queued() -> bool:
     built = False
     for item in g.pop("outbox", []):
         if isinstance(item, Disconnect):
-            socketio.server.disconnect(item.sid, namespace=NAMESPACE)
+            # The stubs leave out `server` (python-socketio's, which has no types).
+            socketio.server.disconnect(item.sid, namespace=NAMESPACE)  # type: ignore[attr-defined]
             continue
         if isinstance(item, Later):
             item.start()

@@ -49,7 +49,7 @@ def raise_pause(caller: Caller, _payload: Empty, live: LiveSession) -> dict:
             "Your facilitators already have your request for a pause. Give them a moment before asking again.",
         )
     signal, new = safety.raise_signal(live, caller.joined_participant_id)
-    if new:
+    if new and signal is not None:
         announce_signals(caller.cohort_id, live, new=signal.id)
     tell_participant(caller.joined_participant_id, signal)
     return {"ok": True, "pause": safety.own_signal_view(signal), "new": new}
@@ -104,8 +104,8 @@ def announce_skipped(cohort_id: int, live_id: int, position: int) -> None:
 
 def _queue_skipped(cohort_id: int, live_id: int, position: int, flag: str) -> None:
     coalescing.release(flag)
-    live = db.session.get(LiveSession, live_id)
-    cohort = db.session.get(Cohort, cohort_id)
+    live = db.session.get_one(LiveSession, live_id)
+    cohort = db.session.get_one(Cohort, cohort_id)
     threshold = max(MIN_REVEAL_THRESHOLD, cohort.organisation.poll_reveal_threshold)
     skipped = safety.update_skipped_figure(live, position, threshold)
     if skipped is not None:

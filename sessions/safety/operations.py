@@ -39,8 +39,9 @@ def ongoing_signal(live: LiveSession, participant_id: int) -> SafetySignal | Non
     )
 
 
-def raise_signal(live: LiveSession, participant_id: int) -> tuple[SafetySignal, bool]:
-    """The participant's ongoing signal, raised now unless one is already ongoing; and whether it is new."""
+def raise_signal(live: LiveSession, participant_id: int) -> tuple[SafetySignal | None, bool]:
+    """The participant's ongoing signal, raised now unless one is already ongoing; and whether it is new.
+    None if another device's tap raised it at the same moment and it was resolved since."""
     if live.status == "ended":
         raise Refusal("no_session")
     signal = ongoing_signal(live, participant_id)
@@ -91,12 +92,12 @@ def resolve(live: LiveSession, participant_id: int) -> SafetySignal:
 def signal_view(signal: SafetySignal, live: LiveSession) -> dict:
     """A signal as facilitators see it: who, when, during which step, and any answer."""
     agenda = outline_of(live).agenda
-    step = agenda[signal.step_position] if signal.step_position is not None else None
+    position = signal.step_position
     return {
         "id": signal.id,
         "name": signal.participant.display_name,
         "raised_at": millis(signal.raised_at),
-        "step": {"number": signal.step_position + 1, "title": step["title"]} if step else None,
+        "step": {"number": position + 1, "title": agenda[position]["title"]} if position is not None else None,
         "acknowledged_by": signal.acknowledged_by.name if signal.acknowledged_by else None,
         "acknowledged_at": millis(signal.acknowledged_at),
         "reply": signal.reply,
