@@ -1,13 +1,19 @@
 """Mend's entry point: `create_app()` builds the Flask app; `python app.py` serves it.
 
-The async library is patched before anything else is imported, as eventlet and
-gevent require. `MEND_ASYNC_MODE` is therefore read from the real environment
+The server patches its async library before anything else is imported, as eventlet
+and gevent require. `MEND_ASYNC_MODE` is therefore read from the real environment
 only (a `.env` file is loaded later, too late for this one setting).
 """
 
 import os
 
-ASYNC_MODE = os.environ.get("MEND_ASYNC_MODE", "eventlet")
+# A process that imports this module rather than running it (the `flask` command, tests, benchmarks)
+# has imported Flask and threading already, so patching would come too late: eventlet then upgrades
+# the locks that exist by reading every object's attributes, Flask's `current_app` and `request`
+# proxies among them, and logged a "Working outside of application context" traceback for each.
+# Such a process serves nothing and needs no async library.
+SERVING = __name__ == "__main__"
+ASYNC_MODE = os.environ.get("MEND_ASYNC_MODE", "eventlet") if SERVING else "threading"
 if ASYNC_MODE == "eventlet":
     import eventlet
 
@@ -47,6 +53,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(mend_config.FIXED_SETTINGS)
+    app.config["MEND_ASYNC_MODE"] = ASYNC_MODE
     app.config.update(mend_config.settings_from_environment(app.instance_path))
     app.config.update(overrides)
     _keep_files_private(app)

@@ -75,7 +75,6 @@ def settings_from_environment(instance_path: str) -> dict:
         "MEND_JOURNAL_KEY": env.get("MEND_JOURNAL_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SOCKETIO_MESSAGE_QUEUE": message_queue,
-        "MEND_ASYNC_MODE": env.get("MEND_ASYNC_MODE", "eventlet"),
         "HOST": host,
         "PORT": port,
         "MEND_ALLOWED_ORIGINS": sorted({origin.strip().rstrip("/") for origin in origins.split(",") if origin.strip()}),

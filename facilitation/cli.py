@@ -1,5 +1,6 @@
 """The `flask --app app mend ...` commands: accounts, programmes and the journal key."""
 
+import logging
 from pathlib import Path
 
 import click
@@ -22,7 +23,13 @@ def mend() -> None:
 
 
 def _migrate() -> None:
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    """Bring the database up to date, quietly: a command prints its own result and nothing else, and
+    Alembic (configured by migrations/alembic.ini) reports every step it takes at INFO."""
+    logging.disable(logging.INFO)
+    try:
+        upgrade(directory=current_app.extensions["migrate"].directory)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _load(path: Path):

@@ -313,6 +313,6 @@ def create_facilitator(
     command = [sys.executable, "-m", "flask", "--app", "app", "mend", "create-user"]
     command += ["--email", email, "--org", organisation, "--password", password]
     command += ["--name", name] if name else []
-    env = {**os.environ, **server.env, "MEND_INSTANCE_PATH": server.instance, "MEND_ASYNC_MODE": "threading"}
+    env = {**os.environ, **server.env, "MEND_INSTANCE_PATH": server.instance}
     subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
     return Browser(server).sign_in(email, password)
