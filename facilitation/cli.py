@@ -117,7 +117,7 @@ def rotate_journal_key() -> None:
     from sessions.journal import operations as journal
 
     _migrate()
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
     try:
         journal.load_application_key(app)
     except journal_crypto.JournalKeyError as problem:

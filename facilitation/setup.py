@@ -69,9 +69,10 @@ def ensure_demo(app: Flask) -> DemoLogin:
         facilitator.set_password(password)
         db.session.add_all([organisation, facilitator])
         db.session.flush()
+        # The built-in course, installed just before (prepare_instance).
         course = db.session.scalars(
-            select(Programme).where(Programme.organisation_id.is_(None)).order_by(Programme.version.desc())
-        ).first()
+            select(Programme).where(Programme.organisation_id.is_(None)).order_by(Programme.version.desc()).limit(1)
+        ).one()
         create_cohort(
             organisation=organisation,
             programme=course,
