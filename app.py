@@ -256,6 +256,11 @@ def main() -> None:
     from sessions.realtime.plumbing import commit
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Engine.IO and Socket.IO give their loggers a handler of their own unless a level is set first, and
+    # their records reach the root's handler as well: each of their errors was written twice. ERROR is
+    # the level they choose themselves.
+    for library in ("engineio.server", "socketio.server"):
+        logging.getLogger(library).setLevel(logging.ERROR)
     # Whatever this process creates (keys, database files, exports) is readable by its owner only.
     os.umask(0o077)
     app = create_app()
