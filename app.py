@@ -69,6 +69,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from sessions.realtime.packets import close_on_unreadable_packets
     from sessions.realtime.schemas import MAX_MESSAGE_BYTES
 
     socketio.init_app(
@@ -80,6 +81,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         **_redis_queue(app),
     )
+    close_on_unreadable_packets(socketio.server)
 
     from facilitation import auth, cli, views
 

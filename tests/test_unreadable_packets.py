@@ -15,10 +15,6 @@ from tests.services import GEVENT
 
 BACKENDS = ("sqlite", GEVENT)
 
-# Waits for sessions/realtime/packets.py, which decodes Socket.IO packets strictly and closes the
-# connection that sent one it cannot read (see issue 16). Remove this mark when it is in.
-PENDING_PACKETS = pytest.mark.xfail(strict=True, reason="sessions/realtime/packets.py is not in yet")
-
 FRAMES = {
     # An Engine.IO message whose Socket.IO packet has no type.
     "socket.io": "4" + "?" * 19,
@@ -74,9 +70,9 @@ def logged_since(server, start: int) -> list[str]:
 @pytest.mark.parametrize(
     "kind",
     [
-        pytest.param("socket.io", marks=PENDING_PACKETS),
-        pytest.param("cut-off event", marks=PENDING_PACKETS),
-        pytest.param("binary", marks=PENDING_PACKETS),
+        "socket.io",
+        "cut-off event",
+        "binary",
         "engine.io",
     ],
 )
@@ -98,7 +94,6 @@ def test_garbage_from_a_client_that_never_identified_itself_closes_it_quietly(se
     assert "Traceback" not in "".join(logged)
 
 
-@PENDING_PACKETS
 def test_a_participant_who_sends_garbage_is_closed_and_shown_offline(server, demo_login, clients):
     group = make_group(server, demo_login, names=("Ash",))
     console = LiveClient(server, group.facilitator, group.public_id, "facilitator")
