@@ -15,6 +15,7 @@ from facilitation.catalogue import import_programme
 from facilitation.forms import MIN_PASSWORD
 from facilitation.models import Organisation, User
 from facilitation.programmes import ProgrammeError, load_programme
+from sessions.realtime.plumbing import commit, rollback
 
 
 @click.group()
@@ -70,7 +71,7 @@ def create_user(email: str, organisation_name: str, name: str, admin: bool, pass
     )
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    commit()
     click.echo(f"Created {user.role} {email} in {organisation.name}.")
 
 
@@ -98,7 +99,7 @@ def import_programme_command(path: Path, organisation_name: str | None) -> None:
             raise click.ClickException(f"There is no organisation called {organisation_name}.")
         organisation_id = organisation.id
     programme, created = import_programme(spec, organisation_id)
-    db.session.commit()
+    commit()
     if created:
         click.echo(f"Imported {programme.title}, version {programme.version}: {len(programme.sessions)} sessions.")
     else:
@@ -130,12 +131,12 @@ def rotate_journal_key() -> None:
     try:
         count = journal.rotate_application_key(new_key)
     except InvalidTag:
-        db.session.rollback()
+        rollback()
         pending.unlink()
         raise click.ClickException(
             "A participant's journal key could not be unwrapped (the database was changed); nothing was rotated."
         ) from None
-    db.session.commit()
+    commit()
     journal.use_application_key(app, new_key)
     new_id = journal_crypto.key_id(new_key)
     if app.config.get("MEND_JOURNAL_KEY"):

@@ -15,6 +15,7 @@ from facilitation.catalogue import install_builtin_programmes
 from facilitation.cohorts import DEFAULT_AGREEMENT, create_cohort
 from facilitation.models import Organisation, Programme, User
 from sessions.journal.operations import load_application_key
+from sessions.realtime.plumbing import commit
 
 DEMO_ORGANISATION = "Demo organisation"
 DEMO_EMAIL = "demo@mend.example"
@@ -52,7 +53,7 @@ def prepare_instance(app: Flask) -> DemoLogin | None:
         # Refuse to run (JournalKeyError) with a missing or wrong journal key, before anything is written.
         load_application_key(app)
         install_builtin_programmes()
-        db.session.commit()
+        commit()
         if not app.config["MEND_DEMO"]:
             return None
         return ensure_demo(app)
@@ -84,7 +85,7 @@ def ensure_demo(app: Flask) -> DemoLogin:
             timezone="Europe/London",
             agreement_md=DEFAULT_AGREEMENT,
         )
-        db.session.commit()
+        commit()
     user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
     shown = password if user is not None and user.check_password(password) else "(changed since first start)"
     return DemoLogin(email=DEMO_EMAIL, password=shown)
