@@ -138,8 +138,9 @@ def start_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict
 
 # A change of step or the end closes the poll on screen: a batch of its answers that another process
 # is counting commits first (see sessions/polls/events.py).
-@handler("step:go", FACILITATOR, live=True, prepare=wait_for_batches)
+@handler("step:go", FACILITATOR, live=True)
 def go_to_step(caller: Caller, payload: GoTo, live: LiveSession) -> dict:
+    wait_for_batches(live)
     after_close(*moves.go_to(live, payload.version, payload.position, caller.signed_in_user_id))
     return moved(caller.cohort_id, live)
 
@@ -162,7 +163,8 @@ def clear_timer(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
     return moved(caller.cohort_id, live)
 
 
-@handler("session:end", FACILITATOR, live=True, prepare=wait_for_batches)
+@handler("session:end", FACILITATOR, live=True)
 def end_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
+    wait_for_batches(live)
     after_close(*moves.end(live, payload.version, caller.signed_in_user_id))
     return moved(caller.cohort_id, live)

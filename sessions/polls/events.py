@@ -12,7 +12,6 @@ import time
 
 from extensions import db, socketio
 from sessions import scrub
-from sessions.live import operations as engine
 from sessions.live import presence
 from sessions.live.models import LiveSession
 from sessions.live.screens import moved
@@ -40,19 +39,22 @@ def open_poll(caller: Caller, payload: PollOpen, live: LiveSession) -> dict:
     return moved(caller.cohort_id, live)
 
 
-def wait_for_batches(caller: Caller) -> None:
+def wait_for_batches(live: LiveSession) -> None:
     """Before a close: let a batch another process is counting commit first, so that the close counts
-    whatever remains and nothing taken is left out (waiting without holding a database connection)."""
-    live = engine.open_session_of(caller.cohort_id)
-    poll_id = live.active_poll_id if live is not None else None
+    whatever remains and nothing taken is left out. A session without a poll on screen costs nothing;
+    while waiting the connection goes back (and `live` is read again afterwards)."""
+    poll_id = live.active_poll_id
+    if poll_id is None or not polls.batch_in_progress(poll_id):
+        return
     rollback()
     deadline = time.monotonic() + CLOSE_WAIT_SECONDS
-    while poll_id is not None and polls.batch_in_progress(poll_id) and time.monotonic() < deadline:
+    while polls.batch_in_progress(poll_id) and time.monotonic() < deadline:
         socketio.sleep(0.05)  # type: ignore[arg-type]  # any seconds; the stubs say int
 
 
-@handler("poll:close", FACILITATOR, live=True, prepare=wait_for_batches)
+@handler("poll:close", FACILITATOR, live=True)
 def close_poll(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
+    wait_for_batches(live)
     after_close(*polls.close_poll(live, payload.version, caller.signed_in_user_id))
     return moved(caller.cohort_id, live)
 

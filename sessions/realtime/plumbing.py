@@ -139,13 +139,10 @@ def within(limits: tuple, *identifiers: str) -> bool:
         return all(own.hit(limit, *key) for limit in limits)
 
 
-def handler(
-    event: str, roles: tuple[str, ...], live: bool = False, prepare: Callable[[Caller], None] | None = None
-) -> Callable:
+def handler(event: str, roles: tuple[str, ...], live: bool = False) -> Callable:
     """Register `event` for callers in `roles`. The function gets (caller, payload) and, with
     `live=True`, the cohort's open live session as a third argument (refused with `no_session` when
-    there is none); it returns the acknowledgement. The plumbing commits and sends its pushes.
-    `prepare(caller)`, if given, runs first, outside the transaction (it may wait)."""
+    there is none); it returns the acknowledgement. The plumbing commits and sends its pushes."""
     schema = EVENTS[event]
 
     def decorate(function: Callable) -> Callable:
@@ -166,8 +163,6 @@ def handler(
             except ValidationError as failure:
                 return error("bad_payload", describe(failure))
             try:
-                if prepare is not None:
-                    prepare(caller)
                 if live:
                     session = open_session_of(caller.cohort_id)
                     if session is None:
