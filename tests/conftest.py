@@ -13,6 +13,8 @@ os.environ.pop("SOCKETIO_MESSAGE_QUEUE", None)
 os.environ.pop("SECRET_KEY", None)
 os.environ.pop("MEND_JOURNAL_KEY", None)
 
+import importlib.util  # noqa: E402
+import pkgutil  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import sqlite3  # noqa: E402
@@ -23,11 +25,20 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+import sessions  # noqa: E402
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
 from facilitation.cohorts import create_cohort  # noqa: E402
 from facilitation.models import Organisation, Programme, User  # noqa: E402
 from facilitation.setup import prepare_instance  # noqa: E402
+
+# Each capability's Socket.IO handlers register themselves with the module-level `socketio` when their
+# module is imported. Imported inside the first `create_app`, after it bound `socketio` to that app,
+# they reach that app's server alone, and every later app of the process answers no event; imported
+# before any app exists, they are kept and bound to the server of every app, one per test.
+for _capability in pkgutil.iter_modules(sessions.__path__):
+    if _capability.ispkg and importlib.util.find_spec(f"sessions.{_capability.name}.events"):
+        importlib.import_module(f"sessions.{_capability.name}.events")
 
 PASSWORD = "correct horse battery"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -194,3 +205,38 @@ def clients():
     yield opened
     for client in opened:
         client.close()
+
+
+@pytest.fixture
+def background_tasks(template_database, monkeypatch):
+    """This process as freshly started, with Mend's background tasks held until the test runs them
+    (tests/fast.py)."""
+    from tests.fast import fresh_process_state, settle_memory
+
+    settle_memory()
+    return fresh_process_state(monkeypatch)
+
+
+@pytest.fixture
+def make_room(app, make_cohort, background_tasks):
+    """A factory of rooms (tests/fast.py): a new cohort with its facilitator and `participants` people,
+    week `week` open in the lobby, and everyone connected in process with their own cookies."""
+    from tests.fast import make_facilitator, open_room
+
+    rooms = []
+
+    def make(participants: int = 3, week: int = 1, organisation: str = "Harbour Counselling"):
+        facilitator = make_facilitator(app, f"facilitator{len(rooms) + 1}@example.org", organisation)
+        room = open_room(app, facilitator, make_cohort(facilitator), background_tasks, participants, week)
+        rooms.append(room)
+        return room
+
+    yield make
+    for room in rooms:
+        room.close()
+
+
+@pytest.fixture
+def room(make_room):
+    """Three participants and their facilitator, connected to week 1 in the lobby."""
+    return make_room()

@@ -1,0 +1,128 @@
+"""Breakout rounds in process (tests/fast.py): everyone is seated, and each participant hears of their
+own room and nobody else's; the team sees every room.
+
+The same over a real server is tested in tests/test_breakouts.py.
+"""
+
+from diff_match_patch import diff_match_patch
+
+# Week 1's exercise ("Turning towards") is in pairs.
+PAIRS = {"group_size": 2, "minutes": 10, "roles": ["Listener", "Speaker"]}
+
+
+def go_to_exercise(room) -> None:
+    room.start()
+    room.go_to(room.position_of("breakout"))
+
+
+def open_rooms(room) -> dict:
+    """Propose rooms and open them, as the console does; the team's view of the round."""
+    assert room.command("breakout:propose")["ok"]
+    proposed = room.facilitator.state["breakout"]
+    assert room.command("breakout:start", round=proposed["id"])["ok"]
+    return room.facilitator.state["breakout"]
+
+
+def rooms_of(round_: dict) -> dict[int, set[str]]:
+    return {detail["id"]: {member["name"] for member in detail["members"]} for detail in round_["rooms_detail"]}
+
+
+def names_in(view: dict) -> set[str]:
+    return {member["name"] for member in view["room"]["members"]}
+
+
+def test_a_round_seats_everyone_and_each_participant_hears_only_of_their_own_room(make_room):
+    room = make_room(participants=6)
+    go_to_exercise(room)
+    room.forget()
+    assert room.command("breakout:propose")["ok"]
+    proposed = room.facilitator.state["breakout"]
+    assert [len(detail["members"]) for detail in proposed["rooms_detail"]] == [2, 2, 2]
+    # Nothing about rooms reaches a participant while the facilitator is still arranging them.
+    assert not any(person.events("breakout:you") for person in room.participants)
+
+    assert room.command("breakout:start", round=proposed["id"])["ok"]
+
+    round_ = room.facilitator.state["breakout"]
+    rooms = rooms_of(round_)
+    assert sorted(name for names in rooms.values() for name in names) == ["Ash", "Bo", "Cy", "Dee", "Eli", "Fay"]
+    for person in room.participants:
+        told = person.events("breakout:you")
+        assert len(told) == 1, person.name
+        view = told[0]
+        assert names_in(view) == rooms[view["room"]["id"]] and person.name in names_in(view)
+        assert [member["you"] for member in view["room"]["members"]].count(True) == 1
+        assert sorted(member["role"] for member in view["room"]["members"]) == PAIRS["roles"]
+        # What reached this socket names nobody outside their own room.
+        strangers = {name for names in rooms.values() for name in names} - names_in(view)
+        assert not [name for name in strangers if f"'{name}'" in repr(person.pushes())], person.name
+        # The whole room's state says when, never who is where.
+        public = person.state["breakout"]
+        assert public["ends_at"] - public["starts_at"] == PAIRS["minutes"] * 60_000
+        assert "rooms_detail" not in public and "main_room" not in public
+
+
+def test_notes_reach_the_rooms_members_and_the_team_only(make_room):
+    room = make_room(participants=4)
+    go_to_exercise(room)
+    round_ = open_rooms(room)
+    writer = room.participants[0]
+    mates = next(names for names in rooms_of(round_).values() if writer.name in names)
+    room.forget()
+    secret = "Notes only for our room 7f3a"
+    merger = diff_match_patch()
+    patch = merger.patch_toText(merger.patch_make("", secret))
+
+    ack = writer.call("breakout:notes", {"round": round_["id"], "revision": 0, "patch": patch})
+
+    assert ack == {"ok": True, "revision": 1, "text": secret}
+    for person in room.participants:
+        assert (secret in repr(person.pushes())) == (person.name in mates), person.name
+    assert room.facilitator.events("breakout:notes")[-1]["text"] == secret
+    stale = writer.call("breakout:notes", {"round": round_["id"], "revision": 7, "patch": patch})
+    assert stale["error"]["code"] == "notes_conflict"
+
+
+def test_someone_who_sits_out_stays_in_the_main_room_and_a_late_arrival_joins_the_smallest_room(make_room):
+    room = make_room(participants=5)
+    go_to_exercise(room)
+    ash = room.participants[0]
+    assert ash.call("breakout:sit_out", {"sitting_out": True})["you"] == {"round": None, "place": "sitting_out"}
+
+    round_ = open_rooms(room)
+
+    assert "Ash" not in {name for names in rooms_of(round_).values() for name in names}
+    assert round_["main_room"] == [{"id": ash.participant_id, "name": "Ash", "sitting_out": True}]
+    assert ash.events("breakout:you") == [] or ash.events("breakout:you")[-1]["place"] == "sitting_out"
+    assert ash.snapshot()["you"]["breakout"]["place"] == "sitting_out"
+
+    room.forget()
+    late = room.connect(room.join("Gus"))
+
+    joined = late.state["you"]["breakout"]
+    assert joined["place"] == "room" and len(joined["room"]["members"]) == 3
+    mates = names_in(joined) - {"Gus"}
+    # Their new room-mates are told; everyone else hears nothing of it.
+    for person in room.participants[1:]:
+        told = [view for view in person.events("breakout:you") if "Gus" in repr(view)]
+        assert bool(told) == (person.name in mates), person.name
+    assert ash.events("breakout:you") == []
+
+
+def test_a_participant_is_only_moved_by_a_facilitator_and_never_left_alone(make_room):
+    room = make_room(participants=4)
+    go_to_exercise(room)
+    assert room.command("breakout:propose")["ok"]
+    proposed = room.facilitator.state["breakout"]
+    first, second = proposed["rooms_detail"]
+    mover = first["members"][0]["id"]
+    ash = room.participants[0]
+    payload = {"round": proposed["id"], "participant": mover, "room": second["id"]}
+    assert ash.call("breakout:move", {"version": room.version(), **payload})["error"]["code"] == "forbidden"
+
+    assert room.command("breakout:move", **payload)["ok"]
+    refused = room.command("breakout:start", round=proposed["id"])
+
+    assert refused["error"]["code"] == "alone" and "Room 1 has one person in it" in refused["error"]["message"]
+    assert room.facilitator.state["breakout"]["status"] == "proposed"
+    assert not any(person.events("breakout:you") for person in room.participants)
