@@ -19,6 +19,7 @@ from sessions.breakouts.schemas import (
     BreakoutSitOut,
     BreakoutTime,
 )
+from sessions.breakouts.screens import members_of, personal_views, view_for
 from sessions.live import operations as engine
 from sessions.live.models import LiveSession
 from sessions.live.screens import moved, queue_state, queue_team_state
@@ -31,7 +32,7 @@ def announce_rooms(cohort_id: int, round_: BreakoutRound, everyone: bool = True,
     """After a change of who sits where: each seated participant (or those in `only`) hears of their
     own room and nobody else's, and the team gets the new overview (everyone the new state)."""
     if round_.status != "proposed":
-        for participant_id, view in breakouts.personal_views(round_, only).items():
+        for participant_id, view in personal_views(round_, only).items():
             pushes.queue("breakout:you", view, to=own_room(participant_id))
     live = engine.open_session_of(cohort_id)
     if everyone:
@@ -102,7 +103,7 @@ def close_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> 
 @handler("breakout:help_answer", FACILITATOR, live=True)
 def answer_help(caller: Caller, payload: BreakoutHelpAnswer, live: LiveSession) -> dict:
     room = breakouts.answer_help(live, payload.round, payload.room)
-    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(breakouts.members_of(room)))
+    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(members_of(room)))
     return {"ok": True}
 
 
@@ -113,13 +114,13 @@ def sit_out(caller: Caller, payload: BreakoutSitOut, live: LiveSession) -> dict:
         announce_rooms(caller.cohort_id, round_, everyone=False)
     else:
         queue_team_state(caller.cohort_id, live)
-    return {"ok": True, "you": breakouts.view_for(live, caller.joined_participant_id)}
+    return {"ok": True, "you": view_for(live, caller.joined_participant_id)}
 
 
 @handler("breakout:help", PARTICIPANT, live=True)
 def ask_for_help(caller: Caller, payload: BreakoutHelp, live: LiveSession) -> dict:
     room = breakouts.ask_for_help(live, caller.joined_participant_id, payload.round)
-    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(breakouts.members_of(room)))
+    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(members_of(room)))
     return {"ok": True}
 
 
@@ -127,7 +128,7 @@ def ask_for_help(caller: Caller, payload: BreakoutHelp, live: LiveSession) -> di
 def share_notes(caller: Caller, payload: BreakoutShare, live: LiveSession) -> dict:
     room = breakouts.agree_to_share(live, caller.joined_participant_id, payload.round, payload.agree)
     shared = room.shared_at is not None
-    announce_rooms(caller.cohort_id, room.round, everyone=shared, only=set(breakouts.members_of(room)))
+    announce_rooms(caller.cohort_id, room.round, everyone=shared, only=set(members_of(room)))
     return {"ok": True, "shared": shared}
 
 
@@ -135,7 +136,7 @@ def share_notes(caller: Caller, payload: BreakoutShare, live: LiveSession) -> di
 def edit_notes(caller: Caller, payload: BreakoutNotes, live: LiveSession) -> dict:
     room = breakouts.edit_notes(live, caller.joined_participant_id, payload.round, payload.revision, payload.patch)
     notes = {"round": payload.round, "room": room.id, "revision": room.notes_revision, "text": room.notes}
-    for participant_id in breakouts.members_of(room):
+    for participant_id in members_of(room):
         pushes.queue("breakout:notes", notes, to=own_room(participant_id))
     pushes.queue("breakout:notes", notes, to=team_of(caller.cohort_id))
     return {"ok": True, "revision": room.notes_revision, "text": room.notes}

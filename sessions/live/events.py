@@ -17,7 +17,7 @@ from facilitation.access import may_connect_as
 from facilitation.models import Cohort
 from refusals import Refusal
 from sessions.breakouts.events import announce_rooms
-from sessions.breakouts.operations import members_of
+from sessions.breakouts.screens import members_of
 from sessions.live import moves, presence
 from sessions.live import operations as engine
 from sessions.live.models import Connection, LiveSession

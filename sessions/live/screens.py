@@ -13,12 +13,14 @@ from extensions import db
 from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, Participant, User, cohort_facilitators
 from sessions.breakouts import operations as breakouts
+from sessions.breakouts import screens as breakout_screens
 from sessions.journal import operations as journal
 from sessions.live.models import LiveSession
 from sessions.live.operations import millis, now, open_session_of
 from sessions.live.outline import outline_of
 from sessions.live.presence import online_count, presence_of
-from sessions.polls.operations import active_poll, answer_status, poll_view
+from sessions.polls.operations import active_poll, answer_status
+from sessions.polls.screens import poll_view
 from sessions.realtime import pushes
 from sessions.realtime.rooms import room_of, team_of
 from sessions.safety.operations import break_view, private_state, signals_of, skipped_count
@@ -79,7 +81,7 @@ class Snapshot:
             ),
             step=outline.steps[live.position] if live.status == "live" else None,
             poll=poll_view(active_poll(live), for_team=False),
-            breakout=breakouts.public_view(self.round) if live.status == "live" else None,
+            breakout=breakout_screens.public_view(self.round) if live.status == "live" else None,
             # The grounding break covers the step on record, which it never changes.
             grounding_break=break_view(live),
             # Journal excerpts their authors shared and a facilitator approved for this session (no names).
@@ -108,7 +110,7 @@ class Snapshot:
             state["poll"] = poll_view(active_poll(live), for_team=True)
             if live.status == "live":
                 # Without a round there is no presence read, and no view of rooms either.
-                state["breakout"] = breakouts.team_view(self.round, presence) if presence is not None else None
+                state["breakout"] = breakout_screens.team_view(self.round, presence) if presence is not None else None
             # Pause signals and how many skipped a content note: for the cohort's facilitators only.
             state["safety"] = {"skipped": skipped_count(live)}
             if not pushed:
@@ -152,7 +154,7 @@ def state_for(caller) -> dict:
             "poll": {"id": poll.id, "answer": answer_status(poll, participant.id)}
             if poll is not None and poll.status == "open"
             else None,
-            "breakout": breakouts.view_for(live, participant.id),
+            "breakout": breakout_screens.view_for(live, participant.id),
             **private_state(live, participant),
         }
     return state

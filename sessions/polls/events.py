@@ -18,6 +18,7 @@ from sessions.live.screens import moved
 from sessions.polls import operations as polls
 from sessions.polls.models import Poll
 from sessions.polls.schemas import PollAnswer, PollModerate, PollOpen
+from sessions.polls.screens import poll_view, progress
 from sessions.realtime import coalescing, pushes
 from sessions.realtime.payloads import Versioned
 from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, commit, handler, rollback
@@ -88,7 +89,7 @@ def tell_counted(poll_id: int, outcomes: list[polls.Outcome]) -> None:
 @handler("poll:moderate", FACILITATOR, live=True)
 def moderate_poll(caller: Caller, payload: PollModerate, live: LiveSession) -> dict:
     poll = polls.moderate(live, payload.target, payload.hidden)
-    pushes.queue("poll:results", polls.poll_view(poll, for_team=True), to=team_of(caller.cohort_id))
+    pushes.queue("poll:results", poll_view(poll, for_team=True), to=team_of(caller.cohort_id))
     return {"ok": True}
 
 
@@ -144,7 +145,7 @@ def announce_progress(cohort_id: int, poll_id: int) -> None:
 
 
 def _progress_of(cohort_id: int, poll: Poll) -> dict:
-    return {**polls.progress(poll), "of": presence.online_count(cohort_id)}
+    return {**progress(poll), "of": presence.online_count(cohort_id)}
 
 
 def _queue_progress(cohort_id: int, poll_id: int, flag: str) -> None:
@@ -160,4 +161,4 @@ def queue_results(cohort_id: int, poll: Poll) -> None:
     counts = _progress_of(cohort_id, poll)
     pushes.queue("poll:progress", counts, to=room_of(cohort_id))
     pushes.queue("poll:progress", counts, to=team_of(cohort_id))
-    pushes.queue("poll:results", polls.poll_view(poll, for_team=True), to=team_of(cohort_id))
+    pushes.queue("poll:results", poll_view(poll, for_team=True), to=team_of(cohort_id))

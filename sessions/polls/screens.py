@@ -1,0 +1,74 @@
+"""What each kind of client is shown of a poll: how many responded, and results only as
+docs/privacy.md allows (the room once revealed and at least k answered; the team per batch)."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from extensions import db
+from sessions.polls.models import Poll, PollParticipation, PollTally, PollTextAnswer
+from sessions.polls.operations import waiting_count
+
+
+def progress(poll: Poll) -> dict:
+    """How many have responded: those counted and the first answers waiting (a count of people, never
+    of what they chose; it is pushed with a random delay, never at the moment of a tap)."""
+    if poll.status != "open":
+        return {"poll": poll.id, "responded": poll.responded or 0}
+    participation = db.session.get_one(PollParticipation, poll.id)
+    _, firsts = waiting_count(poll)
+    return {"poll": poll.id, "responded": len(participation.participant_ids) + firsts}
+
+
+def results(poll: Poll, for_team: bool) -> dict:
+    """Aggregate results. The room gets them only once revealed, without hidden answers. The team's
+    change only when a batch is counted, and show no figure at all while fewer than k answered."""
+    tally = db.session.get_one(PollTally, poll.id)
+    out: dict[str, Any] = {"answers": tally.answers, "passes": tally.passes, "threshold": poll.threshold}
+    if tally.answers < poll.threshold:
+        out["below_threshold"] = True
+        return out
+    counts = tally.counts
+    if poll.kind in ("single", "multiple"):
+        out["options"] = [
+            {"label": label, "count": counts.get(str(n), 0)} for n, label in enumerate(poll.settings["options"])
+        ]
+    elif poll.kind == "scale":
+        out["scale"] = [counts.get(str(n), 0) for n in range(11)]
+        out["labels"] = poll.settings["labels"]
+    elif poll.kind == "words":
+        hidden = set(tally.hidden_words)
+        words = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        out["words"] = [
+            {"word": w, "count": c, **({"hidden": w in hidden} if for_team else {})}
+            for w, c in words
+            if for_team or w not in hidden
+        ]
+    else:
+        # Sorted by random key: a random order that stays put between updates.
+        rows = db.session.scalars(
+            select(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id).order_by(PollTextAnswer.id)
+        )
+        out["texts"] = [
+            {"text": row.text, **({"id": row.id, "hidden": row.hidden} if for_team else {})}
+            for row in rows
+            if for_team or not row.hidden
+        ]
+    return out
+
+
+def poll_view(poll: Poll | None, for_team: bool) -> dict | None:
+    if poll is None:
+        return None
+    view = {
+        "id": poll.id,
+        "kind": poll.kind,
+        "question": poll.question,
+        "settings": poll.settings,
+        "status": poll.status,
+        "quick": poll.step_id is None,
+        **progress(poll),
+    }
+    if for_team or poll.status == "revealed":
+        view["results"] = results(poll, for_team)
+    return view
