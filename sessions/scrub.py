@@ -25,8 +25,9 @@ POLL_TABLES = ("poll", "poll_participation", "poll_tally", "poll_text_answer", "
 # their key) go too. Deleting one entry: that entry, whose key still exists.
 JOURNAL_TABLES = ("journal_key", "participant", "journal_entry")
 ENTRY_TABLES = ("journal_entry",)
-# A checkpoint waits for readers of older pages to finish; it is tried again until they have.
-ATTEMPTS = 100
+# A checkpoint waits for readers of older pages to finish (and VACUUM FULL for the tables' locks): it is
+# tried again, every 0.1 s for up to half a minute, until they have.
+ATTEMPTS = 300
 RETRY_SECONDS = 0.1
 
 

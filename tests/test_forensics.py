@@ -154,7 +154,7 @@ def team_results(console) -> dict:
     return console.call("snapshot")["state"]["poll"]["results"]
 
 
-def wait_for_scrub(server, still_there, timeout: float = 10) -> None:
+def wait_for_scrub(server, still_there, timeout: float = 30) -> None:
     """Give the background scrub after a close or a deletion its moment: until `still_there()` is False
     (PostgreSQL) or the WAL has been emptied (SQLite), or `timeout` seconds. The test then looks anyway."""
     wal = Path(server.instance) / "mend.db-wal"
