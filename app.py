@@ -69,8 +69,15 @@ def create_app(config: Mapping | None = None) -> Flask:
     compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    # Each capability's Socket.IO handlers register themselves on import, before the first init_app:
+    # Flask-SocketIO gives every later app's server only the handlers it knew before its first one.
+    from sessions.breakouts import events as breakout_events  # noqa: F401
+    from sessions.journal import events as journal_events  # noqa: F401
+    from sessions.live import events as live_events  # noqa: F401
+    from sessions.polls import events as poll_events  # noqa: F401
     from sessions.realtime.packets import close_on_unreadable_packets
     from sessions.realtime.schemas import MAX_MESSAGE_BYTES
+    from sessions.safety import events as safety_events  # noqa: F401
 
     socketio.init_app(
         app,
@@ -84,16 +91,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     close_on_unreadable_packets(socketio.server)
 
     from facilitation import auth, cli, views
-
-    # Each capability's Socket.IO handlers register themselves on import.
-    from sessions.breakouts import events as breakout_events  # noqa: F401
-    from sessions.journal import events as journal_events  # noqa: F401
     from sessions.journal import routes as journal_routes
     from sessions.live import console
-    from sessions.live import events as live_events  # noqa: F401
     from sessions.live import routes as live_routes
-    from sessions.polls import events as poll_events  # noqa: F401
-    from sessions.safety import events as safety_events  # noqa: F401
     from sessions.safety import routes as safety_routes
 
     app.register_blueprint(auth.bp)
@@ -251,7 +251,7 @@ def _register_headers(app: Flask) -> None:
 
 
 def main() -> None:
-    from facilitation.setup import prepare_instance
+    from facilitation.instance import prepare_instance
     from sessions.journal.crypto import JournalKeyError
     from sessions.live import presence
     from sessions.live.events import announce_presence

@@ -5,8 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Two apps made one after the other, in a process that imported nothing of Mend before (unlike this
@@ -23,13 +21,6 @@ for name in ("first", "second"):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="create_app imports the capabilities' handler modules after socketio.init_app, so their "
-    "@socketio.on registers on that first app's server only (Flask-SocketIO keeps a handler for later "
-    "servers only if it was registered before any init_app): a second app in the process answers no "
-    "Socket.IO event. Harmless for `python app.py`; tests/conftest.py imports the handlers first.",
-)
 def test_a_second_app_in_the_same_process_answers_the_same_socket_events(tmp_path):
     environment = {**os.environ, "MEND_ASYNC_MODE": "threading"}
     for name in ("DATABASE_URL", "SOCKETIO_MESSAGE_QUEUE", "MEND_INSTANCE_PATH"):
