@@ -82,8 +82,8 @@ def prepare(instance: Path, database_url: str, participants: int, sessions: int,
     from config import postgres_driver
     from extensions import db
     from facilitation.cohorts import create_cohort, join_cohort
+    from facilitation.instance import prepare_instance
     from facilitation.models import Organisation, Programme, User
-    from facilitation.setup import prepare_instance
     from sessions.live import operations as engine
 
     secret_key = secrets.token_urlsafe(32)

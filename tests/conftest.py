@@ -29,8 +29,8 @@ import sessions  # noqa: E402
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
 from facilitation.cohorts import create_cohort  # noqa: E402
+from facilitation.instance import prepare_instance  # noqa: E402
 from facilitation.models import Organisation, Programme, User  # noqa: E402
-from facilitation.setup import prepare_instance  # noqa: E402
 
 # Each capability's Socket.IO handlers register themselves with the module-level `socketio` when their
 # module is imported. Imported inside the first `create_app`, after it bound `socketio` to that app,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app import create_app
 from extensions import db
 from facilitation.cohorts import join_cohort
+from facilitation.instance import prepare_instance
 from facilitation.models import Cohort, Participant
-from facilitation.setup import prepare_instance
 from refusals import Refusal
 from sessions.journal import crypto as journal_crypto
 from sessions.journal import operations as journal

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from extensions import db
+from facilitation.instance import DEMO_EMAIL, prepare_instance
 from facilitation.models import Cohort, Organisation, Participant, Programme, User
-from facilitation.setup import DEMO_EMAIL, prepare_instance
 from tests.conftest import app_config
 from tests.live import live_server
 
