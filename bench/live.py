@@ -404,6 +404,31 @@ def votes_counted(database_url: str, polls: list[int]) -> int:
     return int(counted)
 
 
+def mend_servers(args, instance: Path, database_url: str, secret_key: str, workdir: Path) -> list[Server]:
+    """`args.processes` real `python app.py` servers on the prepared data (not started yet), with the
+    message queue when one is given and a Redis prefix of this run's own."""
+    env = {
+        **os.environ,
+        "MEND_INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secret_key,
+        "MEND_DEMO": "0",
+        "MEND_ASYNC_MODE": args.async_mode,
+        "HOST": "127.0.0.1",
+        "PYTHONUNBUFFERED": "1",
+        "MEND_REDIS_PREFIX": f"mend-bench-{secrets.token_hex(4)}",
+    }
+    env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+    if args.message_queue:
+        env["SOCKETIO_MESSAGE_QUEUE"] = args.message_queue
+    servers = []
+    for number in range(args.processes):
+        port = free_port()
+        log = workdir / f"server-{number}.log"
+        servers.append(Server([sys.executable, "app.py"], {**env, "PORT": str(port)}, log, port, "is running at"))
+    return servers
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, required=True)
@@ -430,32 +455,7 @@ def main(argv: list[str] | None = None) -> dict:
     prepared = prepare(instance, database_url, args.participants, args.sessions, args.processes)
     sizes = [sum(1 for seat in prepared.seats if seat.session == n) for n in range(args.sessions)]
 
-    env = {
-        **os.environ,
-        "MEND_INSTANCE_PATH": str(instance),
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": prepared.secret_key,
-        "MEND_DEMO": "0",
-        "MEND_ASYNC_MODE": args.async_mode,
-        "HOST": "127.0.0.1",
-        "PYTHONUNBUFFERED": "1",
-        "MEND_REDIS_PREFIX": f"mend-bench-{secrets.token_hex(4)}",
-    }
-    env.pop("SOCKETIO_MESSAGE_QUEUE", None)
-    if args.message_queue:
-        env["SOCKETIO_MESSAGE_QUEUE"] = args.message_queue
-    servers = []
-    for number in range(args.processes):
-        port = free_port()
-        servers.append(
-            Server(
-                [sys.executable, "app.py"],
-                {**env, "PORT": str(port)},
-                workdir / f"server-{number}.log",
-                port,
-                "is running at",
-            )
-        )
+    servers = mend_servers(args, instance, database_url, prepared.secret_key, workdir)
     baseline_port = free_port()
     baseline = Server(
         [sys.executable, "-m", "bench.baseline_server", str(baseline_port)],

@@ -23,7 +23,6 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
-import secrets  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -37,6 +36,7 @@ from bench.live import (  # noqa: E402
     Server,
     connect_facilitators,
     free_port,
+    mend_servers,
     percentiles,
     prepare,
     sign_in,
@@ -341,25 +341,7 @@ def main(argv: list[str] | None = None) -> dict:
     database_url = args.database_url or f"sqlite:///{instance / 'mend.db'}"
     prepared = prepare(instance, database_url, args.participants, 1, args.processes)
 
-    env = {
-        **os.environ,
-        "MEND_INSTANCE_PATH": str(instance),
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": prepared.secret_key,
-        "MEND_DEMO": "0",
-        "MEND_ASYNC_MODE": args.async_mode,
-        "HOST": "127.0.0.1",
-        "PYTHONUNBUFFERED": "1",
-        "MEND_REDIS_PREFIX": f"mend-bench-{secrets.token_hex(4)}",
-    }
-    env.pop("SOCKETIO_MESSAGE_QUEUE", None)
-    if args.message_queue:
-        env["SOCKETIO_MESSAGE_QUEUE"] = args.message_queue
-    servers = []
-    for number in range(args.processes):
-        port = free_port()
-        log = workdir / f"server-{number}.log"
-        servers.append(Server([sys.executable, "app.py"], {**env, "PORT": str(port)}, log, port, "is running at"))
+    servers = mend_servers(args, instance, database_url, prepared.secret_key, workdir)
     baseline_port = free_port()
     baseline = Server(
         [sys.executable, "-m", "bench.baseline_server", str(baseline_port)],

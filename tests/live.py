@@ -316,3 +316,21 @@ def create_facilitator(
     env = {**os.environ, **server.env, "MEND_INSTANCE_PATH": server.instance}
     subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
     return Browser(server).sign_in(email, password)
+
+
+def open_quick(console: "LiveClient", settings: dict) -> int:
+    """Open a quick poll from `console` with `settings` (as in a programme file); its id."""
+    version = console.call("snapshot")["state"]["version"]
+    ack = console.call("poll:open", {"version": version, "quick": settings})
+    assert ack["ok"], ack
+    return console.call("snapshot")["state"]["poll"]["id"]
+
+
+def command(console: "LiveClient", event: str):
+    """A versioned facilitator command, sent with the version the console sees now."""
+    return console.call(event, {"version": console.call("snapshot")["state"]["version"]})
+
+
+def team_results(console: "LiveClient") -> dict:
+    """The open or closed poll's results as the team sees them."""
+    return console.call("snapshot")["state"]["poll"]["results"]

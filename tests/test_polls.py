@@ -7,7 +7,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.live import started_group, wait_until
+from tests.live import command, open_quick, started_group, wait_until
+from tests.live import team_results as results
 from tests.services import SCALED
 
 # Each test runs on the embedded default and on PostgreSQL with the Redis message queue.
@@ -22,28 +23,13 @@ def room(server, demo_login, clients, count: int):
     return started_group(server, demo_login, clients, NAMES[:count])
 
 
-def open_quick(console, settings=SINGLE) -> int:
-    version = console.call("snapshot")["state"]["version"]
-    ack = console.call("poll:open", {"version": version, "quick": settings})
-    assert ack["ok"], ack
-    return console.call("snapshot")["state"]["poll"]["id"]
-
-
-def command(console, event):
-    return console.call(event, {"version": console.call("snapshot")["state"]["version"]})
-
-
-def results(console) -> dict:
-    return console.call("snapshot")["state"]["poll"]["results"]
-
-
 def counted_receipts(person, poll: int) -> list[dict]:
     return [m["receipt"] for m in person.events("poll:counted") if m["poll"] == poll and "receipt" in m]
 
 
 def test_twenty_people_answering_at_once_are_all_counted(server, demo_login, clients):
     _, console, people = room(server, demo_login, clients, 20)
-    poll = open_quick(console)
+    poll = open_quick(console, SINGLE)
     barrier = threading.Barrier(len(people))
     acks = [None] * len(people)
 
@@ -74,7 +60,7 @@ def test_twenty_people_answering_at_once_are_all_counted(server, demo_login, cli
 
 def test_changing_an_answer_needs_its_receipt_and_a_receipt_works_once(server, demo_login, clients):
     _, console, people = room(server, demo_login, clients, 7)
-    poll = open_quick(console)
+    poll = open_quick(console, SINGLE)
     first = people[0].call("poll:answer", {"poll": poll, "answer": {"picks": [0]}})
     receipt = first["receipt"]
     again = people[0].call("poll:answer", {"poll": poll, "answer": {"picks": [1]}})
@@ -110,7 +96,7 @@ def test_changing_an_answer_needs_its_receipt_and_a_receipt_works_once(server, d
 
 def test_reveal_is_refused_below_k_and_allowed_at_k(server, demo_login, clients):
     _, console, people = room(server, demo_login, clients, 4)
-    poll = open_quick(console)
+    poll = open_quick(console, SINGLE)
     for person in people[:2]:
         assert person.call("poll:answer", {"poll": poll, "answer": {"picks": [0]}})["ok"]
     people[2].call("poll:answer", {"poll": poll, "answer": {"pass": True}})
@@ -233,7 +219,7 @@ def test_the_database_cannot_link_anyone_to_an_answer(server, demo_login, client
     written = [f"answer number {n}" for n in range(10)]
     for person, text in zip(people, written, strict=True):
         assert person.call("poll:answer", {"poll": poll, "answer": {"text": text}})["ok"]
-    choice = open_quick(console) if command(console, "poll:close")["ok"] else None
+    choice = open_quick(console, SINGLE) if command(console, "poll:close")["ok"] else None
     for n, person in enumerate(reversed(people)):
         person.call("poll:answer", {"poll": choice, "answer": {"picks": [n % 3]}})
 
