@@ -23,7 +23,7 @@ from sessions.polls.operations import active_poll, answer_status
 from sessions.polls.screens import poll_view
 from sessions.realtime import pushes
 from sessions.realtime.rooms import room_of, team_of
-from sessions.safety.operations import break_view, private_state, signals_of, skipped_count
+from sessions.safety.screens import break_view, private_state, signals_of, skipped_count
 
 # The cohort's name with its facilitators' names, in one statement (read with every change).
 _HEADER = (
