@@ -429,6 +429,14 @@ def mend_servers(args, instance: Path, database_url: str, secret_key: str, workd
     return servers
 
 
+def baseline_server(args, workdir: Path) -> Server:
+    """The bare Flask-SocketIO baseline (not started yet), in the same async mode as Mend's servers."""
+    port = free_port()
+    environment = {**os.environ, "MEND_ASYNC_MODE": args.async_mode, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "bench.baseline_server", str(port)]
+    return Server(command, environment, workdir / "baseline.log", port, "baseline is running")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, required=True)
@@ -456,14 +464,7 @@ def main(argv: list[str] | None = None) -> dict:
     sizes = [sum(1 for seat in prepared.seats if seat.session == n) for n in range(args.sessions)]
 
     servers = mend_servers(args, instance, database_url, prepared.secret_key, workdir)
-    baseline_port = free_port()
-    baseline = Server(
-        [sys.executable, "-m", "bench.baseline_server", str(baseline_port)],
-        {**os.environ, "MEND_ASYNC_MODE": args.async_mode, "PYTHONUNBUFFERED": "1"},
-        workdir / "baseline.log",
-        baseline_port,
-        "baseline is running",
-    )
+    baseline = baseline_server(args, workdir)
     clients = None
     try:
         for server in [*servers, baseline]:

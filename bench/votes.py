@@ -34,8 +34,8 @@ from bench.live import (  # noqa: E402
     ClientProcesses,
     Run,
     Server,
+    baseline_server,
     connect_facilitators,
-    free_port,
     mend_servers,
     percentiles,
     prepare,
@@ -342,14 +342,7 @@ def main(argv: list[str] | None = None) -> dict:
     prepared = prepare(instance, database_url, args.participants, 1, args.processes)
 
     servers = mend_servers(args, instance, database_url, prepared.secret_key, workdir)
-    baseline_port = free_port()
-    baseline = Server(
-        [sys.executable, "-m", "bench.baseline_server", str(baseline_port)],
-        {**os.environ, "MEND_ASYNC_MODE": args.async_mode, "PYTHONUNBUFFERED": "1"},
-        workdir / "baseline.log",
-        baseline_port,
-        "baseline is running",
-    )
+    baseline = baseline_server(args, workdir)
     clients = None
     try:
         for server in [*servers, baseline]:
