@@ -20,7 +20,7 @@ from sessions.live.operations import millis, now, open_session_of
 from sessions.live.outline import outline_of
 from sessions.live.presence import online_count, presence_of
 from sessions.polls.operations import active_poll, answer_status
-from sessions.polls.screens import poll_view
+from sessions.polls.screens import poll_view, progress
 from sessions.realtime import pushes
 from sessions.realtime.rooms import room_of, team_of
 from sessions.safety.screens import break_view, private_state, signals_of, skipped_count
@@ -42,12 +42,23 @@ def cohort_header(cohort_id: int) -> dict:
 
 class Snapshot:
     """A cohort's session at one moment, as each kind of client is shown it. What the public and
-    the team views share (the session row, the current breakout round) is read once."""
+    the team views share (the session row, the current breakout round, the poll on screen and how
+    many responded to it) is read once."""
 
     def __init__(self, cohort_id: int, live: LiveSession | None):
         self.cohort_id = cohort_id
         self.live = live
         self.round = breakouts.current_round(live) if live is not None and live.status == "live" else None
+        self.poll = active_poll(live)
+        self._responded: dict | None = None
+
+    def poll_view(self, for_team: bool) -> dict | None:
+        if self.poll is None:
+            return None
+        if self._responded is None:
+            # Who responded includes the answers waiting in the ballot box: Redis, with several processes.
+            self._responded = progress(self.poll)
+        return poll_view(self.poll, for_team, self._responded)
 
     def public(self) -> dict:
         """The state every participant and the projector may see."""
@@ -80,7 +91,7 @@ class Snapshot:
                 else None
             ),
             step=outline.steps[live.position] if live.status == "live" else None,
-            poll=poll_view(active_poll(live), for_team=False),
+            poll=self.poll_view(for_team=False),
             breakout=breakout_screens.public_view(self.round) if live.status == "live" else None,
             # The grounding break covers the step on record, which it never changes.
             grounding_break=break_view(live),
@@ -107,7 +118,7 @@ class Snapshot:
         if not pushed:
             state["excerpts"] = journal.pending_excerpts(cohort_id)
         if live is not None:
-            state["poll"] = poll_view(active_poll(live), for_team=True)
+            state["poll"] = self.poll_view(for_team=True)
             if live.status == "live":
                 # Without a round there is no presence read, and no view of rooms either.
                 state["breakout"] = breakout_screens.team_view(self.round, presence) if presence is not None else None

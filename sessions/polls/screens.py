@@ -57,7 +57,9 @@ def results(poll: Poll, for_team: bool) -> dict:
     return out
 
 
-def poll_view(poll: Poll | None, for_team: bool) -> dict | None:
+def poll_view(poll: Poll | None, for_team: bool, responded: dict | None = None) -> dict | None:
+    """The poll as the room (or with `for_team` the team) is shown it; `responded` is its `progress`
+    when the caller already read it (the room's and the team's state share one reading)."""
     if poll is None:
         return None
     view = {
@@ -67,7 +69,7 @@ def poll_view(poll: Poll | None, for_team: bool) -> dict | None:
         "settings": poll.settings,
         "status": poll.status,
         "quick": poll.step_id is None,
-        **progress(poll),
+        **(responded or progress(poll)),
     }
     if for_team or poll.status == "revealed":
         view["results"] = results(poll, for_team)
