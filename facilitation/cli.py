@@ -115,12 +115,12 @@ def rotate_journal_key() -> None:
     current key comes from MEND_JOURNAL_KEY, to journal_key.new for you to move into the environment).
     """
     from sessions.journal import crypto as journal_crypto
-    from sessions.journal import operations as journal
+    from sessions.journal import keys as journal_keys
 
     _migrate()
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
     try:
-        journal.load_application_key(app)
+        journal_keys.load_application_key(app)
     except journal_crypto.JournalKeyError as problem:
         raise click.ClickException(str(problem)) from None
     new_key = journal_crypto.new_key()
@@ -129,7 +129,7 @@ def rotate_journal_key() -> None:
     pending = instance / journal_crypto.NEW_KEY_FILE
     journal_crypto.write_key_file(pending, new_key)
     try:
-        count = journal.rotate_application_key(new_key)
+        count = journal_keys.rotate_application_key(new_key)
     except InvalidTag:
         rollback()
         pending.unlink()
@@ -137,7 +137,7 @@ def rotate_journal_key() -> None:
             "A participant's journal key could not be unwrapped (the database was changed); nothing was rotated."
         ) from None
     commit()
-    journal.use_application_key(app, new_key)
+    journal_keys.use_application_key(app, new_key)
     new_id = journal_crypto.key_id(new_key)
     if app.config.get("MEND_JOURNAL_KEY"):
         click.echo(

@@ -14,7 +14,7 @@ from extensions import db
 from facilitation.catalogue import install_builtin_programmes
 from facilitation.cohorts import DEFAULT_AGREEMENT, create_cohort
 from facilitation.models import Organisation, Programme, User
-from sessions.journal.operations import load_application_key
+from sessions.journal.keys import load_application_key
 from sessions.realtime.plumbing import commit
 
 DEMO_ORGANISATION = "Demo organisation"

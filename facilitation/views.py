@@ -14,7 +14,7 @@ from facilitation.cohorts import cohorts_for, create_cohort, next_meeting, regen
 from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
 from facilitation.models import Cohort, User
 from facilitation.programmes import render_markdown
-from sessions.journal.operations import writers_this_week
+from sessions.journal.screens import writers_this_week
 from sessions.live.operations import attendance_counts, open_session_of, runs_of
 from sessions.realtime.plumbing import commit
 

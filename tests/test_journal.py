@@ -16,7 +16,9 @@ from facilitation.instance import prepare_instance
 from facilitation.models import Cohort, Participant
 from refusals import Refusal
 from sessions.journal import crypto as journal_crypto
+from sessions.journal import keys as journal_keys
 from sessions.journal import operations as journal
+from sessions.journal import screens as journal_screens
 from sessions.journal.models import JournalEntry, JournalKey, JournalKeyring
 from tests.conftest import app_config, csrf_token
 from tests.live import live_server
@@ -43,7 +45,7 @@ def write(app, participant_id: int, text: str = CANARY, **options) -> journal.Sa
         return saved
 
 
-def entries(app, participant_id: int, **options) -> list[journal.EntryView]:
+def entries(app, participant_id: int, **options) -> list[journal.OpenedEntry]:
     with app.app_context():
         return journal.entries_of(db.session.get(Participant, participant_id), **options)
 
@@ -252,11 +254,11 @@ def test_facilitators_are_told_only_how_many_wrote_this_week(app, people):
     write(app, ash)
     write(app, ash, text="again")
     with app.app_context():
-        week, count = journal.writers_this_week(cohort_id, None)
+        week, count = journal_screens.writers_this_week(cohort_id, None)
     assert count == 1 and week >= 1
     write(app, bo)
     with app.app_context():
-        assert journal.writers_this_week(cohort_id, None)[1] == 2
+        assert journal_screens.writers_this_week(cohort_id, None)[1] == 2
 
 
 def test_search_and_weeks(app, people):
@@ -327,7 +329,7 @@ def test_a_process_with_another_key_adds_nothing_to_the_journal(app, people):
     _, ash, bo = people
     write(app, ash)
     # As if a second process had started with a different key after the first wrote the journal.
-    journal.use_application_key(app, journal_crypto.new_key())
+    journal_keys.use_application_key(app, journal_crypto.new_key())
     with app.app_context():
         with pytest.raises(Refusal) as refused:
             journal.save_entry(db.session.get(Participant, bo), kind="free", text="lost?")

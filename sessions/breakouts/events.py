@@ -19,7 +19,7 @@ from sessions.breakouts.schemas import (
     BreakoutSitOut,
     BreakoutTime,
 )
-from sessions.breakouts.screens import members_of, personal_views, view_for
+from sessions.breakouts.screens import members_of, personal_screen, personal_screens
 from sessions.live import operations as engine
 from sessions.live.models import LiveSession
 from sessions.live.screens import moved, queue_state, queue_team_state
@@ -32,8 +32,8 @@ def announce_rooms(cohort_id: int, round_: BreakoutRound, everyone: bool = True,
     """After a change of who sits where: each seated participant (or those in `only`) hears of their
     own room and nobody else's, and the team gets the new overview (everyone the new state)."""
     if round_.status != "proposed":
-        for participant_id, view in personal_views(round_, only).items():
-            pushes.queue("breakout:you", view, to=own_room(participant_id))
+        for participant_id, screen in personal_screens(round_, only).items():
+            pushes.queue("breakout:you", screen, to=own_room(participant_id))
     live = engine.open_session_of(cohort_id)
     if everyone:
         queue_state(cohort_id, live)
@@ -114,7 +114,7 @@ def sit_out(caller: Caller, payload: BreakoutSitOut, live: LiveSession) -> dict:
         announce_rooms(caller.cohort_id, round_, everyone=False)
     else:
         queue_team_state(caller.cohort_id, live)
-    return {"ok": True, "you": view_for(live, caller.joined_participant_id)}
+    return {"ok": True, "you": personal_screen(live, caller.joined_participant_id)}
 
 
 @handler("breakout:help", PARTICIPANT, live=True)

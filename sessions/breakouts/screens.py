@@ -38,10 +38,10 @@ def _role_of(round_: BreakoutRound, index: int, size: int) -> dict:
 
 
 @overload
-def public_view(round_: BreakoutRound) -> dict: ...
+def round_screen(round_: BreakoutRound) -> dict: ...
 @overload
-def public_view(round_: None) -> None: ...
-def public_view(round_: BreakoutRound | None) -> dict | None:
+def round_screen(round_: None) -> None: ...
+def round_screen(round_: BreakoutRound | None) -> dict | None:
     """What the whole room (and the projector) may know: times, counts, the message, shared notes."""
     if round_ is None:
         return None
@@ -75,12 +75,12 @@ def _rooms_with_members(round_: BreakoutRound) -> list[tuple[BreakoutRoom, list[
     return [(room, seats[room.id]) for room in round_.rooms]
 
 
-def team_view(round_: BreakoutRound | None, presence: dict) -> dict | None:
+def team_round_screen(round_: BreakoutRound | None, presence: dict) -> dict | None:
     """The facilitators' overview: every room with its members, roles, notes and calls for help."""
     if round_ is None:
         return None
     states = {person["id"]: person for person in presence["participants"]}
-    view = public_view(round_)
+    screen = round_screen(round_)
     rooms = []
     seated = set()
     for room, seats in _rooms_with_members(round_):
@@ -106,13 +106,13 @@ def team_view(round_: BreakoutRound | None, presence: dict) -> dict | None:
             }
         )
     passes = _passes_of_round(round_)
-    view["rooms_detail"] = rooms
-    view["main_room"] = [
+    screen["rooms_detail"] = rooms
+    screen["main_room"] = [
         {"id": person["id"], "name": person["name"], "sitting_out": person["id"] in passes}
         for person in presence["participants"]
         if person["state"] == "online" and person["id"] not in seated
     ]
-    return view
+    return screen
 
 
 def _passes_of_round(round_: BreakoutRound) -> set[int]:
@@ -125,7 +125,7 @@ def _passes_of_round(round_: BreakoutRound) -> set[int]:
     )
 
 
-def personal_views(round_: BreakoutRound, only: set[int] | None = None) -> dict[int, dict]:
+def personal_screens(round_: BreakoutRound, only: set[int] | None = None) -> dict[int, dict]:
     """For each seated participant (or those in `only`): their room, who is with them, their role.
 
     Built from one load of the round's seats, so telling a thousand people costs one query.
@@ -135,17 +135,17 @@ def personal_views(round_: BreakoutRound, only: set[int] | None = None) -> dict[
         .where(BreakoutRound.id == round_.id)
         .options(selectinload(BreakoutRound.seats).selectinload(BreakoutSeat.participant))
     ).one()
-    views: dict[int, dict] = {}
+    screens: dict[int, dict] = {}
     for room, seats in _rooms_with_members(round_):
-        views.update(_room_views(round_, room, seats, only))
+        screens.update(_room_screens(round_, room, seats, only))
     passes = _passes_of_round(round_)
     for seat in round_.seats:
         if seat.room_id is None and (only is None or seat.participant_id in only):
-            views[seat.participant_id] = _main_room_view(round_, seat.participant_id in passes)
-    return views
+            screens[seat.participant_id] = _main_room_screen(round_, seat.participant_id in passes)
+    return screens
 
 
-def _room_views(
+def _room_screens(
     round_: BreakoutRound, room: BreakoutRoom, seats: list[BreakoutSeat], only: set[int] | None
 ) -> dict[int, dict]:
     """What each member of `room` (seats in seat order) is told of it."""
@@ -153,11 +153,11 @@ def _room_views(
         {"name": seat.participant.display_name, "role": _role_of(round_, index, len(seats))["name"]}
         for index, seat in enumerate(seats)
     ]
-    views = {}
+    screens = {}
     for index, seat in enumerate(seats):
         if only is not None and seat.participant_id not in only:
             continue
-        views[seat.participant_id] = {
+        screens[seat.participant_id] = {
             "round": round_.id,
             "place": "room",
             "room": {
@@ -175,10 +175,10 @@ def _room_views(
             "role": _role_of(round_, index, len(seats)),
             "scenario_html": round_.scenario_html,
         }
-    return views
+    return screens
 
 
-def _main_room_view(round_: BreakoutRound, sitting_out: bool) -> dict:
+def _main_room_screen(round_: BreakoutRound, sitting_out: bool) -> dict:
     return {
         "round": round_.id,
         "place": "sitting_out" if sitting_out else "waiting",
@@ -186,7 +186,7 @@ def _main_room_view(round_: BreakoutRound, sitting_out: bool) -> dict:
     }
 
 
-def view_for(live: LiveSession | None, participant_id: int) -> dict | None:
+def personal_screen(live: LiveSession | None, participant_id: int) -> dict | None:
     """One participant's own place in the current round (for their snapshot), or whether they sit out.
 
     Reads only that participant's room, so a reconnect storm in a large round stays cheap."""
@@ -201,7 +201,7 @@ def view_for(live: LiveSession | None, participant_id: int) -> dict | None:
         )
     )
     if room_id is None:
-        return _main_room_view(round_, participant_id in _passes_of_round(round_))
+        return _main_room_screen(round_, participant_id in _passes_of_round(round_))
     seats = list(
         db.session.scalars(
             select(BreakoutSeat)
@@ -210,7 +210,7 @@ def view_for(live: LiveSession | None, participant_id: int) -> dict | None:
             .options(selectinload(BreakoutSeat.participant))
         )
     )
-    return _room_views(round_, db.session.get_one(BreakoutRoom, room_id), seats, {participant_id})[participant_id]
+    return _room_screens(round_, db.session.get_one(BreakoutRoom, room_id), seats, {participant_id})[participant_id]
 
 
 def members_of(room: BreakoutRoom) -> list[int]:

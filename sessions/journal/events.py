@@ -3,6 +3,7 @@ text itself never travels over the live connection; an excerpt is a copy its aut
 """
 
 from sessions.journal import operations as journal
+from sessions.journal import screens as journal_screens
 from sessions.journal.schemas import ExcerptApprove, ExcerptDecline
 from sessions.live.models import LiveSession
 from sessions.live.screens import moved
@@ -13,7 +14,7 @@ from sessions.realtime.rooms import team_of
 
 def announce_excerpts(cohort_id: int) -> None:
     """The pending excerpts, without author, to the facilitator team only."""
-    pushes.queue("excerpt:queue", {"pending": journal.pending_excerpts(cohort_id)}, to=team_of(cohort_id))
+    pushes.queue("excerpt:queue", {"pending": journal_screens.pending_excerpts(cohort_id)}, to=team_of(cohort_id))
 
 
 @handler("excerpt:approve", FACILITATOR, live=True)

@@ -1,5 +1,5 @@
 """The private journal: write and update entries (with a revision check), list and search them by week,
-export, delete, share an excerpt for moderation, and keep the application key honest.
+export, delete, and share an excerpt for moderation (its keys: sessions/journal/keys.py).
 
 Only this module reads or writes journal text, and it hands it only to callers
 acting for the entry's author (sessions/journal/routes.py). Functions change rows
@@ -11,18 +11,16 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, overload
 
 from cryptography.exceptions import InvalidTag
-from flask import current_app
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import delete, select
 
 from extensions import db
 from facilitation.cohorts import meetings
 from facilitation.models import Cohort, Participant, Step
 from refusals import Refusal
-from sessions.journal import crypto
-from sessions.journal.models import JournalEntry, JournalKey, JournalKeyring, SharedExcerpt, random_id
+from sessions.journal import crypto, keys
+from sessions.journal.models import JournalEntry, JournalKey, SharedExcerpt, random_id
 from sessions.live.models import LiveSession
 from sessions.live.operations import begin, open_session_of, record
 from sessions.live.outline import outline_of
@@ -47,106 +45,9 @@ TRIGGER_FIELDS = (
     ("needed", "What did I need?", ""),
 )
 TRIGGER_FIELD_NAMES = tuple(name for name, _label, _hint in TRIGGER_FIELDS)
-_KEY_CACHE = "mend_journal_key"
 
 
-# ---------------------------------------------------------------- keys
-
-
-def _keyring() -> JournalKeyring | None:
-    return db.session.scalars(select(JournalKeyring).limit(1)).first()
-
-
-def load_application_key(app=None) -> bytes:
-    """The application journal key, checked against the key id the database was written with.
-
-    Generated into the instance folder on first use only while the journal is
-    empty; with journal data present, a missing or different key is refused.
-    """
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
-    cached = app.extensions.get(_KEY_CACHE)
-    if cached is not None:
-        return cached
-    key, source = crypto.read_application_key(app.config.get("MEND_JOURNAL_KEY"), app.instance_path)
-    keyring = _keyring()
-    if keyring is None:
-        key = key if key is not None else crypto.generate_key_file(app.instance_path)
-    elif key is None:
-        raise crypto.JournalKeyError(
-            f"The journal key is missing: set MEND_JOURNAL_KEY or restore {source}. The database holds journal "
-            f"entries written with key id {keyring.key_id}; without that key they cannot be read, so Mend will "
-            "not start rather than write entries nobody could read."
-        )
-    elif crypto.key_id(key) != keyring.key_id:
-        raise crypto.JournalKeyError(
-            f"The journal key from {source} (key id {crypto.key_id(key)}) is not the one this database's journal "
-            f"was written with (key id {keyring.key_id}). Restore the right key (after a rotation, look for "
-            f"{crypto.NEW_KEY_FILE} in the instance folder); Mend will not start rather than write entries "
-            "nobody could read."
-        )
-    app.extensions[_KEY_CACHE] = key
-    return key
-
-
-@overload
-def _data_key(participant_id: int, create: Literal[True]) -> bytes: ...
-@overload
-def _data_key(participant_id: int, create: Literal[False]) -> bytes | None: ...
-def _data_key(participant_id: int, create: bool) -> bytes | None:
-    application_key = load_application_key()
-    stored = db.session.get(JournalKey, participant_id)
-    if stored is not None:
-        try:
-            return crypto.unwrap_data_key(application_key, participant_id, stored.wrapped_key)
-        except InvalidTag:
-            log.warning("the journal key of participant %s could not be unwrapped", participant_id)
-            # Reading shows every entry as unreadable; writing is refused rather than adding to a broken journal.
-            if create:
-                raise Refusal("unreadable", "Your journal could not be opened, so nothing was saved.") from None
-            return None
-    if not create:
-        return None
-    keyring = _keyring()
-    if keyring is None:
-        db.session.add(JournalKeyring(key_id=crypto.key_id(application_key)))
-    elif keyring.key_id != crypto.key_id(application_key):
-        # Another process wrote the journal with another key (a misconfigured deployment): never add to it.
-        log.error("this process's journal key is not the one the database's journal was written with")
-        raise Refusal("unreadable", "Your journal could not be opened, so nothing was saved.")
-    data_key = crypto.new_key()
-    wrapped = crypto.wrap_data_key(application_key, participant_id, data_key)
-    db.session.add(
-        JournalKey(participant_id=participant_id, wrapped_key=wrapped, key_id=crypto.key_id(application_key))
-    )
-    db.session.flush()
-    return data_key
-
-
-def rotate_application_key(new_key: bytes) -> int:
-    """Re-wrap every participant's data key under `new_key` (entries are untouched); returns how many."""
-    old_key = load_application_key()
-    new_id = crypto.key_id(new_key)
-    count = 0
-    for stored in db.session.scalars(select(JournalKey)):
-        data_key = crypto.unwrap_data_key(old_key, stored.participant_id, stored.wrapped_key)
-        stored.wrapped_key = crypto.wrap_data_key(new_key, stored.participant_id, data_key)
-        stored.key_id = new_id
-        count += 1
-    keyring = _keyring()
-    if keyring is None:
-        db.session.add(JournalKeyring(key_id=new_id))
-    else:
-        keyring.key_id, keyring.rotated_at = new_id, datetime.now(UTC)
-    db.session.flush()
-    return count
-
-
-def use_application_key(app, key: bytes) -> None:
-    """After a rotation in this process: use the new key from now on."""
-    app.extensions[_KEY_CACHE] = key
-
-
-# ---------------------------------------------------------------- weeks
+# weeks
 
 
 def current_week(cohort: Cohort, live: LiveSession | None = None, now: datetime | None = None) -> int:
@@ -158,33 +59,11 @@ def current_week(cohort: Cohort, live: LiveSession | None = None, now: datetime 
     return begun[-1] if begun else 1
 
 
-# Read with every change a facilitator makes: built once (see sessions/live/operations.py).
-_WRITERS = (
-    select(func.count(func.distinct(JournalEntry.participant_id)))
-    .join(Participant, Participant.id == JournalEntry.participant_id)
-    .where(Participant.cohort_id == bindparam("cohort_id"), JournalEntry.week == bindparam("week"))
-)
-_SHARED_IN = select(SharedExcerpt).where(
-    SharedExcerpt.live_session_id == bindparam("live_id"), SharedExcerpt.status == "approved"
-)
-
-
-def writers_this_week(cohort_id: int, live: LiveSession | None) -> tuple[int, int]:
-    """(week, how many participants wrote in it): all facilitators are ever told about the journal.
-    `live` is the cohort's open session, if any."""
-    if live is not None and live.is_open:
-        week = outline_of(live).week
-    else:
-        week = current_week(db.session.get_one(Cohort, cohort_id))
-    count = db.session.scalar(_WRITERS, {"cohort_id": cohort_id, "week": week})
-    return week, count or 0
-
-
-# ---------------------------------------------------------------- entries
+# entries
 
 
 @dataclass
-class EntryView:
+class OpenedEntry:
     """An entry opened for its author."""
 
     id: str
@@ -227,8 +106,8 @@ class EntryView:
         return query.casefold() in haystack
 
 
-def _open(entry: JournalEntry, data_key: bytes | None) -> EntryView:
-    view = EntryView(
+def _open(entry: JournalEntry, data_key: bytes | None) -> OpenedEntry:
+    opened = OpenedEntry(
         id=entry.id,
         kind=entry.kind,
         week=entry.week,
@@ -244,10 +123,14 @@ def _open(entry: JournalEntry, data_key: bytes | None) -> EntryView:
         content = json.loads(crypto.open_entry(data_key, entry.participant_id, entry.id, entry.sealed))
     except InvalidTag:
         log.warning("journal entry %s of participant %s could not be opened", entry.id, entry.participant_id)
-        view.readable = False
-        return view
-    view.title, view.text, view.fields = content.get("title", ""), content.get("text", ""), content.get("fields", {})
-    return view
+        opened.readable = False
+        return opened
+    opened.title, opened.text, opened.fields = (
+        content.get("title", ""),
+        content.get("text", ""),
+        content.get("fields", {}),
+    )
+    return opened
 
 
 def _seal(entry: JournalEntry, data_key: bytes, title: str, text: str, fields: dict) -> None:
@@ -282,7 +165,7 @@ def _clean(kind: str, title: str, text: str, fields: dict | None) -> tuple[str, 
 
 @dataclass
 class Saved:
-    entry: EntryView
+    entry: OpenedEntry
     # The id of the conflict copy kept when the save was based on an older revision.
     conflict_copy_id: str | None = None
 
@@ -337,7 +220,7 @@ def save_entry(
         base_revision = 0
     if entry is None and not (text.strip() or title or fields):
         raise Refusal("empty")
-    data_key = _data_key(participant.id, create=True)
+    data_key = keys.data_key(participant.id, create=True)
     conflict_copy = None
     if entry is None:
         week = (
@@ -382,25 +265,25 @@ def _conflict_copy(entry: JournalEntry, data_key: bytes) -> JournalEntry:
     return copy
 
 
-def open_entry(participant: Participant, entry_id: str) -> EntryView:
+def open_entry(participant: Participant, entry_id: str) -> OpenedEntry:
     entry = _own(participant, entry_id)
-    return _open(entry, _data_key(participant.id, create=False))
+    return _open(entry, keys.data_key(participant.id, create=False))
 
 
-def entries_of(participant: Participant, week: int | None = None, query: str = "") -> list[EntryView]:
+def entries_of(participant: Participant, week: int | None = None, query: str = "") -> list[OpenedEntry]:
     """The participant's entries, newest first, optionally of one week and containing `query`."""
     statement = select(JournalEntry).where(JournalEntry.participant_id == participant.id)
     if week is not None:
         statement = statement.where(JournalEntry.week == week)
     entries = db.session.scalars(statement.order_by(JournalEntry.week.desc(), JournalEntry.updated_at.desc()))
-    data_key = _data_key(participant.id, create=False)
-    views = [_open(entry, data_key) for entry in entries]
+    data_key = keys.data_key(participant.id, create=False)
+    opened = [_open(entry, data_key) for entry in entries]
     query = query.strip()
-    return [view for view in views if view.matches(query)] if query else views
+    return [entry for entry in opened if entry.matches(query)] if query else opened
 
 
-def by_week(entries: list[EntryView]) -> list[tuple[int, list[EntryView]]]:
-    weeks: dict[int, list[EntryView]] = {}
+def by_week(entries: list[OpenedEntry]) -> list[tuple[int, list[OpenedEntry]]]:
+    weeks: dict[int, list[OpenedEntry]] = {}
     for entry in entries:
         weeks.setdefault(entry.week, []).append(entry)
     return sorted(weeks.items(), reverse=True)
@@ -444,7 +327,7 @@ def export_markdown(participant: Participant) -> str:
     return "\n".join(lines) + "\n"
 
 
-# ---------------------------------------------------------------- shared excerpts
+# shared excerpts
 
 
 def share_excerpt(participant: Participant, entry_id: str, text: str) -> SharedExcerpt:
@@ -457,21 +340,6 @@ def share_excerpt(participant: Participant, entry_id: str, text: str) -> SharedE
     db.session.add(excerpt)
     db.session.flush()
     return excerpt
-
-
-def pending_excerpts(cohort_id: int) -> list[dict]:
-    rows = db.session.scalars(
-        select(SharedExcerpt).where(SharedExcerpt.cohort_id == cohort_id, SharedExcerpt.status == "pending")
-    )
-    return [{"id": row.id, "text": row.text} for row in rows]
-
-
-def shared_in(live: LiveSession | None) -> list[dict]:
-    """The excerpts approved for the room in this session."""
-    if live is None:
-        return []
-    rows = db.session.scalars(_SHARED_IN, {"live_id": live.id})
-    return [{"id": row.id, "text": row.text} for row in rows]
 
 
 def _pending(cohort_id: int, excerpt_id: str) -> SharedExcerpt:

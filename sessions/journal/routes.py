@@ -104,7 +104,7 @@ def write(public_id: str):
     )
 
 
-def _opened(participant: Participant, entry_id: str) -> journal.EntryView:
+def _opened(participant: Participant, entry_id: str) -> journal.OpenedEntry:
     try:
         return journal.open_entry(participant, entry_id)
     except Refusal:

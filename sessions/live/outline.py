@@ -1,7 +1,7 @@
 """A session plan as a live session reads it: built once per process, never per change.
 
 A plan's content never changes once imported (changed content is a new programme version), so
-the views every client is sent, and the few facts commands check (how many steps, which step
+what every client's screen is sent, and the few facts commands check (how many steps, which step
 is where), are read from the database once per plan and process.
 """
 
@@ -18,7 +18,7 @@ PUBLIC_SETTINGS = {
 }
 
 
-def step_view(step: Step, position: int, total: int) -> dict:
+def step_screen(step: Step, position: int, total: int) -> dict:
     settings = {k: v for k, v in step.settings.items() if k in PUBLIC_SETTINGS.get(step.kind, ())}
     return {
         "position": position,
@@ -34,7 +34,7 @@ def step_view(step: Step, position: int, total: int) -> dict:
 
 @dataclass(frozen=True)
 class Outline:
-    """Read-only views of a plan's header, agenda and steps, with each step's id and presenter notes."""
+    """Read-only copies of a plan's header, agenda and steps, with each step's id and presenter notes."""
 
     week: int
     header: dict
@@ -52,7 +52,7 @@ def _outline(database: str, plan_id: int) -> Outline:
         week=plan.number,
         header={"week": plan.number, "title": plan.title, "duration": plan.duration_minutes},
         agenda=[{"position": n, "kind": s.kind, "title": s.title} for n, s in enumerate(steps)],
-        steps=[step_view(s, n, len(steps)) for n, s in enumerate(steps)],
+        steps=[step_screen(s, n, len(steps)) for n, s in enumerate(steps)],
         notes=[s.notes_html for s in steps],
         step_ids=[s.id for s in steps],
     )

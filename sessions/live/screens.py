@@ -14,16 +14,16 @@ from facilitation.cohorts import next_meeting
 from facilitation.models import Cohort, Participant, User, cohort_facilitators
 from sessions.breakouts import operations as breakouts
 from sessions.breakouts import screens as breakout_screens
-from sessions.journal import operations as journal
+from sessions.journal import screens as journal_screens
 from sessions.live.models import LiveSession
 from sessions.live.operations import millis, now, open_session_of
 from sessions.live.outline import outline_of
 from sessions.live.presence import online_count, presence_of
 from sessions.polls.operations import active_poll, answer_status
-from sessions.polls.screens import poll_view, progress
+from sessions.polls.screens import poll_screen, progress
 from sessions.realtime import pushes
 from sessions.realtime.rooms import room_of, team_of
-from sessions.safety.screens import break_view, private_state, signals_of, skipped_count
+from sessions.safety.screens import break_screen, private_state, signals_of, skipped_count
 
 # The cohort's name with its facilitators' names, in one statement (read with every change).
 _HEADER = (
@@ -42,7 +42,7 @@ def cohort_header(cohort_id: int) -> dict:
 
 class Snapshot:
     """A cohort's session at one moment, as each kind of client is shown it. What the public and
-    the team views share (the session row, the current breakout round, the poll on screen and how
+    the team's screens share (the session row, the current breakout round, the poll on screen and how
     many responded to it) is read once."""
 
     def __init__(self, cohort_id: int, live: LiveSession | None):
@@ -52,13 +52,13 @@ class Snapshot:
         self.poll = active_poll(live)
         self._responded: dict | None = None
 
-    def poll_view(self, for_team: bool) -> dict | None:
+    def poll_screen(self, for_team: bool) -> dict | None:
         if self.poll is None:
             return None
         if self._responded is None:
             # Who responded includes the answers waiting in the ballot box: Redis, with several processes.
             self._responded = progress(self.poll)
-        return poll_view(self.poll, for_team, self._responded)
+        return poll_screen(self.poll, for_team, self._responded)
 
     def public(self) -> dict:
         """The state every participant and the projector may see."""
@@ -91,12 +91,12 @@ class Snapshot:
                 else None
             ),
             step=outline.steps[live.position] if live.status == "live" else None,
-            poll=self.poll_view(for_team=False),
-            breakout=breakout_screens.public_view(self.round) if live.status == "live" else None,
+            poll=self.poll_screen(for_team=False),
+            breakout=breakout_screens.round_screen(self.round) if live.status == "live" else None,
             # The grounding break covers the step on record, which it never changes.
-            grounding_break=break_view(live),
+            grounding_break=break_screen(live),
             # Journal excerpts their authors shared and a facilitator approved for this session (no names).
-            shared=journal.shared_in(live),
+            shared=journal_screens.shared_in(live),
         )
         return state
 
@@ -113,15 +113,17 @@ class Snapshot:
         if not pushed or self.round is not None:
             presence = state["presence"] = presence_of(cohort_id, live)
         # The journal, as facilitators know it: a count for the week and excerpts awaiting moderation, no names.
-        week, writers = journal.writers_this_week(cohort_id, live)
+        week, writers = journal_screens.writers_this_week(cohort_id, live)
         state["journal"] = {"week": week, "writers": writers}
         if not pushed:
-            state["excerpts"] = journal.pending_excerpts(cohort_id)
+            state["excerpts"] = journal_screens.pending_excerpts(cohort_id)
         if live is not None:
-            state["poll"] = self.poll_view(for_team=True)
+            state["poll"] = self.poll_screen(for_team=True)
             if live.status == "live":
-                # Without a round there is no presence read, and no view of rooms either.
-                state["breakout"] = breakout_screens.team_view(self.round, presence) if presence is not None else None
+                # Without a round there is no presence read, and no rooms to show either.
+                state["breakout"] = (
+                    breakout_screens.team_round_screen(self.round, presence) if presence is not None else None
+                )
             # Pause signals and how many skipped a content note: for the cohort's facilitators only.
             state["safety"] = {"skipped": skipped_count(live)}
             if not pushed:
@@ -165,7 +167,7 @@ def state_for(caller) -> dict:
             "poll": {"id": poll.id, "answer": answer_status(poll, participant.id)}
             if poll is not None and poll.status == "open"
             else None,
-            "breakout": breakout_screens.view_for(live, participant.id),
+            "breakout": breakout_screens.personal_screen(live, participant.id),
             **private_state(live, participant),
         }
     return state
@@ -174,10 +176,10 @@ def state_for(caller) -> dict:
 def queue_state(cohort_id: int, live: LiveSession | None) -> None:
     """After a change: the new state to the room and to the team, once each. The room's is read now, in
     the change's own transaction; the team's fuller state is built once the room's has gone out."""
-    view = Snapshot(cohort_id, live)
-    public = view.public()
+    snapshot = Snapshot(cohort_id, live)
+    public = snapshot.public()
     pushes.queue("state", public, to=room_of(cohort_id))
-    pushes.queue("state", lambda: view.team(public, pushed=True), to=team_of(cohort_id))
+    pushes.queue("state", lambda: snapshot.team(public, pushed=True), to=team_of(cohort_id))
 
 
 def moved(cohort_id: int, live: LiveSession) -> dict:

@@ -18,7 +18,7 @@ from sessions.live.screens import moved
 from sessions.polls import operations as polls
 from sessions.polls.models import Poll
 from sessions.polls.schemas import PollAnswer, PollModerate, PollOpen
-from sessions.polls.screens import poll_view, progress
+from sessions.polls.screens import poll_screen, progress
 from sessions.realtime import coalescing, pushes
 from sessions.realtime.payloads import Versioned
 from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, commit, handler, rollback
@@ -89,7 +89,7 @@ def tell_counted(poll_id: int, outcomes: list[polls.Outcome]) -> None:
 @handler("poll:moderate", FACILITATOR, live=True)
 def moderate_poll(caller: Caller, payload: PollModerate, live: LiveSession) -> dict:
     poll = polls.moderate(live, payload.target, payload.hidden)
-    pushes.queue("poll:results", poll_view(poll, for_team=True), to=team_of(caller.cohort_id))
+    pushes.queue("poll:results", poll_screen(poll, for_team=True), to=team_of(caller.cohort_id))
     return {"ok": True}
 
 
@@ -161,4 +161,4 @@ def queue_results(cohort_id: int, poll: Poll) -> None:
     counts = _progress_of(cohort_id, poll)
     pushes.queue("poll:progress", counts, to=room_of(cohort_id))
     pushes.queue("poll:progress", counts, to=team_of(cohort_id))
-    pushes.queue("poll:results", poll_view(poll, for_team=True), to=team_of(cohort_id))
+    pushes.queue("poll:results", poll_screen(poll, for_team=True), to=team_of(cohort_id))

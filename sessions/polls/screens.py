@@ -57,7 +57,7 @@ def results(poll: Poll, for_team: bool) -> dict:
     return out
 
 
-def poll_view(poll: Poll | None, for_team: bool, responded: dict | None = None) -> dict | None:
+def poll_screen(poll: Poll | None, for_team: bool, responded: dict | None = None) -> dict | None:
     """The poll as the room (or with `for_team` the team) is shown it; `responded` is its `progress`
     when the caller already read it (the room's and the team's state share one reading)."""
     if poll is None:

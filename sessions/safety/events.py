@@ -22,7 +22,7 @@ from sessions.realtime.schemas import error
 from sessions.safety import operations as safety
 from sessions.safety.models import SafetySignal
 from sessions.safety.schemas import BreakStart, ContentNoteChoose, PauseAcknowledge
-from sessions.safety.screens import own_signal_view, signals_of
+from sessions.safety.screens import own_signal_screen, signals_of
 
 # Per participant, across their devices: a few taps are heard, a flood is not.
 PAUSE_LIMITS = (RateLimitItemPerMinute(5),)
@@ -38,7 +38,7 @@ def announce_signals(cohort_id: int, live: LiveSession, new: int | None = None) 
 
 def tell_participant(participant_id: int, signal: SafetySignal | None) -> None:
     """The participant's own devices, and no one else's, learn how their pause request stands."""
-    status = own_signal_view(signal) or {"status": "resolved", "from": None, "reply": None}
+    status = own_signal_screen(signal) or {"status": "resolved", "from": None, "reply": None}
     pushes.queue("pause:status", status, to=own_room(participant_id))
 
 
@@ -53,7 +53,7 @@ def raise_pause(caller: Caller, _payload: Empty, live: LiveSession) -> dict:
     if new and signal is not None:
         announce_signals(caller.cohort_id, live, new=signal.id)
     tell_participant(caller.joined_participant_id, signal)
-    return {"ok": True, "pause": own_signal_view(signal), "new": new}
+    return {"ok": True, "pause": own_signal_screen(signal), "new": new}
 
 
 @handler("pause:resolve", PARTICIPANT, live=True)

@@ -12,7 +12,7 @@ from sessions.safety.models import ContentNoteChoice, ContentNoteFigure, SafetyS
 from sessions.safety.operations import break_running, ongoing_signal
 
 
-def signal_view(signal: SafetySignal, live: LiveSession) -> dict:
+def signal_screen(signal: SafetySignal, live: LiveSession) -> dict:
     """A signal as facilitators see it: who, when, during which step, and any answer."""
     agenda = outline_of(live).agenda
     position = signal.step_position
@@ -37,10 +37,10 @@ def signals_of(live: LiveSession | None) -> list[dict]:
         .where(SafetySignal.live_session_id == live.id)
         .order_by(SafetySignal.resolved_at.is_not(None), SafetySignal.raised_at.desc())
     )
-    return [signal_view(signal, live) for signal in signals]
+    return [signal_screen(signal, live) for signal in signals]
 
 
-def own_signal_view(signal: SafetySignal | None) -> dict | None:
+def own_signal_screen(signal: SafetySignal | None) -> dict | None:
     """What the participant sees of their own signal: no facilitator names beyond who answered."""
     if signal is None or signal.resolved_at is not None:
         return None
@@ -51,7 +51,7 @@ def own_signal_view(signal: SafetySignal | None) -> dict | None:
     }
 
 
-def break_view(live: LiveSession | None) -> dict | None:
+def break_screen(live: LiveSession | None) -> dict | None:
     """The break as every screen sees it; a break whose deadline passed is simply over."""
     if live is None or not break_running(live):
         return None
@@ -91,4 +91,4 @@ def choices_of(live: LiveSession | None, participant_id: int) -> dict[str, str]:
 def private_state(live: LiveSession | None, participant: Participant) -> dict:
     """What only this participant sees about themselves: their pause signal and content-note choices."""
     signal = ongoing_signal(live, participant.id) if live is not None else None
-    return {"pause": own_signal_view(signal), "content_choices": choices_of(live, participant.id)}
+    return {"pause": own_signal_screen(signal), "content_choices": choices_of(live, participant.id)}
