@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+import requests
 import websocket
 
 from tests.live import LiveClient, make_group, wait_until
@@ -76,15 +77,7 @@ def logged_since(server, start: int) -> list[str]:
         "engine.io",
     ],
 )
-def test_garbage_from_a_client_that_never_identified_itself_closes_it_quietly(server, backend, kind, request):
-    if kind == "engine.io" and backend.name == GEVENT:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="python-engineio decodes a WebSocket frame outside its try (Socket._websocket_handler); "
-                "under gevent, pywsgi prints the ValueError's traceback once per connection",
-            )
-        )
+def test_garbage_from_a_client_that_never_identified_itself_closes_it_quietly(server, kind):
     start = len(server.output)
     ws = open_websocket(server)
     send_frames(ws, FRAMES[kind])
@@ -109,6 +102,27 @@ def test_a_participant_who_sends_garbage_is_closed_and_shown_offline(server, dem
     send_frames(ws, FRAMES["socket.io"])
     assert closed_by_server(ws)
     wait_until(lambda: console.presence[-1]["counts"]["online"] == 0)
+    logged = logged_since(server, start)
+    assert len(logged) <= 2, "".join(logged[:40])
+    assert "Traceback" not in "".join(logged)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("?" * 20, id="not a payload"),
+        pytest.param(b"4\xff\xfe" * 7, id="not UTF-8"),
+    ],
+)
+def test_a_polling_post_engine_io_cannot_read_ends_the_session_quietly(server, body):
+    base = f"http://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=polling"
+    opened = requests.get(base, timeout=10)
+    sid = json.loads(opened.text[1:])["sid"]
+    start = len(server.output)
+    for _ in range(50):
+        answer = requests.post(f"{base}&sid={sid}", data=body, timeout=10)
+        assert answer.status_code == 400
+    assert requests.get(f"{base}&sid={sid}", timeout=10).status_code == 400  # the session is over
     logged = logged_since(server, start)
     assert len(logged) <= 2, "".join(logged[:40])
     assert "Traceback" not in "".join(logged)

@@ -1,6 +1,12 @@
 """A packet Mend cannot read closes the connection that sent it, with one log line and no traceback.
 
-python-socketio decodes each Engine.IO message into a Socket.IO packet inside Engine.IO's "message"
+Two layers can fail to read what a client sent. Engine.IO decodes each WebSocket frame and each
+long-polling POST into Engine.IO packets: for a frame it does so outside any `try` (under gevent,
+pywsgi then printed the traceback), for a POST it logged one. Here a frame that is not an Engine.IO
+packet becomes Engine.IO's own "close" packet, and a POST that is not a payload a bad request that
+ends the session, each with one line in the log.
+
+Above it, python-socketio decodes each Engine.IO message into a Socket.IO packet inside Engine.IO's "message"
 handler, and Engine.IO logs whatever that handler raises with its traceback and keeps the connection
 open for the next one: a client sending garbage wrote 27 lines a frame. Here decoding refuses, as
 one exception, anything a Mend client never sends, and the connection that sent it is closed.
@@ -9,6 +15,8 @@ one exception, anything a Mend client never sends, and the connection that sent 
 import logging
 
 import socketio
+from engineio import exceptions as engineio_exceptions
+from engineio import packet as engineio_packet
 from socketio import packet
 
 log = logging.getLogger(__name__)
@@ -42,9 +50,17 @@ class CheckedPacket(packet.Packet):
 
 
 def close_on_unreadable_packets(server: socketio.Server) -> None:
-    """Decode with `CheckedPacket`, and close the connection that sent a packet it refuses."""
+    """Decode with `CheckedPacket`, and close the connection that sent a packet it refuses; check
+    every Engine.IO connection's frames and POSTs the same way."""
     server.packet_class = CheckedPacket
     read_message = server.eio.handlers["message"]
+    accept_connection = server.eio.handlers["connect"]
+
+    def check_connection(eio_sid: str, environ, *args):
+        connection = server.eio.sockets.get(eio_sid)
+        if connection is not None:
+            _check_transports(connection)
+        return accept_connection(eio_sid, environ, *args)
 
     def read_message_or_close(eio_sid: str, data) -> None:
         try:
@@ -53,6 +69,63 @@ def close_on_unreadable_packets(server: socketio.Server) -> None:
             _close(server, eio_sid, problem)
 
     server.eio.on("message", read_message_or_close)
+    server.eio.on("connect", check_connection)
+
+
+# While a polling connection upgrades, a frame standing for a "noop" fails the upgrade quietly.
+_NOOP = engineio_packet.Packet(engineio_packet.NOOP).encode()
+_DIGITS = frozenset("0123456789")
+
+
+def _readable_frame(frame) -> bool:
+    """Whether Engine.IO's decoder can read `frame`. Only a text frame can fail: it must start with a
+    packet type (base64 frames, "b...", are binary, which the Socket.IO layer refuses)."""
+    return not isinstance(frame, str) or (bool(frame) and frame[0] in _DIGITS)
+
+
+class _CheckedFrames:
+    """A WebSocket whose `wait` ends the connection at an unreadable frame, said once in the log: as
+    if the client had gone (None), or, during an upgrade, with a frame that fails the upgrade."""
+
+    def __init__(self, ws, connection) -> None:
+        self._ws, self._connection = ws, connection
+
+    def __getattr__(self, name: str):
+        return getattr(self._ws, name)
+
+    def wait(self):
+        frame = self._ws.wait()
+        if frame is None or _readable_frame(frame):
+            return frame
+        log.warning(
+            "closing connection %s: it sent a WebSocket frame that is not an Engine.IO packet", self._connection.sid
+        )
+        return _NOOP if self._connection.upgrading else None
+
+
+def _check_transports(connection) -> None:
+    """Wrap one Engine.IO connection's WebSocket handler and POST handler (attributes of the instance,
+    looked up by Engine.IO for every request of this connection)."""
+    handle_websocket, handle_post = connection._websocket_handler, connection.handle_post_request
+
+    def websocket_handler(ws):
+        return handle_websocket(_CheckedFrames(ws, connection))
+
+    def handle_post_request(environ):
+        try:
+            return handle_post(environ)
+        except ValueError as problem:  # the body, its length or its encoding: nothing a client of Mend sends
+            log.warning(
+                "closing connection %s: it sent a POST Engine.IO cannot read (%s)",
+                connection.sid,
+                type(problem).__name__,
+            )
+            # Closed here without waiting for a poll to collect a "close" packet (Engine.IO's own close
+            # would wait for one), then answered 400 by Engine.IO.
+            connection.close(wait=False, abort=True)
+            raise engineio_exceptions.EngineIOError from None
+
+    connection._websocket_handler, connection.handle_post_request = websocket_handler, handle_post_request
 
 
 def _close(server: socketio.Server, eio_sid: str, problem: UnreadablePacket) -> None:
