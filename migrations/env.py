@@ -9,9 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging. Loggers that exist already (Mend's own, when the
-# server migrates at start-up) must keep working, so they are not disabled.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Interpret the config file for Python logging, unless the process has configured logging itself: the
+# server migrates at start-up, and alembic.ini's root logger (WARN, its own handler) would replace the
+# server's, dropping every INFO line Mend writes afterwards. `flask db ...` has no root handler.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -13,7 +13,7 @@ from extensions import db
 from facilitation.instance import DEMO_EMAIL, prepare_instance
 from facilitation.models import Cohort, Organisation, Participant, Programme, User
 from tests.conftest import app_config
-from tests.live import live_server
+from tests.live import live_server, make_group, wait_until
 
 
 def fetch(url: str) -> tuple[int, bytes]:
@@ -95,3 +95,12 @@ def test_health_reports_an_unreachable_database(tmp_path):
         "reason": "OperationalError",
         "version": app.config["VERSION"],
     }
+
+
+def test_the_server_log_keeps_mends_own_lines_after_the_start_up_migration(tmp_path):
+    # The first start migrates an empty database in process; Alembic's logging configuration once
+    # replaced the server's, and every INFO line after it (who joined, who asked for resources) was lost.
+    with live_server(tmp_path / "fresh") as server:
+        assert "Running upgrade" in server.text  # the migration ran in this process
+        make_group(server, re.search(r"Demo sign-in: (\S+) / (\S+)", server.text).groups(), names=("Ash",))
+        wait_until(lambda: re.search(r"INFO .*participant \d+ joined cohort \d+", server.text))
