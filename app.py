@@ -33,11 +33,12 @@ from flask import Flask, Request, abort, jsonify, render_template, request  # no
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from flask_wtf.csrf import CSRFError  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from werkzeug.exceptions import HTTPException  # noqa: E402
 from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
 
 import config as mend_config  # noqa: E402
 from extensions import compress, csrf, db, limiter, login_manager, migrate, socketio  # noqa: E402
-from refusals import Refusal  # noqa: E402
+from refusals import FROM_HTTP, PAGE_NOT_FOUND, PAGE_TITLES, Refusal  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("mend")
@@ -195,45 +196,27 @@ def _register_health(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    def page(status: int, title: str, message: str):
-        if request.accept_mimetypes.best == "application/json":
-            return jsonify(error=title, message=message), status
-        return render_template("error.html", title=title, message=message), status
+    """Every refusal a page can meet is a `Refusal` answered here: Mend's own (a rule of
+    facilitation/access.py or an operation said no) and the HTTP errors Flask raises itself."""
 
-    app.register_error_handler(
-        404, lambda e: page(404, "Page not found", "There is nothing here. Check the link you were given.")
-    )
-    app.register_error_handler(
-        429,
-        lambda e: page(429, "Please wait a moment", "There were too many attempts. Try again in a minute."),
-    )
-    app.register_error_handler(
-        CSRFError,
-        lambda e: page(
-            400,
-            "This form has expired",
-            "Nothing was changed. Go back, reload the page and try again.",
-        ),
-    )
-    app.register_error_handler(
-        400,
-        lambda e: page(
-            400, "Something was missing", "That request was incomplete, so nothing was changed. Go back and try again."
-        ),
-    )
-    app.register_error_handler(
-        413, lambda e: page(413, "Too large", "What you sent is larger than Mend accepts. Nothing was changed.")
-    )
-
-    def refused(refusal: Refusal):
-        """A rule of facilitation/access.py (or an operation) said no: nothing was changed. What must not
-        be known to exist gets the very page of a missing one."""
+    def answer(refusal: Refusal):
         db.session.rollback()
-        if refusal.code == "not_found":
-            return page(404, "Page not found", "There is nothing here. Check the link you were given.")
-        return page(refusal.status, str(refusal.details.get("title", "That cannot be done here")), refusal.message)
+        title = str(refusal.details.get("title") or PAGE_TITLES.get(refusal.code, "That cannot be done here"))
+        message = PAGE_NOT_FOUND if refusal.code == "not_found" else refusal.message
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=title, message=message, code=refusal.code), refusal.status
+        return render_template("error.html", title=title, message=message), refusal.status
 
-    app.register_error_handler(Refusal, refused)
+    def http_error(error: HTTPException):
+        return answer(Refusal(FROM_HTTP[error.code]))  # type: ignore[index]  # registered for those codes only
+
+    def form_expired(error: CSRFError):
+        return answer(Refusal("form_expired"))
+
+    app.register_error_handler(Refusal, answer)
+    app.register_error_handler(CSRFError, form_expired)
+    for status in FROM_HTTP:
+        app.register_error_handler(status, http_error)
 
 
 def _register_headers(app: Flask) -> None:

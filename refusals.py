@@ -64,13 +64,36 @@ ERRORS = {
     "unreadable": "This entry could not be read: it has been damaged or its key is gone. It was left as it is.",
     "bad_excerpt": "An excerpt to share can be 1 to 1,000 characters long.",
     "no_reflection": "That step is not a reflection of this group's session.",
+    # Pages and forms (app.py answers what Flask and Werkzeug refuse before Mend's code runs).
+    "bad_request": "That request was incomplete, so nothing was changed. Go back and try again.",
+    "form_expired": "Nothing was changed. Go back, reload the page and try again.",
+    "too_large": "What you sent is larger than Mend accepts. Nothing was changed.",
     # Joining a group (facilitation/cohorts.py)
     "bad_name": "Please choose another name.",
     "name_taken": "Someone in this group already has that name. Please choose another.",
 }
 
 # HTTP answers a refusal with 400 unless it says otherwise here.
-HTTP_STATUS = {"not_found": 404, "too_long": 413, "forbidden": 403, "rate_limited": 429, "server_error": 500}
+HTTP_STATUS = {
+    "not_found": 404,
+    "too_long": 413,
+    "too_large": 413,
+    "forbidden": 403,
+    "rate_limited": 429,
+    "server_error": 500,
+}
+# The refusal for each HTTP error Flask or Werkzeug raises itself.
+FROM_HTTP = {400: "bad_request", 404: "not_found", 413: "too_large", 429: "rate_limited"}
+# A page's heading for a refusal that gives none of its own (details["title"]).
+PAGE_TITLES = {
+    "not_found": "Page not found",
+    "rate_limited": "Please wait a moment",
+    "bad_request": "Something was missing",
+    "form_expired": "This form has expired",
+    "too_large": "Too large",
+}
+# What must not be known to exist gets the very page of a missing one, whatever the refusal said.
+PAGE_NOT_FOUND = "There is nothing here. Check the link you were given."
 
 
 class Refusal(Exception):

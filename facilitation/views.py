@@ -1,7 +1,7 @@
 """Facilitator pages: dashboard, programme browser, cohorts with their join links."""
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from facilitation.cohorts import cohorts_for, create_cohort, next_meeting, regen
 from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
 from facilitation.models import Cohort, User
 from facilitation.programmes import render_markdown
+from refusals import Refusal
 from sessions.journal.screens import writers_this_week
 from sessions.live.operations import attendance_counts, open_session_of, runs_of
 from sessions.realtime.plumbing import commit
@@ -127,7 +128,7 @@ def regenerate_code(cohort_id: int):
     cohort = cohort_run_by(current_user, cohort_id)
     form = RegenerateCodeForm()
     if not form.validate_on_submit():
-        abort(400)
+        raise Refusal("bad_request")
     if form.current_code.data != cohort.join_code:
         flash("The code was already changed; the code shown below is the current one.")
     else:

@@ -200,5 +200,18 @@ def test_opening_a_session_without_choosing_one_explains_and_changes_nothing(sig
     token = csrf_token(client, f"/cohorts/{cohort.id}")
     response = client.post(f"/cohorts/{cohort.id}/live", data={"csrf_token": token, "session_plan_id": "nine"})
     assert response.status_code == 400
-    assert "nothing was changed" in response.get_data(as_text=True)
+    assert "Choose one of the session plans to open. Nothing was changed." in response.get_data(as_text=True)
     assert "Open in the lobby" in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+
+
+def test_a_page_refusal_asked_for_as_json_names_its_code(signed_in, make_cohort):
+    client, user = signed_in
+    cohort = make_cohort(user)
+    token = csrf_token(client, f"/cohorts/{cohort.id}")
+    as_json = {"Accept": "application/json"}
+    missing = client.post(f"/cohorts/{cohort.id}/live", data={"csrf_token": token}, headers=as_json)
+    assert (missing.status_code, missing.get_json()["code"]) == (400, "bad_request")
+    expired = client.post(f"/cohorts/{cohort.id}/live", data={"session_plan_id": "1"}, headers=as_json)
+    assert (expired.status_code, expired.get_json()["code"]) == (400, "form_expired")
+    elsewhere = client.get(f"/cohorts/{cohort.id + 1000}", headers=as_json)
+    assert (elsewhere.status_code, elsewhere.get_json()["code"]) == (404, "not_found")

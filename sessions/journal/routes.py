@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     jsonify,
     make_response,
@@ -62,7 +61,7 @@ def _refused(problem: Refusal, status: int = 400):
     if request.is_json:
         return jsonify(problem.as_error()), status
     if status == 404:
-        abort(404)
+        raise problem  # the page of a missing one (app.py)
     flash(problem.message)
     # Every page of this blueprint has the group's public id in its address.
     public_id = (request.view_args or {})["public_id"]

@@ -1,6 +1,6 @@
 """The facilitator's live pages: open a session plan for a cohort, the console, the projector view."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from extensions import db
@@ -29,7 +29,7 @@ def open_session(cohort_id: int):
     plan_id = request.form.get("session_plan_id", type=int)
     plan = db.session.get(SessionPlan, plan_id) if plan_id else None
     if plan is None:
-        abort(400)
+        raise Refusal("bad_request", "Choose one of the session plans to open. Nothing was changed.")
     try:
         live = engine.open_session(cohort, plan, current_user)
     except Refusal as refusal:
