@@ -71,6 +71,7 @@ ERRORS = {
     # Joining a group (facilitation/cohorts.py)
     "bad_name": "Please choose another name.",
     "name_taken": "Someone in this group already has that name. Please choose another.",
+    "enrolment_closed": "This group is not taking new members. If you were invited, ask your facilitator.",
 }
 
 # HTTP answers a refusal with 400 unless it says otherwise here.

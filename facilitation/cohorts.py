@@ -156,9 +156,12 @@ def free_name_like(cohort: Cohort, name: str) -> str:
 def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]:
     """Create a participant who agreed to the group agreement; return it and its rejoin secret.
 
-    The secret is returned once, to be put in the participant's cookie and personal
-    link; only its hash is stored.
+    The secret is returned once, to be put in the participant's cookie; only its hash is stored.
+    A closed cohort takes nobody new; with its waiting room on, a new participant waits until a
+    facilitator admits them.
     """
+    if not cohort.enrolment_open:
+        raise Refusal("enrolment_closed")
     name = clean_display_name(raw_name)
     if name_taken(cohort, name):
         raise Refusal(
@@ -171,6 +174,7 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
         name_key=name_key(name),
         rejoin_hash=hash_rejoin_secret(secret),
         consented_at=datetime.now(UTC),
+        admitted_at=None if cohort.waiting_room else datetime.now(UTC),
     )
     try:
         with db.session.begin_nested():

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import Model, db
@@ -51,6 +51,11 @@ class Cohort(Model):
     join_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_join_code)
     agreement_md: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Whether the join code still lets new people in, and whether they wait to be admitted.
+    enrolment_open: Mapped[bool] = mapped_column(default=True, server_default=true())
+    waiting_room: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The hash of the projector link's secret: it shows this cohort's shared screen and nothing else.
+    projector_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     organisation: Mapped[Organisation] = relationship()
     programme: Mapped[Programme] = relationship()
@@ -73,8 +78,12 @@ class Participant(Model):
     # Case-folded name: "Sam" and "sam" are the same person to the room.
     name_key: Mapped[str] = mapped_column(String(160))
     rejoin_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The hash of their current personal link (one use, then gone); None when there is none.
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     consented_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None while they wait to be admitted (the cohort's waiting room); set when they are in the room.
+    admitted_at: Mapped[datetime | None]
 
     cohort: Mapped[Cohort] = relationship(back_populates="participants")
 

@@ -43,6 +43,8 @@ class User(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="facilitator")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every sign-in's session cookie: raising it ends every session signed in before.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 
