@@ -1,4 +1,9 @@
-"""Facilitator accounts: sign in (rate-limited), sign out, change password."""
+"""Facilitator accounts: sign in (rate-limited), sign out, change password.
+
+A session cookie names the user and their session version (`User.get_id`); signing out or changing
+the password raises the version, which ends every session signed in before, and closes the user's
+open sockets.
+"""
 
 from urllib.parse import urlsplit
 
@@ -9,6 +14,8 @@ from sqlalchemy import select
 from extensions import db, limiter, login_manager
 from facilitation.forms import LoginForm, PasswordChangeForm
 from facilitation.models import User
+from sessions.live.models import Connection
+from sessions.realtime import pushes
 from sessions.realtime.plumbing import commit
 
 bp = Blueprint("auth", __name__)
@@ -19,8 +26,23 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(alternative_id: str) -> User | None:
+    """The user a session (or remember) cookie names, while the session version in it is current."""
+    user_id, _, version = alternative_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of `user` signed in so far, once the caller commits: their cookies stop
+    naming a user, and their open sockets (consoles, projectors) are closed."""
+    user.session_version += 1
+    for sid in db.session.scalars(select(Connection.sid).where(Connection.user_id == user.id)):
+        pushes.queue_disconnect(sid)
 
 
 def _failed(response) -> bool:
@@ -59,6 +81,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    end_sessions(current_user._get_current_object())
+    commit()
     logout_user()
     # A fresh session also invalidates every CSRF token issued before sign-out.
     session.clear()
@@ -75,8 +99,12 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append("That is not your current password.")
             return render_template("auth/password.html", form=form), 400
-        current_user.set_password(form.new.data)
+        user = current_user._get_current_object()
+        user.set_password(form.new.data)
+        end_sessions(user)
         commit()
-        flash("Your password is changed.")
+        # This browser stays signed in, with the new version; every other session has ended.
+        login_user(user)
+        flash("Your password is changed. Any other device signed in to your account is signed out.")
         return redirect(url_for("facilitation.dashboard"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200

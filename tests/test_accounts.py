@@ -159,3 +159,32 @@ def test_create_user_refuses_a_short_password(app, runner):
     assert result.exit_code != 0
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "bo@example.org")) is None
+
+
+def remember_cookie(app, user) -> str:
+    """The remember-me cookie Flask-Login would set for `user` as they are now."""
+    from flask_login.utils import encode_cookie
+
+    with app.test_request_context():
+        return encode_cookie(db.session.get(User, user.id).get_id())
+
+
+def test_a_remember_cookie_from_before_sign_out_signs_nobody_in(app, signed_in):
+    client, user = signed_in
+    before = remember_cookie(app, user)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    stranger = app.test_client()
+    stranger.set_cookie("remember_token", before)
+    assert stranger.get("/dashboard").status_code == 302
+    # A current one still would: the version, not the cookie's kind, is what ended it.
+    current = app.test_client()
+    current.set_cookie("remember_token", remember_cookie(app, user))
+    assert current.get("/dashboard").status_code == 200
+
+
+def test_a_session_cookie_without_a_version_signs_nobody_in(signed_in):
+    client, user = signed_in
+    # As a cookie signed in before session versions existed named its user.
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+    assert client.get("/dashboard").status_code == 302

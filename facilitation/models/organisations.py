@@ -54,6 +54,11 @@ class User(UserMixin, Model):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session cookie (and a remember cookie): the user loader accepts it
+        # only while the version is current (facilitation/auth.py).
+        return f"{self.id}:{self.session_version}"
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard KDF.
         self.password_hash = generate_password_hash(password)
