@@ -8,6 +8,7 @@ open sockets.
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -50,8 +51,9 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
-def _email_key() -> str:
-    return "login:" + request.form.get("email", "").strip().lower()[:254]
+def _account_and_address_key() -> str:
+    # Per account alone, anyone could lock the real facilitator out by guessing from elsewhere.
+    return "login:" + get_remote_address() + ":" + request.form.get("email", "").strip().lower()[:254]
 
 
 def _safe_next(target: str | None) -> str:
@@ -62,7 +64,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"], deduct_when=_failed)
-@limiter.limit("5 per minute;20 per hour", key_func=_email_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit("5 per minute;20 per hour", key_func=_account_and_address_key, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("facilitation.dashboard"))

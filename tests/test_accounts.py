@@ -53,6 +53,27 @@ def test_repeated_failures_are_rate_limited(client, make_user):
     assert sign_in(client, user.email).status_code == 429
 
 
+def from_address(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_guessing_from_one_address_does_not_lock_the_facilitator_out_elsewhere(app, client, make_user):
+    user = make_user()
+    attacker = from_address(app, "203.0.113.7")
+    statuses = [sign_in(attacker, user.email, f"guess {n}").status_code for n in range(7)]
+    assert statuses[5:] == [429, 429]
+    assert sign_in(client, user.email).status_code == 302
+
+
+def test_one_address_guessing_many_accounts_is_slowed(app, make_user):
+    attacker = from_address(app, "203.0.113.8")
+    statuses = [sign_in(attacker, f"person{n}@example.org", "guess").status_code for n in range(11)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+
+
 def test_post_without_csrf_token_is_rejected_and_changes_nothing(app, signed_in):
     client, user = signed_in
     response = client.post(
