@@ -5,12 +5,15 @@ the password raises the version, which ends every session signed in before, and 
 open sockets.
 """
 
+import secrets
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db, limiter, login_manager
 from facilitation.forms import LoginForm, PasswordChangeForm
@@ -56,6 +59,13 @@ def _account_and_address_key() -> str:
     return "login:" + get_remote_address() + ":" + request.form.get("email", "").strip().lower()[:254]
 
 
+@cache
+def _nobody_hash() -> str:
+    """A hash that no password matches, made once: an email without an account costs the same
+    password check as one with, so the answer's timing does not say which emails have accounts."""
+    return generate_password_hash(secrets.token_urlsafe(32))
+
+
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
@@ -71,7 +81,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-        if user is not None and user.check_password(form.password.data):
+        if user is None:
+            check_password_hash(_nobody_hash(), form.password.data)
+        elif user.check_password(form.password.data):
             session.clear()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
