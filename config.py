@@ -89,6 +89,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "MEND_HEARTBEAT_SECONDS": float(env.get("MEND_HEARTBEAT_SECONDS") or 10),
         # How many connections (sockets and page loads) one process serves at once.
         "MEND_MAX_CONNECTIONS": int(env.get("MEND_MAX_CONNECTIONS") or 5000),
+        # Successful joins per address (an IPv6 /64): a limit in flask-limiter's notation. Raise it for an
+        # event where more people than this join through one venue's network within the hour.
+        "MEND_JOINS_PER_ADDRESS": env.get("MEND_JOINS_PER_ADDRESS") or "40 per hour",
         # Behind nginx: how many proxies to trust for the client's address and scheme (0: none).
         "MEND_TRUSTED_PROXIES": int(env.get("MEND_TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_SECURE": secure_cookies,

@@ -4,6 +4,7 @@ Keeping them at module level (the flaskr / Flask-SocketIO-Chat pattern) lets any
 module import `db` or `socketio` without importing the app itself.
 """
 
+import ipaddress
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -88,7 +89,25 @@ compress = Compress()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 socketio = SocketIO()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def address_block() -> str:
+    """The client's address as every limit counts it: an IPv6 address by its /64, which one home, phone
+    or attacker is handed whole (counting exact addresses made it an unlimited supply), an IPv4
+    address (or an IPv4 address mapped into IPv6) as it is."""
+    address = get_remote_address()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
+
+
+limiter = Limiter(key_func=address_block, default_limits=[])
 
 
 # What the WAL is cut back to after a checkpoint: old frames are not left lying past its end.

@@ -79,6 +79,8 @@ def start_server(instance: Path, port: int | None = None, **env: str) -> LiveSer
         "HOST": "127.0.0.1",
         "MEND_ASYNC_MODE": "eventlet",
         "PYTHONUNBUFFERED": "1",
+        # Every test joins from 127.0.0.1; the limit itself is tested with a server of its own.
+        "MEND_JOINS_PER_ADDRESS": "100000 per hour",
         **env,
     }
     process = subprocess.Popen(

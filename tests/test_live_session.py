@@ -320,7 +320,7 @@ def killed_and_restarted(instance, env: dict) -> None:
                 resumed = client.wait_for(lambda s: s["version"] == version, timeout=20, after=seen[id(client)])
                 assert resumed["step"]["position"] == 4
             # Everyone reconnected on their own: presence is three online, none left over from the dead process.
-            settled = {"online": 3, "reconnecting": 0, "left": 0}
+            settled = {"online": 3, "reconnecting": 0, "left": 0, "waiting": 0}
             wait_until(lambda: console.call("snapshot")["state"]["presence"]["counts"] == settled, timeout=20)
             ack = console.call("step:go", {"version": version, "position": 5})
             assert ack["ok"] and ack["version"] == version + 1

@@ -183,7 +183,7 @@ def test_killing_a_process_sends_its_people_to_the_other(tmp_path, clients):
         assert all(reached == FACILITATOR_NODE for _, reached in killable.proxy.routed[-3:])
         # The survivor notices the silent process and clears its connections: Dee, who did not come back, is
         # no longer shown online; the others are.
-        settled = {"online": 3, "reconnecting": 1, "left": 0}
+        settled = {"online": 3, "reconnecting": 1, "left": 0, "waiting": 0}
         wait_until(lambda: console.presence[-1]["counts"] == settled, timeout=20)
         version = console.call("step:go", {"version": version, "position": 3})["version"]
         for person in people:

@@ -16,13 +16,14 @@ from extensions import db, socketio
 from facilitation.access import may_connect_as
 from facilitation.models import Cohort
 from refusals import Refusal
+from sessions import scrub
 from sessions.breakouts.events import announce_rooms
 from sessions.breakouts.screens import members_of
-from sessions.live import moves, presence
+from sessions.live import admission, moves, presence
 from sessions.live import operations as engine
 from sessions.live.models import Connection, LiveSession
-from sessions.live.schemas import GoTo, TimerAdd, TimerStart
-from sessions.live.screens import moved, queue_state, state_for
+from sessions.live.schemas import EnrolmentSet, GoTo, ParticipantCommand, TimerAdd, TimerStart
+from sessions.live.screens import enrolment_of, moved, queue_state, state_for
 from sessions.polls import ballots
 from sessions.polls import operations as polls
 from sessions.polls.events import after_close, wait_for_batches
@@ -63,6 +64,10 @@ def on_connect(auth=None):
     except Refusal as refusal:
         rollback()
         raise refuse(refusal.code) from None
+    if participant is not None and participant.admitted_at is None:
+        # In the waiting room: nothing of the room reaches them until a facilitator lets them in.
+        rollback()
+        raise refuse("waiting")
     caller = Caller(cohort.id, wanted.role, participant.id if participant else None, user.id if user else None)
     presence.connect(request.sid, caller.cohort_id, caller.role, caller.participant_id, caller.user_id)
     commit()
@@ -168,3 +173,45 @@ def end_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
     wait_for_batches(live)
     after_close(*moves.end(live, payload.version, caller.signed_in_user_id))
     return moved(caller.cohort_id, live)
+
+
+# Who is in the room. Letting someone in or removing them is the facilitators' decision; the room
+# hears only the new count, and the removed person one last word before their sockets end.
+
+
+@handler("participant:admit", FACILITATOR)
+def admit_participant(caller: Caller, payload: ParticipantCommand) -> dict:
+    admission.admit(caller.cohort_id, payload.participant)
+    announce_presence(caller.cohort_id)
+    return {"ok": True}
+
+
+@handler("participant:remove", FACILITATOR)
+def remove_participant(caller: Caller, payload: ParticipantCommand) -> dict:
+    removed = admission.remove(caller.cohort_id, payload.participant)
+    pushes.queue("removed", {"message": REMOVED_MESSAGE}, to=own_room(payload.participant))
+    for sid in removed.sids:
+        pushes.queue_disconnect(sid)
+    if removed.round is not None:
+        announce_rooms(caller.cohort_id, removed.round, everyone=False, only=removed.room_members)
+    pushes.after_commit(_scrub_journal)
+    announce_presence(caller.cohort_id)
+    return {"ok": True, "removed": removed.name}
+
+
+@handler("enrolment:set", FACILITATOR)
+def set_enrolment(caller: Caller, payload: EnrolmentSet) -> dict:
+    admission.set_enrolment(caller.cohort_id, payload.open, payload.waiting_room)
+    enrolment = enrolment_of(caller.cohort_id)
+    pushes.queue("enrolment", enrolment, to=team_of(caller.cohort_id))
+    return {"ok": True, "enrolment": enrolment}
+
+
+REMOVED_MESSAGE = (
+    "You are no longer part of this group, and your journal for it has been deleted. "
+    "If you think this is a mistake, please contact the people who run the group."
+)
+
+
+def _scrub_journal() -> None:
+    scrub.soon(scrub.JOURNAL_TABLES)

@@ -168,7 +168,7 @@ _ATTENDANCE = select(
     Attendance.participant_id, Attendance.last_seen_at, Attendance.seconds_present, Attendance.present_since
 ).where(Attendance.live_session_id == bindparam("live_id"))
 _PEOPLE = (
-    select(Participant.id, Participant.display_name)
+    select(Participant.id, Participant.display_name, Participant.created_at, Participant.admitted_at)
     .where(Participant.cohort_id == bindparam("cohort_id"))
     .order_by(Participant.display_name)
 )
@@ -180,7 +180,8 @@ def online_count(cohort_id: int) -> int:
 
 
 def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
-    """Everyone in the cohort with their state: online, reconnecting, left, or not here yet."""
+    """Everyone in the cohort with their state: online, reconnecting, left, not here yet, or waiting to
+    be let in (the waiting room); `new` marks who joined the group during the open session."""
     online = set(db.session.scalars(_ONLINE, {"cohort_id": cohort_id}))
     # Plain rows, not ORM objects: this runs for every person, twice a second while people come and go.
     attendance = {}
@@ -188,9 +189,11 @@ def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
         attendance = {row.participant_id: row for row in db.session.execute(_ATTENDANCE, {"live_id": live.id})}
     moment = now()
     people = []
-    for participant_id, name in db.session.execute(_PEOPLE, {"cohort_id": cohort_id}):
+    for participant_id, name, joined_at, admitted_at in db.session.execute(_PEOPLE, {"cohort_id": cohort_id}):
         record = attendance.get(participant_id)
-        if participant_id in online:
+        if admitted_at is None:
+            state = "waiting"
+        elif participant_id in online:
             state = "online"
         elif record is None:
             state = "absent"
@@ -201,6 +204,8 @@ def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
         seconds = record.seconds_present if record else 0
         if record is not None and record.present_since is not None:
             seconds += int((moment - record.present_since).total_seconds())
-        people.append({"id": participant_id, "name": name, "state": state, "minutes": seconds // 60})
-    counts = {state: sum(1 for p in people if p["state"] == state) for state in ("online", "reconnecting", "left")}
+        new = live is not None and joined_at >= live.opened_at
+        people.append({"id": participant_id, "name": name, "state": state, "minutes": seconds // 60, "new": new})
+    states = ("online", "reconnecting", "left", "waiting")
+    counts = {state: sum(1 for p in people if p["state"] == state) for state in states}
     return {"counts": counts, "participants": people}

@@ -9,6 +9,7 @@ from extensions import db, limiter
 from facilitation.cohorts import cohort_by_code, join_cohort, next_meeting, participant_by_secret
 from facilitation.models import Cohort
 from refusals import Refusal
+from sessions.live.events import announce_presence
 from sessions.live.forms import CodeForm, JoinForm
 from sessions.live.identity import cookie_name, current_participant, remember
 from sessions.realtime.plumbing import commit
@@ -17,6 +18,16 @@ bp = Blueprint("sessions", __name__)
 
 # Wrong codes and links use up the allowance; a participant reloading their page does not.
 GUESS_LIMIT = "20 per minute;200 per day"
+
+
+# Joins that succeed, per address (an IPv6 /64): enough for a whole group joining on one venue's Wi-Fi,
+# too few for one person to fill a group with made-up members (MEND_JOINS_PER_ADDRESS).
+def _join_limit() -> str:
+    return current_app.config["MEND_JOINS_PER_ADDRESS"]
+
+
+def _joined(response) -> bool:
+    return response.status_code == 302
 
 
 def _missed(response) -> bool:
@@ -48,6 +59,7 @@ def join_by_typed_code():
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
 @limiter.limit(GUESS_LIMIT, deduct_when=_missed)
+@limiter.limit(_join_limit, methods=["POST"], deduct_when=_joined)
 def join_with_code(code: str):
     cohort = cohort_by_code(code[:32])
     if cohort is None:
@@ -68,6 +80,8 @@ def join_with_code(code: str):
         else:
             commit()
             current_app.logger.info("participant %s joined cohort %s", participant.id, cohort.id)
+            # The console shows who arrived (and who waits to be let in) without a reload.
+            announce_presence(cohort.id)
             response = redirect(url_for("sessions.group", public_id=cohort.public_id, welcome=1))
             return remember(response, cohort, secret)
     status = 400 if form.errors else 200

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from sessions.realtime.payloads import Versioned
+from sessions.realtime.payloads import Id, Payload, Versioned
 
 
 class GoTo(Versioned):
@@ -15,3 +15,14 @@ class TimerStart(Versioned):
 
 class TimerAdd(Versioned):
     seconds: int = Field(ge=10, le=3600)
+
+
+class ParticipantCommand(Payload):
+    """A facilitator letting someone in, or removing them from the group."""
+
+    participant: Id
+
+
+class EnrolmentSet(Payload):
+    open: bool
+    waiting_room: bool

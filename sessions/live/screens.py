@@ -117,6 +117,7 @@ class Snapshot:
         state["journal"] = {"week": week, "writers": writers}
         if not pushed:
             state["excerpts"] = journal_screens.pending_excerpts(cohort_id)
+            state["enrolment"] = enrolment_of(cohort_id)
         if live is not None:
             state["poll"] = self.poll_screen(for_team=True)
             if live.status == "live":
@@ -136,6 +137,12 @@ class Snapshot:
             if live.status == "lobby":
                 state["preview_notes_html"] = outline.notes[0]
         return state
+
+
+def enrolment_of(cohort_id: int) -> dict:
+    """Whether the join code lets anyone new in, and whether they wait to be let in (the team only)."""
+    cohort = db.session.get_one(Cohort, cohort_id)
+    return {"open": cohort.enrolment_open, "waiting_room": cohort.waiting_room}
 
 
 def public_state(cohort_id: int, live: LiveSession | None) -> dict:

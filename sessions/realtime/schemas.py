@@ -25,7 +25,7 @@ from sessions.breakouts.schemas import (  # noqa: E402
     BreakoutTime,
 )
 from sessions.journal.schemas import ExcerptApprove, ExcerptDecline  # noqa: E402
-from sessions.live.schemas import GoTo, TimerAdd, TimerStart  # noqa: E402
+from sessions.live.schemas import EnrolmentSet, GoTo, ParticipantCommand, TimerAdd, TimerStart  # noqa: E402
 from sessions.polls.schemas import PollAnswer, PollModerate, PollOpen  # noqa: E402
 from sessions.realtime.payloads import Empty, Payload, Versioned  # noqa: E402
 from sessions.safety.schemas import BreakStart, ContentNoteChoose, PauseAcknowledge  # noqa: E402
@@ -65,6 +65,9 @@ EVENTS: dict[str, type[Payload]] = {
     "content_note:choose": ContentNoteChoose,
     "excerpt:approve": ExcerptApprove,
     "excerpt:decline": ExcerptDecline,
+    "participant:admit": ParticipantCommand,
+    "participant:remove": ParticipantCommand,
+    "enrolment:set": EnrolmentSet,
 }
 
 # Every server-to-client event.
@@ -80,6 +83,8 @@ SERVER_EVENTS = (
     "pause:status",
     "content_note:skipped",
     "excerpt:queue",
+    "removed",
+    "enrolment",
 )
 
 

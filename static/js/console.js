@@ -9,6 +9,7 @@ import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console-br
 import { renderResults } from "./polls.js";
 import { consoleSafety } from "./safety-console.js";
 import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
+import { consolePeople } from "./console-people.js";
 
 const root = document.querySelector("[data-live-console]");
 const $ = (id) => document.getElementById(id);
@@ -23,8 +24,9 @@ const live = connectLive({
   cohort: root.dataset.cohort,
   role: "facilitator",
   onState: render,
-  onPresence: renderPresence,
+  onPresence: (presence) => people.render(presence),
   on: {
+    enrolment: (enrolment) => people.renderEnrolment(enrolment),
     "safety:signals": (payload) => safety.signals(payload),
     "content_note:skipped": (payload) => safety.skipped(payload),
     "excerpt:queue": (queue) => renderExcerptQueue(queue.pending, send, live),
@@ -39,6 +41,12 @@ const live = connectLive({
     banner.hidden = status === "online";
     banner.textContent = status === "refused" ? detail.message : "Reconnecting to the session… Your controls will work again in a moment.";
   },
+});
+
+const people = consolePeople({
+  live,
+  announce,
+  showError: (message) => { errorBox.hidden = false; errorBox.textContent = message; },
 });
 
 const safety = consoleSafety({
@@ -92,7 +100,8 @@ function render(state) {
     if (item.position === current) li.setAttribute("aria-current", "step");
     return li;
   }));
-  renderPresence(state.presence);
+  people.render(state.presence);
+  people.renderEnrolment(state.enrolment);
   renderJournalCount(state.journal);
   renderExcerptQueue(state.excerpts, send, live);
   renderPoll(state);
@@ -146,18 +155,6 @@ $("quick-poll-form").addEventListener("submit", (event) => {
   if (kind === "scale") quick.labels = lines.length === 2 ? lines : ["Not at all", "Completely"];
   send("poll:open", { quick });
 });
-
-const STATE_LABELS = { online: "online", reconnecting: "reconnecting…", left: "left", absent: "not here" };
-function renderPresence(presence) {
-  if (!presence || !presence.participants) return;
-  const c = presence.counts;
-  $("presence-counts").textContent = `${c.online} online · ${c.reconnecting} reconnecting · ${c.left} left`;
-  $("presence-list").replaceChildren(...presence.participants.map((p) =>
-    el("li", { class: `presence-${p.state}` },
-      el("span", { class: "dot", "aria-hidden": "true" }),
-      `${p.name} `,
-      el("span", { class: "quiet", text: `${STATE_LABELS[p.state]}${p.minutes ? ` · ${p.minutes} min` : ""}` }))));
-}
 
 function go(delta) {
   const state = live.state();

@@ -6,6 +6,7 @@
 import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
 
 const ACK_TIMEOUT_MS = 8000;
+const WAITING_RETRY_MS = 4000;
 
 export function connectLive({ cohort, role, onState, onPresence = () => {}, onConnection = () => {}, on = {} }) {
   const socket = io("/live", { auth: { cohort, role } });
@@ -45,14 +46,24 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
   // The server refuses a connection with `{message, data: {code}}` (docs/protocol.md); a transport
   // error has no code. A refusal will not fix itself by retrying (the person has to open their link
   // again): Socket.IO gives the connection up, and so does "online" below; the page says why.
+  // The one refusal that does fix itself is the waiting room's: the page asks again every few seconds
+  // until a facilitator lets the person in. A removed person is told once and never reconnects.
   let refused = false;
   socket.on("connect_error", (error) => {
-    if (error.data && error.data.code) {
+    if (error.data && error.data.code === "waiting") {
+      onConnection("refused", { code: "waiting", message: error.message });
+      window.setTimeout(() => { if (!refused) socket.connect(); }, WAITING_RETRY_MS);
+    } else if (error.data && error.data.code) {
       refused = true;
       onConnection("refused", { code: error.data.code, message: error.message });
     } else {
       onConnection("reconnecting");
     }
+  });
+  socket.on("removed", (notice) => {
+    refused = true;
+    socket.disconnect();
+    onConnection("refused", { code: "removed", message: notice.message });
   });
 
   // The browser knows before the socket does when the network is gone: say so at once,
