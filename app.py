@@ -59,11 +59,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(overrides)
     _keep_files_private(app)
 
-    if app.config["MEND_TRUSTED_PROXIES"]:
-        # Rate limits and logs must see the person's address, not nginx's.
-        hops = app.config["MEND_TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -78,6 +73,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from sessions.polls import events as poll_events  # noqa: F401
     from sessions.realtime.packets import close_on_unreadable_packets
     from sessions.realtime.schemas import MAX_MESSAGE_BYTES
+    from sessions.realtime.slots import hold_slots
     from sessions.safety import events as safety_events  # noqa: F401
 
     socketio.init_app(
@@ -90,6 +86,12 @@ def create_app(config: Mapping | None = None) -> Flask:
         **_redis_queue(app),
     )
     close_on_unreadable_packets(socketio.server)
+    hold_slots(socketio.server, app.config["MEND_CONNECTIONS_PER_ADDRESS"], app.config["MEND_JOIN_SECONDS"])
+    if app.config["MEND_TRUSTED_PROXIES"]:
+        # Rate limits, logs and the connection slots must see the person's address, not nginx's: wrapped
+        # around the Socket.IO middleware as well, which init_app put around the app.
+        hops = app.config["MEND_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from facilitation import auth, cli, views
     from sessions.journal import routes as journal_routes
@@ -272,8 +274,18 @@ def main() -> None:
     gc.freeze()
     gc.set_threshold(2000, 100, 100)
     # eventlet's server holds at most 1,024 connections unless told otherwise; one more would wait unanswered.
-    limit = {"max_size": app.config["MEND_MAX_CONNECTIONS"]} if app.config["MEND_ASYNC_MODE"] == "eventlet" else {}
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **limit)
+    limits = {}
+    if app.config["MEND_ASYNC_MODE"] == "eventlet":
+        from sessions.realtime.slots import header_deadline_protocol
+
+        limits = {
+            "max_size": app.config["MEND_MAX_CONNECTIONS"],
+            # A connection may not hold its slot by sending its request slowly or not at all; a minute
+            # bounds every later wait for the client (a WebSocket's own is set by Engine.IO).
+            "protocol": header_deadline_protocol(app.config["MEND_HEADER_SECONDS"]),
+            "socket_timeout": 60,
+        }
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **limits)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,12 @@ def settings_from_environment(instance_path: str) -> dict:
         # Successful joins per address (an IPv6 /64): a limit in flask-limiter's notation. Raise it for an
         # event where more people than this join through one venue's network within the hour.
         "MEND_JOINS_PER_ADDRESS": env.get("MEND_JOINS_PER_ADDRESS") or "40 per hour",
+        # Connections must earn their slot (sessions/realtime/slots.py): a request's line and headers
+        # arrive within this many seconds, an Engine.IO session joins the live namespace within this
+        # many, and one address (an IPv6 /64) holds at most this many Engine.IO sessions at once.
+        "MEND_HEADER_SECONDS": float(env.get("MEND_HEADER_SECONDS") or 10),
+        "MEND_JOIN_SECONDS": float(env.get("MEND_JOIN_SECONDS") or 10),
+        "MEND_CONNECTIONS_PER_ADDRESS": int(env.get("MEND_CONNECTIONS_PER_ADDRESS") or 200),
         # Behind nginx: how many proxies to trust for the client's address and scheme (0: none).
         "MEND_TRUSTED_PROXIES": int(env.get("MEND_TRUSTED_PROXIES") or 0),
         "SESSION_COOKIE_SECURE": secure_cookies,

@@ -91,11 +91,10 @@ csrf = CSRFProtect()
 socketio = SocketIO()
 
 
-def address_block() -> str:
-    """The client's address as every limit counts it: an IPv6 address by its /64, which one home, phone
-    or attacker is handed whole (counting exact addresses made it an unlimited supply), an IPv4
-    address (or an IPv4 address mapped into IPv6) as it is."""
-    address = get_remote_address()
+def block_of(address: str) -> str:
+    """An address as every limit counts it: an IPv6 address by its /64, which one home, phone or
+    attacker is handed whole (counting exact addresses made it an unlimited supply), an IPv4 address
+    (or one mapped into IPv6) as it is."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -105,6 +104,11 @@ def address_block() -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return address
+
+
+def address_block() -> str:
+    """The requesting client's address block (see `block_of`): the key of every rate limit."""
+    return block_of(get_remote_address())
 
 
 limiter = Limiter(key_func=address_block, default_limits=[])

@@ -79,8 +79,9 @@ def start_server(instance: Path, port: int | None = None, **env: str) -> LiveSer
         "HOST": "127.0.0.1",
         "MEND_ASYNC_MODE": "eventlet",
         "PYTHONUNBUFFERED": "1",
-        # Every test joins from 127.0.0.1; the limit itself is tested with a server of its own.
+        # Every test joins and connects from 127.0.0.1; the limits themselves are tested with servers of their own.
         "MEND_JOINS_PER_ADDRESS": "100000 per hour",
+        "MEND_CONNECTIONS_PER_ADDRESS": "100000",
         **env,
     }
     process = subprocess.Popen(
