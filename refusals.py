@@ -46,6 +46,7 @@ ERRORS = {
     "not_in_room": "You are not in a breakout room right now.",
     "notes_too_long": "The notes are full: a room's notes hold up to 5,000 characters.",
     "notes_conflict": "Someone else changed the same words at the same moment. Your text is kept; try again.",
+    "notes_edit_too_big": "That change to the notes is too large to send at once, so nothing changed. Try a smaller one.",
     # Safety in the room
     "no_signal": "There is no such pause request open in this session.",
     "signal_resolved": "That person has already said they are OK now.",

@@ -126,3 +126,52 @@ def test_a_participant_is_only_moved_by_a_facilitator_and_never_left_alone(make_
     assert refused["error"]["code"] == "alone" and "Room 1 has one person in it" in refused["error"]["message"]
     assert room.facilitator.state["breakout"]["status"] == "proposed"
     assert not any(person.events("breakout:you") for person in room.participants)
+
+
+def notes_patch(base: str, text: str) -> str:
+    merger = diff_match_patch()
+    return merger.patch_toText(merger.patch_make(base, text))
+
+
+def pieces_that_fit_nowhere(count: int) -> str:
+    """`count` pieces, each deleting 28 letters that are nowhere in the notes: diff-match-patch's own
+    `patch_apply` searched the notes for each of them, fuzzily, before giving up."""
+    letters = "klmnopqrstuvwxyz"
+    return "".join(
+        f"@@ -{18 * n + 1},28 +{18 * n + 1},0 @@\n-{''.join(letters[(n + i) % 16] for i in range(28))}\n"
+        for n in range(count)
+    )
+
+
+def monster_deletion(notes: str) -> str:
+    """One piece deleting text of the notes' length whose first and last 32 characters are the notes' own
+    and whose middle is not: diff-match-patch found both ends, then diffed the middle for up to a second."""
+    middle = "".join("klmnopqrstuvwxyz"[n % 16] for n in range(len(notes) - 64))
+    return f"@@ -1,{len(notes)} +1,0 @@\n-{notes[:32]}{middle}{notes[-32:]}\n"
+
+
+def never(*_arguments, **_keywords):
+    raise AssertionError("applying an edit searched for its text or diffed it")
+
+
+def test_an_edit_applies_exactly_where_it_says_or_not_at_all_and_never_searches(make_room, monkeypatch):
+    room = make_room(participants=2)
+    go_to_exercise(room)
+    round_ = open_rooms(room)
+    ash = room.participants[0]
+    notes = " ".join(f"line {n} of what we noticed" for n in range(150))
+    assert ash.call("breakout:notes", {"round": round_["id"], "revision": 0, "patch": notes_patch("", notes)})["ok"]
+    exclaim = notes_patch(notes, notes + "!")
+    room.forget()
+    for slow in ("match_main", "match_bitap", "diff_main"):
+        monkeypatch.setattr(diff_match_patch, slow, never)
+
+    many = ash.call("breakout:notes", {"round": round_["id"], "revision": 1, "patch": pieces_that_fit_nowhere(212)})
+    nowhere = ash.call("breakout:notes", {"round": round_["id"], "revision": 1, "patch": pieces_that_fit_nowhere(100)})
+    monster = ash.call("breakout:notes", {"round": round_["id"], "revision": 1, "patch": monster_deletion(notes)})
+    fits = ash.call("breakout:notes", {"round": round_["id"], "revision": 1, "patch": exclaim})
+
+    assert many["error"]["code"] == "notes_edit_too_big" and "too large" in many["error"]["message"]
+    assert nowhere["error"]["code"] == monster["error"]["code"] == "notes_conflict"
+    assert fits == {"ok": True, "revision": 2, "text": notes + "!"}
+    assert [push["revision"] for push in room.facilitator.events("breakout:notes")] == [2]

@@ -14,16 +14,15 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from diff_match_patch import diff_match_patch
 from markupsafe import escape
 from sqlalchemy import CursorResult, bindparam, delete, select, update
 
 from extensions import db
 from facilitation.models import Participant
 from refusals import Refusal
+from sessions.breakouts import textmerge
 from sessions.breakouts.assignment import Pair, assign
 from sessions.breakouts.models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
-from sessions.breakouts.textmerge import merge
 from sessions.live.models import LiveSession
 from sessions.live.operations import begin, connected_participants, now, record
 
@@ -362,7 +361,8 @@ def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: 
     """Apply a member's edit (a diff-match-patch patch made against `revision`) to the room's notes.
 
     An edit made against an older revision is merged with everything since (sessions/breakouts/textmerge.py):
-    simultaneous typing keeps everyone's words.
+    simultaneous typing keeps everyone's words. The patch must fit that revision exactly, and its work is
+    bounded by its size (textmerge's limits), whatever it holds.
     """
     round_ = _open_round(live, round_id)
     if round_.status != "running":
@@ -371,16 +371,19 @@ def edit_notes(live: LiveSession, participant_id: int, round_id: int, revision: 
     base = db.session.get(BreakoutNotesRevision, (room.id, revision))
     if base is None:
         raise Refusal("notes_conflict")
-    merger = diff_match_patch()
     try:
-        theirs, applied = merger.patch_apply(merger.patch_fromText(patch), base.text)
-    except ValueError:
+        theirs = textmerge.apply_patch(base.text, patch)
+    except textmerge.Unreadable:
         raise Refusal("bad_payload", "That change to the notes could not be read, so nothing changed.") from None
-    if not all(applied):
+    except textmerge.TooManyPieces:
+        raise Refusal("notes_edit_too_big") from None
+    if theirs is None:
         raise Refusal("notes_conflict")
+    if len(theirs) > NOTES_MAX_CHARS:
+        raise Refusal("notes_too_long")
     for _ in range(5):
         current, at = room.notes, room.notes_revision
-        text = theirs if at == revision else merge(base.text, current, theirs, theirs_first=True)
+        text = theirs if at == revision else textmerge.merge(base.text, current, theirs, theirs_first=True)
         if len(text) > NOTES_MAX_CHARS:
             raise Refusal("notes_too_long")
         # Conditional on the revision read, so that a change from another process is never overwritten.
