@@ -1,7 +1,7 @@
 """Facilitator pages: dashboard, programme browser, cohorts with their join links."""
 
 import segno
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -12,10 +12,13 @@ from facilitation.access import cohort_run_by, programme_seen_by
 from facilitation.catalogue import programmes_for
 from facilitation.cohorts import cohorts_for, create_cohort, next_meeting, regenerate_join_code
 from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
-from facilitation.models import Cohort, User
+from facilitation.models import Cohort, Participant, User
 from facilitation.programmes import render_markdown
 from refusals import Refusal
 from sessions.journal.screens import writers_this_week
+from sessions.live import admission
+from sessions.live.events import announce_enrolment, announce_presence, announce_removal
+from sessions.live.forms import EnrolmentForm, ParticipantForm
 from sessions.live.operations import attendance_counts, open_session_of, runs_of
 from sessions.realtime.plumbing import commit
 
@@ -101,6 +104,8 @@ def cohort(cohort_id: int):
         journal_writers=writers_this_week(cohort.id, live),
         agreement_form=AgreementForm(agreement_md=cohort.agreement_md),
         regenerate_form=RegenerateCodeForm(current_code=cohort.join_code),
+        enrolment_form=EnrolmentForm(enrolment_open=cohort.enrolment_open, waiting_room=cohort.waiting_room),
+        participant_form=ParticipantForm(),
     )
 
 
@@ -135,6 +140,56 @@ def regenerate_code(cohort_id: int):
         regenerate_join_code(cohort)
         commit()
         flash("New join code made. The old code and link no longer work.")
+    return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/enrolment")
+def set_enrolment(cohort_id: int):
+    cohort = cohort_run_by(current_user, cohort_id)
+    form = EnrolmentForm()
+    if not form.validate_on_submit():
+        raise Refusal("bad_request")
+    admission.set_enrolment(cohort.id, form.enrolment_open.data, form.waiting_room.data)
+    announce_enrolment(cohort.id)
+    commit()
+    if not cohort.enrolment_open:
+        flash("Enrolment is closed: the join code lets nobody new in. People already in the group keep their place.")
+    elif cohort.waiting_room:
+        flash("The waiting room is on: each newcomer waits until a facilitator lets them in.")
+    else:
+        flash("Enrolment is open: anyone with the join code can join.")
+    return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/participants/<int:participant_id>/admit")
+def admit_participant(cohort_id: int, participant_id: int):
+    cohort = cohort_run_by(current_user, cohort_id)
+    if not ParticipantForm().validate_on_submit():
+        raise Refusal("bad_request")
+    participant = admission.admit(cohort.id, participant_id)
+    announce_presence(cohort.id)
+    commit()
+    flash(f"{participant.display_name} is in the group now.")
+    return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/participants/<int:participant_id>/remove", methods=["GET", "POST"])
+def remove_participant(cohort_id: int, participant_id: int):
+    cohort = cohort_run_by(current_user, cohort_id)
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.cohort_id != cohort.id:
+        raise Refusal("not_found")
+    form = ParticipantForm()
+    if request.method == "GET":
+        return render_template(
+            "facilitation/remove_participant.html", cohort=cohort, participant=participant, form=form
+        )
+    if not form.validate_on_submit():
+        raise Refusal("bad_request")
+    removed = admission.remove(cohort.id, participant_id)
+    announce_removal(cohort.id, participant_id, removed)
+    commit()
+    flash(f"{removed.name} was removed from the group. Their links no longer work and their journal is deleted.")
     return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
 
 

@@ -189,22 +189,32 @@ def admit_participant(caller: Caller, payload: ParticipantCommand) -> dict:
 @handler("participant:remove", FACILITATOR)
 def remove_participant(caller: Caller, payload: ParticipantCommand) -> dict:
     removed = admission.remove(caller.cohort_id, payload.participant)
-    pushes.queue("removed", {"message": REMOVED_MESSAGE}, to=own_room(payload.participant))
-    for sid in removed.sids:
-        pushes.queue_disconnect(sid)
-    if removed.round is not None:
-        announce_rooms(caller.cohort_id, removed.round, everyone=False, only=removed.room_members)
-    pushes.after_commit(_scrub_journal)
-    announce_presence(caller.cohort_id)
+    announce_removal(caller.cohort_id, payload.participant, removed)
     return {"ok": True, "removed": removed.name}
 
 
 @handler("enrolment:set", FACILITATOR)
 def set_enrolment(caller: Caller, payload: EnrolmentSet) -> dict:
     admission.set_enrolment(caller.cohort_id, payload.open, payload.waiting_room)
-    enrolment = enrolment_of(caller.cohort_id)
-    pushes.queue("enrolment", enrolment, to=team_of(caller.cohort_id))
-    return {"ok": True, "enrolment": enrolment}
+    return {"ok": True, "enrolment": announce_enrolment(caller.cohort_id)}
+
+
+def announce_removal(cohort_id: int, participant_id: int, removed: admission.Removed) -> None:
+    """After a removal (from the console or the cohort's page): the person's every socket hears it
+    once and ends, their room and the team see them gone, and the journal tables are scrubbed."""
+    pushes.queue("removed", {"message": REMOVED_MESSAGE}, to=own_room(participant_id))
+    for sid in removed.sids:
+        pushes.queue_disconnect(sid)
+    if removed.round is not None:
+        announce_rooms(cohort_id, removed.round, everyone=False, only=removed.room_members)
+    pushes.after_commit(_scrub_journal)
+    announce_presence(cohort_id)
+
+
+def announce_enrolment(cohort_id: int) -> dict:
+    enrolment = enrolment_of(cohort_id)
+    pushes.queue("enrolment", enrolment, to=team_of(cohort_id))
+    return enrolment
 
 
 REMOVED_MESSAGE = (

@@ -1,4 +1,5 @@
-"""Participant forms, CSRF-protected like every form in Mend."""
+"""Participant forms, and the facilitators' forms about who is in the room; CSRF-protected like every
+form in Mend."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
@@ -16,3 +17,12 @@ class JoinForm(FlaskForm):
         "I agree to the group agreement",
         validators=[DataRequired(message="Please read the group agreement and tick the box to join.")],
     )
+
+
+class EnrolmentForm(FlaskForm):
+    enrolment_open = BooleanField("New people can join with the code")
+    waiting_room = BooleanField("Newcomers wait until a facilitator lets them in")
+
+
+class ParticipantForm(FlaskForm):
+    """Letting someone in, or removing them: the person is in the address, the form is its CSRF token."""
