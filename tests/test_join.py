@@ -1,5 +1,7 @@
 """Joining a cohort over HTTP: new participants, returning ones, wrong codes and unusable names."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -36,23 +38,39 @@ def test_join_page_shows_the_group_and_its_agreement(client, cohort):
     assert 'name="display_name"' in page
 
 
-def test_a_new_participant_joins_and_gets_a_personal_link(app, client, cohort):
+def cookie_secret(response) -> str:
+    return response.headers["Set-Cookie"].split("=", 1)[1].split(";", 1)[0]
+
+
+def make_link(client, cohort) -> str:
+    """A personal link made on the group page, as its path."""
+    token = csrf_token(client, f"/g/{cohort.public_id}")
+    made = client.post(f"/g/{cohort.public_id}/link", data={"csrf_token": token})
+    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    return re.search(r"http://[^/]+(/p/[\w-]+)", made.get_data(as_text=True)).group(1)
+
+
+def test_a_new_participant_joins_and_can_make_a_personal_link(app, client, cohort):
     response = join(client, cohort.join_code, "  Sam  ")
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith(f"mend_p_{cohort.public_id}=")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
-    secret = cookie.split("=", 1)[1].split(";", 1)[0]
+    secret = cookie_secret(response)
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "You're in, Sam" in page
-    assert f"/p/{secret}" in page
+    # The cookie's secret is never on a page; a personal link is made on request, and is another secret.
+    assert secret not in page and "/p/" not in page
+    link = make_link(client, cohort)
+    assert secret not in link
     with app.app_context():
         participant = db.session.scalar(select(Participant).where(Participant.cohort_id == cohort.id))
         assert participant.display_name == "Sam"
         assert participant.consented_at is not None
-        # Only a hash of the secret is kept.
+        # Only hashes of the secrets are kept.
         assert secret not in participant.rejoin_hash
+        assert participant.link_hash is not None and link.removeprefix("/p/") not in participant.link_hash
 
 
 def test_a_returning_participant_goes_straight_in(app, client, cohort):
@@ -64,14 +82,31 @@ def test_a_returning_participant_goes_straight_in(app, client, cohort):
     assert participant_count(app, cohort) == 1
 
 
-def test_the_personal_link_works_on_another_device_the_next_day(app, client, cohort):
-    first = join(client, cohort.join_code, "Sam")
-    secret = first.headers["Set-Cookie"].split("=", 1)[1].split(";", 1)[0]
+def test_the_personal_link_works_once_on_another_device_and_signs_out_the_first(app, client, cohort):
+    join(client, cohort.join_code, "Sam")
+    link = make_link(client, cohort)
     other_device = app.test_client()
     assert other_device.get(f"/g/{cohort.public_id}").status_code == 404
-    response = other_device.get(f"/p/{secret}")
+    # Opening the link only shows a button, naming nobody: a link previewer uses nothing up.
+    shown = other_device.get(link)
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    assert "Sam" not in shown.get_data(as_text=True) and "Thursday group" not in shown.get_data(as_text=True)
+    assert other_device.get(link).status_code == 200
+    response = other_device.post(link, data={"csrf_token": csrf_token(other_device, link)})
     assert response.status_code == 302
     assert "Welcome back, Sam" in other_device.get(response.headers["Location"]).get_data(as_text=True)
+    # The link is used up, and the first device's cookie no longer opens the group.
+    assert other_device.get(link).status_code == 404
+    assert client.get(f"/g/{cohort.public_id}").status_code == 404
+
+
+def test_a_new_link_replaces_the_old_one(app, client, cohort):
+    join(client, cohort.join_code, "Sam")
+    old = make_link(client, cohort)
+    new = make_link(client, cohort)
+    assert old != new
+    assert app.test_client().get(old).status_code == 404
+    assert app.test_client().get(new).status_code == 200
 
 
 def test_a_double_submitted_join_creates_one_participant(app, client, cohort):
@@ -113,6 +148,12 @@ def test_guessing_codes_is_rate_limited(client, cohort):
     assert statuses[20] == 429
     # Even the right code now waits: guessing is slowed for everyone at that address.
     assert client.get(f"/j/{cohort.join_code}").status_code == 429
+
+
+def test_guessing_personal_links_is_rate_limited(client, cohort):
+    statuses = [client.get(f"/p/guess-{n:03d}").status_code for n in range(21)]
+    assert statuses[:20] == [404] * 20
+    assert statuses[20] == 429
 
 
 @pytest.mark.parametrize(
@@ -166,13 +207,22 @@ def test_a_join_post_without_csrf_is_refused(app, client, cohort):
     assert participant_count(app, cohort) == 0
 
 
-def test_forgetting_the_device_removes_the_key_here_only(app, client, cohort):
+def test_forgetting_the_device_leaves_nothing_to_replay(app, client, cohort):
     first = join(client, cohort.join_code, "Sam")
-    secret = first.headers["Set-Cookie"].split("=", 1)[1].split(";", 1)[0]
+    secret = cookie_secret(first)
+    link = make_link(client, cohort)
     token = csrf_token(client, f"/g/{cohort.public_id}")
     client.post(f"/g/{cohort.public_id}/forget", data={"csrf_token": token})
     assert client.get(f"/g/{cohort.public_id}").status_code == 404
-    assert client.get(f"/p/{secret}").status_code == 302
+    # A copy of the deleted cookie is worthless, and it never was a link.
+    replay = app.test_client()
+    replay.set_cookie(f"mend_p_{cohort.public_id}", secret)
+    assert replay.get(f"/g/{cohort.public_id}").status_code == 404
+    assert client.get(f"/p/{secret}").status_code == 404
+    # The link made before forgetting brings Sam back, once.
+    back = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    assert back.status_code == 302
+    assert "Welcome back, Sam" in client.get(back.headers["Location"]).get_data(as_text=True)
     assert participant_count(app, cohort) == 1
 
 
@@ -180,3 +230,5 @@ def test_a_forged_personal_link_leaks_nothing(client, cohort):
     response = client.get("/p/not-a-real-secret")
     assert response.status_code == 404
     assert "Thursday group" not in response.get_data(as_text=True)
+    token = csrf_token(client, "/")
+    assert client.post("/p/not-a-real-secret", data={"csrf_token": token}).status_code == 404

@@ -2,7 +2,6 @@
 devices, limits, another person's entry, shared excerpts through moderation, deletion, and the canary: a
 unique string written during a live session reaches no other socket, page, database file or log."""
 
-import re
 import sqlite3
 import subprocess
 import threading
@@ -14,6 +13,7 @@ from diff_match_patch import diff_match_patch
 
 from tests.live import Browser, LiveClient, make_group, started_group, wait_until
 from tests.services import SCALED
+from tests.test_links_live import make_personal_link
 
 # Each test runs on the embedded default and on PostgreSQL with the Redis message queue.
 BACKENDS = ("sqlite", SCALED)
@@ -83,9 +83,11 @@ def test_a_reflection_is_saved_as_written_and_found_again(server, demo_login, cl
 def test_two_devices_editing_at_once_keep_both_versions(server, demo_login, clients):
     group = make_group(server, demo_login, names=("Ash",), open_week=None)
     phone = group.participants[0]
-    secret = re.search(r"/p/([\w-]+)", phone.get(f"/g/{group.public_id}").text).group(1)
+    # Two pages holding the same key (a personal link signs other devices out, so: two tabs, as it were).
     laptop = Browser(server)
-    assert laptop.get(f"/p/{secret}").status_code == 200
+    cookie = f"mend_p_{group.public_id}"
+    laptop.http.cookies.set(cookie, phone.http.cookies.get(cookie))
+    assert laptop.get(f"/g/{group.public_id}").status_code == 200
     entry = save(phone, group, {"kind": "free", "text": "started on the bus"}).json()["entry"]
     on_laptop = save(laptop, group, {"kind": "free", "text": "finished at home", "id": entry["id"], "revision": 1})
     assert on_laptop.json()["conflict_copy"] is None
@@ -194,15 +196,15 @@ def test_deleting_everything_forgets_the_participant_everywhere(server, demo_log
     assert paced(console, "breakout:propose", {"version": version, "ad_hoc": {"group_size": 2, "minutes": 5}})["ok"]
     state = paced(console, "snapshot")["state"]
     assert paced(console, "breakout:start", {"version": state["version"], "round": state["breakout"]["id"]})["ok"]
-    secret = re.search(r"/p/([\w-]+)", ash.get(f"/g/{group.public_id}").text).group(1)
+    link = make_personal_link(ash, group.public_id)
     page = ash.get(journal_url(group, "/delete")).text
     assert "cannot be undone" in page and "your place in" in page
     response = ash.post_form(journal_url(group, "/delete"), {})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert f"mend_p_{group.public_id}" not in ash.http.cookies
     wait_until(lambda: not people[0].client.connected)
-    assert ash.get(f"/p/{secret}").status_code == 404
-    assert Browser(server).get(f"/p/{secret}").status_code == 404
+    assert ash.get(link).status_code == 404
+    assert Browser(server).get(link).status_code == 404
     team = paced(console, "snapshot")["state"]
     names = [p["name"] for p in team["presence"]["participants"]]
     assert "Ash" not in names and "Bo" in names

@@ -1,13 +1,28 @@
-"""How a participant is recognised: a long-lived HttpOnly cookie holding their rejoin secret.
+"""How a participant is recognised: a long-lived HttpOnly cookie, and the one-time personal link that
+hands it to a new device.
 
-One cookie per cohort, so one phone can belong to several groups. The same cookie
-identifies the participant's Socket.IO connections.
+A participant's cookie (one per cohort, so one phone can belong to several groups) holds their rejoin
+secret; the same cookie identifies their Socket.IO connections. Their personal link holds another
+secret, good for one exchange: opening it on a device gives that device a fresh rejoin secret, so
+the link, and the cookie of every other device, stop working.
+
+Only hashes of these secrets are stored.
 """
 
-from flask import current_app, request
+import secrets
 
+from flask import current_app, request
+from sqlalchemy import select
+
+from extensions import db
 from facilitation.cohorts import participant_by_secret
 from facilitation.models import Cohort, Participant
+from facilitation.models.cohorts import hash_rejoin_secret
+from sessions.live.models import Connection
+from sessions.realtime import pushes
+
+# Longer than any secret Mend makes (43 characters): nothing longer is even hashed.
+MAX_SECRET_LENGTH = 128
 
 
 def cookie_name(cohort: Cohort) -> str:
@@ -19,9 +34,10 @@ def current_participant(cohort: Cohort) -> Participant | None:
     return participant if participant is not None and participant.cohort_id == cohort.id else None
 
 
-def remember(response, cohort: Cohort, secret: str):
+def remember(response, cohort: Cohort, secret: str, name: str | None = None):
+    """Keep `secret` in this browser's cookie for `cohort` (the participant's, or the one named)."""
     response.set_cookie(
-        cookie_name(cohort),
+        name or cookie_name(cohort),
         secret,
         max_age=current_app.config["PARTICIPANT_COOKIE_DAYS"] * 86400,
         httponly=True,
@@ -30,3 +46,55 @@ def remember(response, cohort: Cohort, secret: str):
         path="/",
     )
     return response
+
+
+def _usable(secret: str | None) -> bool:
+    return bool(secret) and len(secret or "") <= MAX_SECRET_LENGTH
+
+
+def _disconnect(*conditions) -> None:
+    """Close, once the caller commits, the open sockets that match `conditions` (in every process)."""
+    for sid in db.session.scalars(select(Connection.sid).where(*conditions)):
+        pushes.queue_disconnect(sid)
+
+
+def make_personal_link(participant: Participant) -> str:
+    """A new personal link's secret, returned once; the participant's previous link stops working."""
+    secret = secrets.token_urlsafe(32)
+    participant.link_hash = hash_rejoin_secret(secret)
+    db.session.flush()
+    return secret
+
+
+def participant_by_link(secret: str | None) -> Participant | None:
+    if not _usable(secret):
+        return None
+    return db.session.scalar(select(Participant).where(Participant.link_hash == hash_rejoin_secret(secret or "")))
+
+
+def sign_out_everywhere(participant: Participant) -> str:
+    """Give `participant` a fresh rejoin secret (returned, for this device's cookie alone): every
+    cookie holding the old one stops working, and the sockets it opened close once the caller commits."""
+    secret = secrets.token_urlsafe(32)
+    participant.rejoin_hash = hash_rejoin_secret(secret)
+    _disconnect(Connection.participant_id == participant.id)
+    db.session.flush()
+    return secret
+
+
+def exchange_personal_link(secret: str) -> tuple[Participant, str] | None:
+    """Use up a personal link: the participant it names and their fresh rejoin secret, or None for a
+    link that is unknown, used or replaced. After this, the link is dead and the participant's other
+    devices are signed out of the group."""
+    participant = participant_by_link(secret)
+    if participant is None:
+        return None
+    participant.link_hash = None
+    return participant, sign_out_everywhere(participant)
+
+
+def forget_participant(participant: Participant) -> None:
+    """This device forgets the participant: their rejoin secret is replaced by one nobody holds, so
+    the cookie being deleted could not be used again even by someone who copied it. A personal link
+    they made and kept still brings them back."""
+    sign_out_everywhere(participant)

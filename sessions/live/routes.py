@@ -1,17 +1,25 @@
-"""Participant pages (entering a code, joining, the personal link, the live group page)
-and the facilitator's live pages (opening a session, the console, the projector view).
+"""Participant pages (entering a code, joining, the personal link, the live group page, forgetting
+this device).
 """
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from extensions import db, limiter
-from facilitation.cohorts import cohort_by_code, join_cohort, next_meeting, participant_by_secret
+from facilitation.access import participant_of
+from facilitation.cohorts import cohort_by_code, join_cohort, next_meeting
 from facilitation.models import Cohort
 from refusals import Refusal
 from sessions.live.events import announce_presence
 from sessions.live.forms import CodeForm, JoinForm
-from sessions.live.identity import cookie_name, current_participant, remember
+from sessions.live.identity import (
+    current_participant,
+    exchange_personal_link,
+    forget_participant,
+    make_personal_link,
+    participant_by_link,
+    remember,
+)
 from sessions.realtime.plumbing import commit
 
 bp = Blueprint("sessions", __name__)
@@ -88,14 +96,37 @@ def join_with_code(code: str):
     return render_template("sessions/join.html", cohort=cohort, form=form, suggestion=suggestion), status
 
 
+def _private(response):
+    # A page holding or naming a secret must not stay in a shared device's cache or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _unknown_link():
+    return render_template("sessions/link_unknown.html"), 404
+
+
 @bp.get("/p/<secret>")
 @limiter.limit(GUESS_LIMIT, deduct_when=_missed)
 def personal_link(secret: str):
-    participant = participant_by_secret(secret)
-    if participant is None:
-        return render_template("sessions/link_unknown.html"), 404
-    response = redirect(url_for("sessions.group", public_id=participant.cohort.public_id))
-    return remember(response, participant.cohort, secret)
+    """A button, not the exchange itself: link previewers and prefetchers fetch what is pasted into a
+    chat, and must not use the link up (nor learn whose it is: the page names nobody)."""
+    if participant_by_link(secret) is None:
+        return _unknown_link()
+    return _private(make_response(render_template("sessions/personal_link_open.html", secret=secret)))
+
+
+@bp.post("/p/<secret>")
+@limiter.limit(GUESS_LIMIT, deduct_when=_missed)
+def use_personal_link(secret: str):
+    exchanged = exchange_personal_link(secret)
+    if exchanged is None:
+        return _unknown_link()
+    participant, rejoin_secret = exchanged
+    cohort = participant.cohort
+    commit()
+    response = redirect(url_for("sessions.group", public_id=cohort.public_id))
+    return remember(response, cohort, rejoin_secret)
 
 
 @bp.get("/g/<public_id>")
@@ -103,26 +134,42 @@ def group(public_id: str):
     cohort = db.session.scalar(db.select(Cohort).where(Cohort.public_id == public_id[:24]))
     participant = current_participant(cohort) if cohort is not None else None
     if participant is None:
-        return render_template("sessions/link_unknown.html"), 404
-    secret = request.cookies[cookie_name(cohort)]
-    response = make_response(
-        render_template(
-            "sessions/group.html",
-            cohort=cohort,
-            participant=participant,
-            personal_url=url_for("sessions.personal_link", secret=secret, _external=True),
-            meeting=next_meeting(cohort),
-            welcome=request.args.get("welcome") == "1",
-        )
+        return _unknown_link()
+    page = render_template(
+        "sessions/group.html",
+        cohort=cohort,
+        participant=participant,
+        meeting=next_meeting(cohort),
+        welcome=request.args.get("welcome") == "1",
     )
-    # The page shows the personal link, which is as good as a password.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _private(make_response(page))
+
+
+@bp.post("/g/<public_id>/link")
+def make_link(public_id: str):
+    """A new personal link, shown once in the answer to this post (never in a URL or a cached page)."""
+    cohort, participant = participant_of(public_id)
+    secret = make_personal_link(participant)
+    commit()
+    page = render_template(
+        "sessions/personal_link_made.html",
+        cohort=cohort,
+        participant=participant,
+        personal_url=url_for("sessions.personal_link", secret=secret, _external=True),
+    )
+    return _private(make_response(page))
 
 
 @bp.post("/g/<public_id>/forget")
 def forget_device(public_id: str):
-    """Forget the participant on this device (CSRF-checked like every post); their personal link still works."""
+    """Forget the participant on this device (CSRF-checked like every post). Their rejoin secret is
+    replaced, so the cookie is dead even where a copy of it survives; a personal link they made and
+    kept still brings them back."""
+    cohort = db.session.scalar(db.select(Cohort).where(Cohort.public_id == public_id[:24]))
+    participant = current_participant(cohort) if cohort is not None else None
+    if participant is not None:
+        forget_participant(participant)
+        commit()
     response = redirect(url_for("sessions.home"))
     response.delete_cookie(f"mend_p_{public_id[:24]}", path="/")
     return response
