@@ -8,8 +8,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from confusable_homoglyphs.confusables import confusables_data  # type: ignore[import-untyped]  # ships no types
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +21,7 @@ from facilitation.models.cohorts import hash_rejoin_secret, new_join_code, norma
 from refusals import Refusal
 
 DISPLAY_NAME_MAX = 40
+NAME_KEY_MAX = 160
 
 DEFAULT_AGREEMENT = """\
 - **What is said here stays here.** We do not repeat anyone's story outside the group. We may share what we learned, never who said it.
@@ -131,17 +134,58 @@ def clean_display_name(raw: str | None) -> str:
     return name
 
 
+@cache
+def _prototypes() -> dict[str, str]:
+    """What each confusable character is taken for: Unicode's confusables (UTS #39), as the
+    confusable-homoglyphs package ships them. It lists each pair both ways and drops which way it
+    went, but every source maps to one prototype: a character with several look-alikes, or whose
+    look-alike is several characters long, is the prototype; of a lone pair either will do, and
+    the smaller is taken. (Right-to-left characters come wrapped in direction marks.)"""
+    marks = str.maketrans("", "", "\u200e\u200f")
+    alike: dict[str, set[str]] = {}
+    for character, homoglyphs in confusables_data.items():
+        alike.setdefault(character.translate(marks), set()).update(h["c"].translate(marks) for h in homoglyphs)
+    prototypes = {}
+    for character, others in alike.items():
+        if len(character) != 1 or len(others) != 1:
+            continue
+        (other,) = others
+        if len(other) > 1 or len(alike.get(other, ())) > 1 or other < character:
+            prototypes[character] = other
+    return prototypes
+
+
+def _skeleton(text: str) -> str:
+    prototypes = _prototypes()
+    mapped = "".join(prototypes.get(character, character) for character in unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFD", mapped)
+
+
 def name_key(name: str) -> str:
-    return name.casefold()
+    """What a name looks like, ignoring case: two names with the same key cannot be told apart in the
+    room ("Sam", "sAM", "Sarn", and "Ѕаm" with Cyrillic letters). Unique per cohort. Case goes first,
+    so "Ian" and "lan" (a capital I, a small L) stay two names, as "ian" and "lan" are."""
+    key = name
+    for _ in range(3):  # folding a prototype can give a character with a prototype of its own
+        # NFKC first: the confusables leave compatibility forms ("Ｓａｍ", "ﬁ") to it.
+        folded = _skeleton(unicodedata.normalize("NFKC", key).casefold())
+        if folded == key:
+            break
+        key = folded
+    return key[:NAME_KEY_MAX]
+
+
+def _holder_of(cohort: Cohort, name: str) -> str | None:
+    """The name of the member whose name looks like `name`, if there is one."""
+    return db.session.scalar(
+        select(Participant.display_name).where(
+            Participant.cohort_id == cohort.id, Participant.name_key == name_key(name)
+        )
+    )
 
 
 def name_taken(cohort: Cohort, name: str) -> bool:
-    return (
-        db.session.scalar(
-            select(Participant.id).where(Participant.cohort_id == cohort.id, Participant.name_key == name_key(name))
-        )
-        is not None
-    )
+    return _holder_of(cohort, name) is not None
 
 
 def free_name_like(cohort: Cohort, name: str) -> str:
@@ -151,6 +195,17 @@ def free_name_like(cohort: Cohort, name: str) -> str:
         if not name_taken(cohort, candidate):
             return candidate
     return f"Guest {secrets.randbelow(9000) + 1000}"
+
+
+def refuse_taken_name(cohort: Cohort, name: str) -> None:
+    holder = _holder_of(cohort, name)
+    if holder is None:
+        return
+    if holder.casefold() == name.casefold():
+        message = f"Someone in this group is already called {name}."
+    else:
+        message = f"Someone in this group already has a name that looks just like {name}."
+    raise Refusal("name_taken", message, suggestion=free_name_like(cohort, name))
 
 
 def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]:
@@ -163,10 +218,7 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
     if not cohort.enrolment_open:
         raise Refusal("enrolment_closed")
     name = clean_display_name(raw_name)
-    if name_taken(cohort, name):
-        raise Refusal(
-            "name_taken", f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name)
-        )
+    refuse_taken_name(cohort, name)
     secret = secrets.token_urlsafe(32)
     participant = Participant(
         cohort_id=cohort.id,
@@ -180,10 +232,9 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
         with db.session.begin_nested():
             db.session.add(participant)
     except IntegrityError:
-        # Someone took the same name between our check and our insert.
-        raise Refusal(
-            "name_taken", f"Someone in this group is already called {name}.", suggestion=free_name_like(cohort, name)
-        ) from None
+        # Someone took the same name (or a look-alike) between our check and our insert.
+        refuse_taken_name(cohort, name)
+        raise
     return participant, secret
 
 

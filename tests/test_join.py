@@ -232,3 +232,48 @@ def test_a_forged_personal_link_leaks_nothing(client, cohort):
     assert "Thursday group" not in response.get_data(as_text=True)
     token = csrf_token(client, "/")
     assert client.post("/p/not-a-real-secret", data={"csrf_token": token}).status_code == 404
+
+
+@pytest.mark.parametrize("look_alike", ["Ѕаm", "Ｓａｍ", "𝐒𝐚𝐦", "Sarn"])  # Cyrillic, full width, bold, r+n
+def test_a_look_alike_of_a_members_name_is_refused(app, client, cohort, look_alike):
+    assert join(client, cohort.join_code, "Sam").status_code == 302
+    response = join(app.test_client(), cohort.join_code, look_alike)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"already has a name that looks just like {look_alike}" in page
+    assert f"We've put “{look_alike} 2” in the box" in page
+    assert participant_count(app, cohort) == 1
+
+
+def test_look_alike_names_from_before_the_upgrade_both_stay(app, client, cohort):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    def keys() -> dict[str, str]:
+        rows = db.session.execute(text("SELECT display_name, name_key FROM participant ORDER BY id"))
+        return dict(rows.all())
+
+    with app.app_context():
+        downgrade(revision="0009")
+        for name in ("Sam", "Ѕаm", "Sarn"):  # all three look alike; case-folded, they were three keys
+            db.session.execute(
+                text(
+                    "INSERT INTO participant (cohort_id, display_name, name_key, rejoin_hash, consented_at, "
+                    "created_at, admitted_at) VALUES (:cohort, :name, :key, :hash, '2026-11-30 18:00:00', "
+                    "'2026-11-30 18:00:00', '2026-11-30 18:00:00')"
+                ),
+                {"cohort": cohort.id, "name": name, "key": name.casefold(), "hash": f"hash of {name}"},
+            )
+        db.session.commit()
+        upgrade()
+        after = keys()
+        assert after["Sam"] == "sarn"
+        assert after["Ѕаm"] != after["Sarn"] and {after["Ѕаm"][:4], after["Sarn"][:4]} == {"sarn"}
+        db.session.remove()
+    # Everyone is still there, and a newcomer meets the first one's key.
+    assert participant_count(app, cohort) == 3
+    assert "looks just like SARN" in join(client, cohort.join_code, "SARN").get_data(as_text=True)
+    with app.app_context():
+        downgrade(revision="0009")
+        assert keys() == {"Sam": "sam", "Ѕаm": "ѕаm", "Sarn": "sarn"}
+        upgrade()
