@@ -72,6 +72,7 @@ ERRORS = {
     # Joining a group (facilitation/cohorts.py)
     "bad_name": "Please choose another name.",
     "name_taken": "Someone in this group already has that name. Please choose another.",
+    "name_reserved": "That name belongs to the people who run this group. Please choose another.",
     "waiting": "You're in the waiting room. A facilitator will let you in shortly; this page will open by itself.",
     "enrolment_closed": "This group is not taking new members. If you were invited, ask your facilitator.",
 }

@@ -3,6 +3,7 @@
 Functions here change the session and flush; the request handler commits.
 """
 
+import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ from refusals import Refusal
 
 DISPLAY_NAME_MAX = 40
 NAME_KEY_MAX = 160
+# Words that say a person runs the group: a participant's name must not claim it.
+STAFF_WORDS = ("facilitator", "host", "moderator", "admin", "administrator", "organiser", "organizer", "staff")
 
 DEFAULT_AGREEMENT = """\
 - **What is said here stays here.** We do not repeat anyone's story outside the group. We may share what we learned, never who said it.
@@ -175,6 +178,32 @@ def name_key(name: str) -> str:
     return key[:NAME_KEY_MAX]
 
 
+def _words(key: str) -> list[str]:
+    # Accents off too: "Fàcilitator" claims the same as "Facilitator".
+    bare = "".join(character for character in key if not unicodedata.combining(character))
+    return re.findall(r"\w+", bare)
+
+
+@cache
+def _staff_keys() -> tuple[str, ...]:
+    return tuple(name_key(word) for word in STAFF_WORDS)
+
+
+def _is_staff_word(word: str) -> bool:
+    # A long word inside another counts ("DemoFacilitator", "cofacilitator"); a short one only alone
+    # ("Ghost" and "Badminton" are fine).
+    return any(word in (staff, staff + "s") or (len(staff) >= 8 and staff in word) for staff in _staff_keys())
+
+
+def _facilitator_keys(cohort: Cohort) -> set[str]:
+    """A facilitator's whole name and first name, as keys."""
+    keys = set()
+    for facilitator in cohort.facilitators:
+        keys.add(name_key(facilitator.name))
+        keys.update(name_key(word) for word in facilitator.name.split()[:1])
+    return keys
+
+
 def _holder_of(cohort: Cohort, name: str) -> str | None:
     """The name of the member whose name looks like `name`, if there is one."""
     return db.session.scalar(
@@ -195,6 +224,33 @@ def free_name_like(cohort: Cohort, name: str) -> str:
         if not name_taken(cohort, candidate):
             return candidate
     return f"Guest {secrets.randbelow(9000) + 1000}"
+
+
+def _without_staff_words(name: str) -> str:
+    kept = [word for word in name.split() if not any(_is_staff_word(part) for part in _words(name_key(word)))]
+    return " ".join(kept).strip(" ()[]{}-–—,.:;/|")
+
+
+def refuse_staff_names(cohort: Cohort, name: str) -> None:
+    """Refuse a name that claims to run the group: a word such as "facilitator" or "host", or the
+    name of one of its facilitators (or a look-alike of either), with a name to use instead."""
+    if any(_is_staff_word(word) for word in _words(name_key(name))):
+        rest, suggestion = _without_staff_words(name), None
+        if rest and name_key(rest) not in _facilitator_keys(cohort):
+            suggestion = free_name_like(cohort, rest) if name_taken(cohort, rest) else rest
+        raise Refusal(
+            "name_reserved",
+            f"“{name}” sounds like someone who runs the group. So that everyone knows who is who, "
+            "please choose a name without words like “facilitator” or “host”.",
+            suggestion=suggestion,
+        )
+    if name_key(name) in _facilitator_keys(cohort):
+        raise Refusal(
+            "name_reserved",
+            f"{name} is the name of this group's facilitator. So that everyone knows who is who, "
+            "please add an initial or choose another name.",
+            suggestion=free_name_like(cohort, name),
+        )
 
 
 def refuse_taken_name(cohort: Cohort, name: str) -> None:
@@ -218,6 +274,7 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
     if not cohort.enrolment_open:
         raise Refusal("enrolment_closed")
     name = clean_display_name(raw_name)
+    refuse_staff_names(cohort, name)
     refuse_taken_name(cohort, name)
     secret = secrets.token_urlsafe(32)
     participant = Participant(

@@ -234,6 +234,44 @@ def test_a_forged_personal_link_leaks_nothing(client, cohort):
     assert client.post("/p/not-a-real-secret", data={"csrf_token": token}).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("Facilitator (Ana)", "Ana"),
+        ("Moderator Bo", "Bo"),
+        ("Host", None),
+        ("admins", None),
+        ("DemoFacilitator", None),
+        ("Co-facilitator", None),
+        ("Fàcilitator Sam", "Sam"),
+        ("Fасilitator Sam", "Sam"),  # Cyrillic а and с
+        ("Facilitator Fran", None),  # what is left is the facilitator's name
+    ],
+)
+def test_a_name_that_claims_to_run_the_group_is_refused(app, client, cohort, name, suggestion):
+    response = join(client, cohort.join_code, name)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "sounds like someone who runs the group" in page
+    if suggestion:
+        assert f"We've put “{suggestion}” in the box" in page
+    else:
+        assert 'id="suggestion"' not in page
+    assert participant_count(app, cohort) == 0
+    if suggestion:
+        assert join(client, cohort.join_code, suggestion).status_code == 302
+
+
+@pytest.mark.parametrize("name", ["Fran", "fran", "FRАN", "Ｆｒａｎ"])  # the last two: a Cyrillic А, full width
+def test_the_facilitators_own_name_is_refused_with_another_offered(app, client, cohort, name):
+    response = join(client, cohort.join_code, name)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "is the name of this group&#39;s facilitator" in page
+    assert f"We've put “{name} 2” in the box" in page
+    assert participant_count(app, cohort) == 0
+
+
 @pytest.mark.parametrize("look_alike", ["Ѕаm", "Ｓａｍ", "𝐒𝐚𝐦", "Sarn"])  # Cyrillic, full width, bold, r+n
 def test_a_look_alike_of_a_members_name_is_refused(app, client, cohort, look_alike):
     assert join(client, cohort.join_code, "Sam").status_code == 302
@@ -243,6 +281,22 @@ def test_a_look_alike_of_a_members_name_is_refused(app, client, cohort, look_ali
     assert f"already has a name that looks just like {look_alike}" in page
     assert f"We've put “{look_alike} 2” in the box" in page
     assert participant_count(app, cohort) == 1
+
+
+@pytest.mark.parametrize("name", ["Ghost", "Badminton", "Hostetler", "Francis", "Ana"])
+def test_names_that_only_contain_such_words_are_welcome(app, client, cohort, name):
+    assert join(client, cohort.join_code, name).status_code == 302
+
+
+def test_a_closed_group_says_so_before_judging_a_name(app, client, cohort):
+    with app.app_context():
+        db.session.get(Cohort, cohort.id).enrolment_open = False
+        db.session.commit()
+    data = {"display_name": "Facilitator", "agree": "y", "csrf_token": csrf_token(client, "/")}
+    page = client.post(f"/j/{cohort.join_code}", data=data).get_data(as_text=True)
+    assert "not taking new members" in page
+    assert "runs the group" not in page
+    assert participant_count(app, cohort) == 0
 
 
 def test_look_alike_names_from_before_the_upgrade_both_stay(app, client, cohort):
