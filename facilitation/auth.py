@@ -10,12 +10,11 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from extensions import db, limiter, login_manager
+from extensions import address_block, db, limiter, login_manager
 from facilitation.forms import LoginForm, PasswordChangeForm
 from facilitation.models import User
 from sessions.live.models import Connection
@@ -56,7 +55,7 @@ def _failed(response) -> bool:
 
 def _account_and_address_key() -> str:
     # Per account alone, anyone could lock the real facilitator out by guessing from elsewhere.
-    return "login:" + get_remote_address() + ":" + request.form.get("email", "").strip().lower()[:254]
+    return "login:" + address_block() + ":" + request.form.get("email", "").strip().lower()[:254]
 
 
 @cache

@@ -70,6 +70,13 @@ def test_guessing_from_one_address_does_not_lock_the_facilitator_out_elsewhere(a
     assert sign_in(client, user.email).status_code == 302
 
 
+def test_guesses_from_one_ipv6_block_count_together(app, make_user):
+    user = make_user()
+    statuses = [sign_in(from_address(app, f"2001:db8:1:2::{n + 1}"), user.email, "guess").status_code for n in range(6)]
+    assert statuses[:5] == [401] * 5
+    assert statuses[5] == 429
+
+
 def test_one_address_guessing_many_accounts_is_slowed(app, make_user):
     attacker = from_address(app, "203.0.113.8")
     statuses = [sign_in(attacker, f"person{n}@example.org", "guess").status_code for n in range(11)]
