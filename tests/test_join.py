@@ -212,7 +212,8 @@ def test_forgetting_the_device_leaves_nothing_to_replay(app, client, cohort):
     secret = cookie_secret(first)
     link = make_link(client, cohort)
     token = csrf_token(client, f"/g/{cohort.public_id}")
-    client.post(f"/g/{cohort.public_id}/forget", data={"csrf_token": token})
+    forgotten = client.post(f"/g/{cohort.public_id}/forget", data={"csrf_token": token})
+    assert forgotten.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert client.get(f"/g/{cohort.public_id}").status_code == 404
     # A copy of the deleted cookie is worthless, and it never was a link.
     replay = app.test_client()

@@ -1,5 +1,5 @@
 """Links that can be taken back, against a live server: the one-time personal link (rotation and
-replay) and forgetting a device."""
+replay), forgetting a device, and what the browser is told to clear."""
 
 import re
 
@@ -112,6 +112,7 @@ def test_forgetting_the_device_leaves_nothing_replayable(server, demo_login, cli
 
     forgotten = ash.post_form(f"/g/{group.public_id}/forget", {}, token_from=f"/g/{group.public_id}")
     assert forgotten.status_code == 302
+    assert forgotten.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert rejoin_cookie(ash, group.public_id) is None
     wait_until(lambda: not socket.client.connected)
     # Nothing from this device's history or cookie jar opens the group or the journal again.
@@ -122,3 +123,14 @@ def test_forgetting_the_device_leaves_nothing_replayable(server, demo_login, cli
     assert copy.get(f"/g/{group.public_id}/journal").status_code == 404
     # The link Ash made and kept before forgetting brings them back, once.
     assert use_link(Browser(server), kept).status_code == 302
+
+
+def test_deleting_everything_tells_the_browser_to_clear_its_storage(server, demo_login):
+    group = make_group(server, demo_login, names=("Ash",), open_week=None)
+    ash = group.participants[0]
+    link = make_personal_link(ash, group.public_id)
+    deleted = ash.post_form(f"/g/{group.public_id}/journal/delete", {})
+    assert deleted.status_code == 302
+    # Storage and cache, not every cookie: the person's other groups on this device stay signed in.
+    assert deleted.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert Browser(server).get(link).status_code == 404

@@ -35,7 +35,7 @@ from sessions.journal.events import announce_excerpts
 from sessions.journal.operations import TRIGGER_FIELDS
 from sessions.journal.schemas import EntrySubmission
 from sessions.live.events import announce_presence
-from sessions.live.identity import cookie_name
+from sessions.live.identity import clear_site_data, cookie_name
 from sessions.live.models import Connection
 from sessions.realtime import pushes
 from sessions.realtime.plumbing import commit, rollback
@@ -293,4 +293,5 @@ def delete_everything(public_id: str):
     flash("Your journal and your place in the group are deleted. This cannot be undone.")
     response = make_response(redirect(url_for("sessions.home")))
     response.delete_cookie(cookie_name(cohort), path="/")
-    return response
+    # Poll answers and receipts this browser kept go too.
+    return clear_site_data(response)

@@ -48,6 +48,15 @@ def remember(response, cohort: Cohort, secret: str, name: str | None = None):
     return response
 
 
+def clear_site_data(response):
+    """Ask the browser to drop what it keeps for Mend besides cookies: its cache of Mend's pages and
+    its storage (poll answers and receipts; for every group on this device, since they share one
+    origin). Not "cookies": those of the person's other groups, and a facilitator's sign-in on a
+    shared device, would go too; the one cookie to forget is deleted by name."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
 def _usable(secret: str | None) -> bool:
     return bool(secret) and len(secret or "") <= MAX_SECRET_LENGTH
 

@@ -13,6 +13,7 @@ from refusals import Refusal
 from sessions.live.events import announce_presence
 from sessions.live.forms import CodeForm, JoinForm
 from sessions.live.identity import (
+    clear_site_data,
     current_participant,
     exchange_personal_link,
     forget_participant,
@@ -172,4 +173,4 @@ def forget_device(public_id: str):
         commit()
     response = redirect(url_for("sessions.home"))
     response.delete_cookie(f"mend_p_{public_id[:24]}", path="/")
-    return response
+    return clear_site_data(response)

@@ -1,5 +1,6 @@
 """Personal links in the browser: a participant makes one, copies it, and opens it on another device,
-which signs the first one out; a used link is dead."""
+which signs the first one out; a used link is dead. Forgetting the device and deleting everything leave
+no poll answers or receipts in the browser's storage."""
 
 import re
 
@@ -12,6 +13,10 @@ MADE = "Your personal link, just made"
 OPENING = "Opening a personal link"
 DIDNT_WORK = "A link that didn't work"
 NOT_FOUND = "Failed to load resource: the server responded with a status of 404 (NOT FOUND)"
+# What polls.js keeps on this device for a poll it answered (see static/js/polls.js).
+KEPT_ANSWER = """() => localStorage.setItem("mend.poll.1", JSON.stringify({answer: {value: 4}, receipt: {nonce: "ab"},
+  counted: null, waiting: true}))"""
+KEPT_KEYS = "() => Object.keys(localStorage).filter((key) => key.startsWith('mend.poll.'))"
 
 
 def make_link(phone) -> str:
@@ -57,3 +62,28 @@ def test_a_personal_link_moves_the_group_to_another_device_once(open_page, demo_
     expect(laptop.locator("h1")).to_have_text("This link didn't work")
     for _ in range(2):
         console_errors.remove(NOT_FOUND)
+
+
+def test_forgetting_the_device_leaves_no_poll_answers(demo_cohort):
+    _facilitator, phone, _join_url = demo_cohort
+    phone.evaluate(KEPT_ANSWER)
+    # Storage, not cookies: another group on the same device stays signed in.
+    phone.context.add_cookies([{"name": "mend_p_other", "value": "kept", "url": phone.url}])
+    phone.click("text=Forget me on this device")
+    phone.wait_for_url("**/")
+    assert phone.evaluate(KEPT_KEYS) == []
+    assert any(cookie["name"] == "mend_p_other" for cookie in phone.context.cookies())
+
+
+def test_deleting_everything_leaves_no_poll_answers(demo_cohort):
+    _facilitator, phone, _join_url = demo_cohort
+    phone.evaluate(KEPT_ANSWER)
+    phone.context.add_cookies([{"name": "mend_p_other", "value": "kept", "url": phone.url}])
+    phone.click("text=Open my journal")
+    phone.click("text=Delete my journal and leave the group…")
+    # The confirmation page runs no script: the server's Clear-Site-Data is what empties the storage.
+    phone.click("text=Delete my journal and my place in the group")
+    phone.wait_for_url("**/")
+    expect(phone.locator(".flash")).to_be_visible()
+    assert phone.evaluate(KEPT_KEYS) == []
+    assert any(cookie["name"] == "mend_p_other" for cookie in phone.context.cookies())
