@@ -120,13 +120,13 @@ def test_roles_switch_and_messages_and_recall_reach_every_room(server, demo_logi
     round_ = open_rooms(console)
     assert sorted(len(r["members"]) for r in round_["rooms_detail"]) == [2, 2]
     before = {i: mine(p)["role"]["name"] for i, p in enumerate(people)}
-    assert set(before.values()) == {"Speaker", "Listener"}
+    assert set(before.values()) == {"Voice of Nadia", "Voice of Tom"}
 
     assert command(console, "breakout:roles", round=round_["id"])["ok"]
     for index, person in enumerate(people):
         wait_until(lambda p=person, i=index: p.events("breakout:you")[-1]["role"]["name"] != before[i])
     assert {i: mine(p)["role"]["name"] for i, p in enumerate(people)} == {
-        i: ("Listener" if name == "Speaker" else "Speaker") for i, name in before.items()
+        i: ("Voice of Tom" if name == "Voice of Nadia" else "Voice of Nadia") for i, name in before.items()
     }
 
     assert command(console, "breakout:message", round=round_["id"], text="Two minutes, then swap back.")["ok"]

@@ -7,7 +7,7 @@ The same over a real server is tested in tests/test_breakouts.py.
 from diff_match_patch import diff_match_patch
 
 # Week 1's exercise ("Turning towards") is in pairs.
-PAIRS = {"group_size": 2, "minutes": 10, "roles": ["Listener", "Speaker"]}
+PAIRS = {"group_size": 2, "minutes": 10, "roles": ["Voice of Nadia", "Voice of Tom"]}
 
 
 def go_to_exercise(room) -> None:
