@@ -75,10 +75,28 @@ def participant_of(public_id: str) -> tuple[Cohort, Participant]:
     return cohort, participant
 
 
+def projector_screen_of(public_id: str) -> Cohort:
+    """The cohort whose projector this browser is: a screen paired with a projector link (its cookie),
+    or a signed-in facilitator who may run the cohort. Anyone else: not found, as for no cohort."""
+    cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == public_id[:24]))
+    if cohort is None or not may_project(cohort):
+        raise Refusal("not_found")
+    return cohort
+
+
+def may_project(cohort: Cohort) -> bool:
+    """A paired screen shows its own cohort's projector view and nothing else (it is nobody: no user,
+    no participant); a facilitator's own projector view is theirs as for the console."""
+    from sessions.live.identity import is_paired_projector
+
+    return may_run(current_user, cohort) or is_paired_projector(cohort)
+
+
 def may_connect_as(role: str, cohort: Cohort | None) -> tuple[Participant | None, User | None]:
-    """Who a Socket.IO connection to `cohort` in `role` is: the participant its cookie names, or the
-    signed-in facilitator or administrator who may run the cohort. Refused as `not_allowed` otherwise."""
-    from sessions.live.identity import current_participant
+    """Who a Socket.IO connection to `cohort` in `role` is: the participant its cookie names, the
+    signed-in facilitator or administrator who may run the cohort, or (as `projector` only) nobody at
+    all for a screen paired with the cohort's projector link. Refused as `not_allowed` otherwise."""
+    from sessions.live.identity import current_participant, is_paired_projector
 
     if cohort is not None and role == "participant":
         participant = current_participant(cohort)
@@ -86,4 +104,6 @@ def may_connect_as(role: str, cohort: Cohort | None) -> tuple[Participant | None
             return participant, None
     elif cohort is not None and role in FACILITATOR_ROLES and may_run(current_user, cohort):
         return None, current_user
+    elif cohort is not None and role == "projector" and is_paired_projector(cohort):
+        return None, None
     raise Refusal("not_allowed")

@@ -1,15 +1,16 @@
-"""The facilitator's live pages: open a session plan for a cohort, the console, the projector view."""
+"""The facilitator's live pages: open a session plan for a cohort, the console, the projector view and
+the projector link that pairs a screen in the room with one cohort."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from extensions import db
 from facilitation.access import cohort_run_by, live_session_run_by
-from facilitation.models import SessionPlan
-from facilitation.views import join_qr, join_url
+from facilitation.models import Cohort, SessionPlan
 from refusals import Refusal
-from sessions.live import moves
+from sessions.live import identity, moves
 from sessions.live import operations as engine
+from sessions.live.routes import projector_context
 from sessions.live.screens import queue_state
 from sessions.polls.events import after_close
 from sessions.realtime.plumbing import commit, rollback
@@ -65,11 +66,41 @@ def console(live_session_id: int):
 @bp.get("/live/<int:live_session_id>/projector")
 def projector(live_session_id: int):
     live = live_session_run_by(current_user, live_session_id)
-    return render_template(
-        "sessions/projector.html",
-        live=live,
-        cohort=live.cohort,
-        qr_svg=join_qr(live.cohort, scale=8),
-        join_url=join_url(live.cohort),
-        home_url=url_for("sessions.home", _external=True),
+    return render_template("sessions/projector.html", live=live, cohort=live.cohort, **projector_context(live.cohort))
+
+
+# The projector link (sessions/live/identity.py): made here, shown once, and revoked here.
+
+
+def _back(cohort: Cohort):
+    """Back where the facilitator pressed the button: the console of the open session, or the cohort page."""
+    live = engine.open_session_of(cohort.id)
+    if request.form.get("back") == "console" and live is not None:
+        return url_for("console.console", live_session_id=live.id)
+    return url_for("facilitation.cohort", cohort_id=cohort.id)
+
+
+@bp.post("/cohorts/<int:cohort_id>/projector-link")
+def make_projector_link(cohort_id: int):
+    """A new projector link, shown once in the answer to this post; the previous link or paired screen stops."""
+    cohort = cohort_run_by(current_user, cohort_id)
+    secret = identity.make_projector_link(cohort)
+    commit()
+    page = render_template(
+        "sessions/projector_link_made.html",
+        cohort=cohort,
+        projector_url=url_for("sessions.projector_link", secret=secret, _external=True),
+        back=_back(cohort),
     )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/cohorts/<int:cohort_id>/projector-link/revoke")
+def revoke_projector_link(cohort_id: int):
+    cohort = cohort_run_by(current_user, cohort_id)
+    identity.revoke_projector(cohort)
+    commit()
+    flash("The projector link is revoked: a screen paired with it stops showing the group now.")
+    return redirect(_back(cohort))

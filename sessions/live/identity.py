@@ -1,11 +1,13 @@
-"""How a participant is recognised: a long-lived HttpOnly cookie, and the one-time personal link that
-hands it to a new device.
+"""How a participant and a paired projector screen are recognised: long-lived HttpOnly cookies, and
+the one-time links that hand them to a new device.
 
 A participant's cookie (one per cohort, so one phone can belong to several groups) holds their rejoin
 secret; the same cookie identifies their Socket.IO connections. Their personal link holds another
 secret, good for one exchange: opening it on a device gives that device a fresh rejoin secret, so
 the link, and the cookie of every other device, stop working.
 
+A projector cookie holds the secret of a cohort's paired screen, made the same way from a one-time
+projector link: it shows that cohort's projector view and connects as its projector, nothing else.
 Only hashes of these secrets are stored.
 """
 
@@ -27,6 +29,10 @@ MAX_SECRET_LENGTH = 128
 
 def cookie_name(cohort: Cohort) -> str:
     return f"mend_p_{cohort.public_id}"
+
+
+def projector_cookie_name(cohort: Cohort) -> str:
+    return f"mend_s_{cohort.public_id}"
 
 
 def current_participant(cohort: Cohort) -> Participant | None:
@@ -107,3 +113,44 @@ def forget_participant(participant: Participant) -> None:
     the cookie being deleted could not be used again even by someone who copied it. A personal link
     they made and kept still brings them back."""
     sign_out_everywhere(participant)
+
+
+def make_projector_link(cohort: Cohort) -> str:
+    """A new projector link's secret, returned once; any previous link or paired screen of the cohort stops."""
+    revoke_projector(cohort)
+    secret = secrets.token_urlsafe(32)
+    cohort.projector_hash = hash_rejoin_secret(secret)
+    db.session.flush()
+    return secret
+
+
+def revoke_projector(cohort: Cohort) -> None:
+    """The cohort's projector link and paired screen stop working; the screen's sockets close once the
+    caller commits. A facilitator's own projector view (a signed-in socket) is not touched."""
+    cohort.projector_hash = None
+    _disconnect(Connection.cohort_id == cohort.id, Connection.role == "projector", Connection.user_id.is_(None))
+    db.session.flush()
+
+
+def cohort_by_projector_secret(secret: str | None) -> Cohort | None:
+    if not _usable(secret):
+        return None
+    return db.session.scalar(select(Cohort).where(Cohort.projector_hash == hash_rejoin_secret(secret or "")))
+
+
+def exchange_projector_link(secret: str) -> tuple[Cohort, str] | None:
+    """Use up a projector link: its cohort and the screen's own secret (for its cookie), or None for a
+    link that is unknown, used or revoked. The link itself is then dead."""
+    cohort = cohort_by_projector_secret(secret)
+    if cohort is None:
+        return None
+    screen_secret = secrets.token_urlsafe(32)
+    cohort.projector_hash = hash_rejoin_secret(screen_secret)
+    db.session.flush()
+    return cohort, screen_secret
+
+
+def is_paired_projector(cohort: Cohort) -> bool:
+    """Whether this browser holds the cohort's projector cookie, still current."""
+    paired = cohort_by_projector_secret(request.cookies.get(projector_cookie_name(cohort)))
+    return paired is not None and paired.id == cohort.id

@@ -1,24 +1,28 @@
 """Participant pages (entering a code, joining, the personal link, the live group page, forgetting
-this device).
+this device) and a paired screen's projector view (the projector link).
 """
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from extensions import db, limiter
-from facilitation.access import participant_of
+from facilitation.access import participant_of, projector_screen_of
 from facilitation.cohorts import cohort_by_code, join_cohort, next_meeting
 from facilitation.models import Cohort
+from facilitation.views import join_qr, join_url
 from refusals import Refusal
 from sessions.live.events import announce_presence
 from sessions.live.forms import CodeForm, JoinForm
 from sessions.live.identity import (
     clear_site_data,
+    cohort_by_projector_secret,
     current_participant,
     exchange_personal_link,
+    exchange_projector_link,
     forget_participant,
     make_personal_link,
     participant_by_link,
+    projector_cookie_name,
     remember,
 )
 from sessions.realtime.plumbing import commit
@@ -174,3 +178,46 @@ def forget_device(public_id: str):
     response = redirect(url_for("sessions.home"))
     response.delete_cookie(f"mend_p_{public_id[:24]}", path="/")
     return clear_site_data(response)
+
+
+# The projector link: a screen in the room (a room computer, a smart TV's browser) shows one cohort's
+# projector view without anyone signing in there.
+
+
+@bp.get("/s/<secret>")
+@limiter.limit(GUESS_LIMIT, deduct_when=_missed)
+def projector_link(secret: str):
+    """A button, not the exchange (as for personal links): a previewer must not pair itself."""
+    if cohort_by_projector_secret(secret) is None:
+        return render_template("sessions/projector_link_unknown.html"), 404
+    return _private(make_response(render_template("sessions/projector_link_open.html", secret=secret)))
+
+
+@bp.post("/s/<secret>")
+@limiter.limit(GUESS_LIMIT, deduct_when=_missed)
+def use_projector_link(secret: str):
+    exchanged = exchange_projector_link(secret)
+    if exchanged is None:
+        return render_template("sessions/projector_link_unknown.html"), 404
+    cohort, screen_secret = exchanged
+    commit()
+    response = redirect(url_for("sessions.projector_screen", public_id=cohort.public_id))
+    return remember(response, cohort, screen_secret, name=projector_cookie_name(cohort))
+
+
+@bp.get("/screen/<public_id>")
+def projector_screen(public_id: str):
+    """The projector view of a paired screen (or of a facilitator of the cohort): the room's view only."""
+    cohort = projector_screen_of(public_id)
+    return _private(
+        make_response(render_template("sessions/projector.html", cohort=cohort, **projector_context(cohort)))
+    )
+
+
+def projector_context(cohort: Cohort) -> dict:
+    """What the projector's lobby shows besides the slides: how to join."""
+    return {
+        "qr_svg": join_qr(cohort, scale=8),
+        "join_url": join_url(cohort),
+        "home_url": url_for("sessions.home", _external=True),
+    }

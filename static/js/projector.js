@@ -13,10 +13,14 @@ const lobby = document.getElementById("lobby");
 const slide = document.getElementById("slide");
 const online = document.getElementById("online");
 const timer = document.getElementById("timer");
+const banner = document.getElementById("connection-banner");
 
 let onBreak = false;
+// Set once the server has ended this screen's connection: nothing is drawn after that.
+let over = false;
 
 function show(state) {
+  if (over) return;
   // A grounding break covers the room's screen until the facilitator ends it or its deadline passes.
   onBreak = breakIsOn(state, live.serverNow());
   lobby.hidden = state.status !== "lobby" || onBreak;
@@ -36,6 +40,7 @@ const live = connectLive({
   role: "projector",
   onState: show,
   onPresence: (presence) => showOnline(presence.online),
+  onConnection: (status) => { if (status === "refused") unpaired(); },
   on: {
     "poll:progress": (progress) => {
       const line = document.getElementById("poll-progress");
@@ -43,6 +48,21 @@ const live = connectLive({
     },
   },
 });
+
+// The server ends this screen's connection for good when its projector link is revoked (or its
+// facilitator signs out): nothing of the group stays on the screen.
+live.socket.on("disconnect", (reason) => { if (reason === "io server disconnect") unpaired(); });
+
+function unpaired() {
+  over = true;
+  lobby.hidden = true;
+  slide.replaceChildren();
+  document.getElementById("shared").hidden = true;
+  online.textContent = "";
+  timer.hidden = true;
+  banner.hidden = false;
+  banner.textContent = "This screen no longer shows the group. A facilitator can make a new projector link for it.";
+}
 
 function pollScreen(poll) {
   const parts = [el("h2", { text: poll.question })];
@@ -70,10 +90,12 @@ function roomsScreen(round, step) {
 }
 
 function showOnline(count) {
+  if (over) return;
   online.textContent = `${count} joined`;
 }
 
 onTick(() => {
+  if (over) return;
   const state = live.state();
   if (state && breakIsOn(state, live.serverNow()) !== onBreak) show(state);
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
