@@ -3,6 +3,7 @@ refusal, a failure or a bad payload that changes nothing and tells nobody anythi
 """
 
 import logging
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from refusals import Refusal
 from sessions.live import events as live_events
 from sessions.live.models import LiveSession, Transition
 from sessions.live.screens import moved
+from sessions.realtime import plumbing
 from sessions.realtime.plumbing import EventBudget
 
 
@@ -120,3 +122,35 @@ def test_a_flood_from_one_connection_is_limited_and_the_others_are_not(room):
     assert answers[: EventBudget.BURST - 1] == ["forbidden"] * (EventBudget.BURST - 1)
     assert answers[-3:] == ["rate_limited"] * 3
     assert bo.snapshot()["status"] == "lobby"
+
+
+class HandlerClock:
+    """The clocks the plumbing reads: the monotonic one stands still (no budget refills by itself), and
+    every read of the handler timer is `cost` seconds after the one before, so each event costs `cost`."""
+
+    def __init__(self, cost: float) -> None:
+        self.cost = cost
+        self.now = time.monotonic()
+        self.timer = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def perf_counter(self) -> float:
+        self.timer += self.cost
+        return self.timer
+
+
+def test_one_person_whose_events_keep_the_process_busy_is_limited_and_the_others_are_not(room, monkeypatch):
+    ash, bo = room.participants[:2]
+    # Each of Ash's events keeps the process busy for 40% of what a participant may take at once: three
+    # of them, far fewer than the event budget's burst, are answered before Ash is asked to wait.
+    clock = HandlerClock(cost=EventBudget.BUSY["participant"][0] * 0.4)
+    monkeypatch.setattr(plumbing, "time", clock)
+    answers = [ash.call("snapshot") for _ in range(EventBudget.BURST // 2)]
+    codes = [answer["error"]["code"] if not answer["ok"] else "ok" for answer in answers]
+    assert codes == ["ok"] * 3 + ["rate_limited"] * (len(codes) - 3), "time is counted, not only events"
+    # Someone else is answered at once; Ash again once time has passed.
+    assert bo.snapshot()["status"] == "lobby"
+    clock.now += 20
+    assert ash.snapshot()["status"] == "lobby"

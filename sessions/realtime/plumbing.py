@@ -9,6 +9,7 @@ changes nothing. `commit` is the same step for HTTP views and background tasks.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,31 +47,54 @@ def rollback() -> None:
 
 
 class EventBudget:
-    """How many more events one connection may send now: a burst of clicks is fine, a flood is not.
+    """How much more one connection may ask of this process now: a burst of clicks is fine, a flood
+    is not, and neither is a stream of events that each keep the process busy.
 
-    A token bucket: 20 at once, refilled at 10 a second (600 a minute). Only the process holding a
-    socket ever sees its events, so the budget lives beside the socket in this process and goes
-    with it; limits shared between processes (pause requests, sign-in attempts) use `within`. A
-    shared store here cost a Redis round trip on every event, and the in-memory store started a
-    thread a hundred times a second to expire keys."""
+    Two token buckets. Events: 20 at once, refilled at 10 a second (600 a minute). Time: what the
+    connection's handlers took, from validation to the last push sent, on the wall clock (the
+    process serves nobody else meanwhile, unless a handler waits for the database). A participant
+    may keep the process busy for a tenth of a second at once and a fiftieth of the time after
+    that; their events cost a few milliseconds each, whatever the size of the group. A
+    facilitator's step change reaches everyone, so it costs more in a large group: the team may
+    keep the process busy for half the time. An event is answered while both buckets hold
+    something, so one costly event can overdraw the time bucket; the debt is repaid before the next
+    one is answered (what one handler can cost is bounded by its input).
+
+    Only the process holding a socket ever sees its events, so the budget lives beside the socket
+    in this process and goes with it; limits shared between processes (pause requests, sign-in
+    attempts) use `within`. A shared store here cost a Redis round trip on every event, and the
+    in-memory store started a thread a hundred times a second to expire keys."""
 
     BURST = 20
     PER_SECOND = 10
+    # Seconds of handler time at once, and per second, by role.
+    BUSY = {"participant": (0.1, 0.02), "facilitator": (2.0, 0.5), "projector": (2.0, 0.5)}
+    # Seconds before a refusal is answered: a client that waits for its answers (as Socket.IO
+    # clients do) cannot make the process refuse it hundreds of times a second.
+    REFUSAL_DELAY = 1.0
 
-    __slots__ = ("tokens", "updated")
+    __slots__ = ("busy", "busy_burst", "busy_per_second", "tokens", "updated")
 
-    def __init__(self) -> None:
+    def __init__(self, role: str = "participant") -> None:
+        self.busy_burst, self.busy_per_second = self.BUSY[role]
         self.tokens = float(self.BURST)
+        self.busy = self.busy_burst
         self.updated = time.monotonic()
 
     def spend(self) -> bool:
         moment = time.monotonic()
-        self.tokens = min(self.BURST, self.tokens + (moment - self.updated) * self.PER_SECOND)
+        elapsed = moment - self.updated
+        self.tokens = min(self.BURST, self.tokens + elapsed * self.PER_SECOND)
+        self.busy = min(self.busy_burst, self.busy + elapsed * self.busy_per_second)
         self.updated = moment
-        if self.tokens < 1:
+        if self.tokens < 1 or self.busy <= 0:
             return False
         self.tokens -= 1
         return True
+
+    def charge(self, seconds: float) -> None:
+        """Count what an answered event took."""
+        self.busy -= seconds
 
 
 @dataclass(slots=True)
@@ -83,7 +107,13 @@ class Caller:
     role: str
     participant_id: int | None
     user_id: int | None
-    budget: EventBudget = field(default_factory=EventBudget)
+    budget: EventBudget = field(init=False)
+    # One event of a connection is handled at a time, in the order they came: twenty sent together
+    # would otherwise all start on a full budget, and keep everyone else waiting meanwhile.
+    turn: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.budget = EventBudget(self.role)
 
     # A facilitator's or projector's socket carries a user and a participant's a participant, never
     # both: a handler registered for one role reads its person here, and the other role is refused.
@@ -146,14 +176,8 @@ def handler(event: str, roles: tuple[str, ...], live: bool = False) -> Callable:
     schema = EVENTS[event]
 
     def decorate(function: Callable) -> Callable:
-        @socketio.on(event, namespace=NAMESPACE)
-        @wraps(function)
-        def wrapper(*arguments):
-            caller = _callers.get(request.sid)
-            if caller is None:
-                return error("not_allowed")
-            if not caller.budget.spend():
-                return error("rate_limited")
+        def answer(caller: Caller, arguments: tuple) -> dict:
+            """Check the role and the payload, run the handler, commit and send: its acknowledgement."""
             if len(arguments) > 1:
                 return error("bad_payload", "That request carried more than one payload, so nothing changed.")
             if caller.role not in roles:
@@ -179,6 +203,22 @@ def handler(event: str, roles: tuple[str, ...], live: bool = False) -> Callable:
                 rollback()
                 log.exception("%s failed", event)
                 return error("server_error")
+
+        @socketio.on(event, namespace=NAMESPACE)
+        @wraps(function)
+        def wrapper(*arguments):
+            caller = _callers.get(request.sid)
+            if caller is None:
+                return error("not_allowed")
+            with caller.turn:
+                if caller.budget.spend():
+                    started = time.perf_counter()
+                    try:
+                        return answer(caller, arguments)
+                    finally:
+                        caller.budget.charge(time.perf_counter() - started)
+            socketio.sleep(EventBudget.REFUSAL_DELAY)  # type: ignore[arg-type]  # any seconds; the stubs say int
+            return error("rate_limited")
 
         return wrapper
 
