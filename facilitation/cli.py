@@ -16,11 +16,12 @@ from facilitation.forms import MIN_PASSWORD
 from facilitation.models import Organisation, User
 from facilitation.programmes import ProgrammeError, load_programme
 from sessions.realtime.plumbing import commit, rollback
+from sessions.records.cli import export_cohort
 
 
 @click.group()
 def mend() -> None:
-    """Manage Mend: accounts, programmes and the journal key."""
+    """Manage Mend: accounts, programmes, the journal key and exports."""
 
 
 def _migrate() -> None:
@@ -152,3 +153,6 @@ def rotate_journal_key() -> None:
         f"Re-wrapped {count} journal key(s) under a new application key (key id {new_id}). "
         f"The new key replaced the old one in {target}. Back it up: without it, no journal can be read."
     )
+
+
+mend.add_command(export_cohort)

@@ -71,6 +71,14 @@ def test_rotate_journal_key_prints_only_where_the_new_key_is(tmp_path):
     )
 
 
+def test_export_cohort_refuses_a_cohort_that_does_not_exist_and_writes_nothing(tmp_path):
+    # The whole export is checked against a live group in tests/test_records_live.py.
+    target = tmp_path / "record.zip"
+    result = run_mend(tmp_path, "export-cohort", "7", "--to", str(target))
+    assert_says_only(result, "", "Error: There is no cohort 7; nothing was written.\n", code=1)
+    assert not target.exists()
+
+
 def test_help_lists_every_command_and_nothing_else(tmp_path):
     result = run_mend(tmp_path, "--help")
     assert "Traceback" not in result.stdout + result.stderr
@@ -82,4 +90,10 @@ def test_help_lists_every_command_and_nothing_else(tmp_path):
 
 def test_every_command_is_run_here():
     """A new command gets a test above, run as a person runs it."""
-    assert set(mend.commands) == {"create-user", "check-programme", "import-programme", "rotate-journal-key"}
+    assert set(mend.commands) == {
+        "create-user",
+        "check-programme",
+        "import-programme",
+        "rotate-journal-key",
+        "export-cohort",
+    }
