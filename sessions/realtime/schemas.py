@@ -26,6 +26,7 @@ from sessions.breakouts.schemas import (  # noqa: E402
 )
 from sessions.journal.schemas import ExcerptApprove, ExcerptDecline  # noqa: E402
 from sessions.live.schemas import EnrolmentSet, GoTo, ParticipantCommand, TimerAdd, TimerStart  # noqa: E402
+from sessions.messages.schemas import MessageToParticipant, MessageToRoom  # noqa: E402
 from sessions.polls.schemas import PollAnswer, PollModerate, PollOpen  # noqa: E402
 from sessions.realtime.payloads import Empty, Payload, Versioned  # noqa: E402
 from sessions.safety.schemas import BreakStart, ContentNoteChoose, PauseAcknowledge  # noqa: E402
@@ -68,6 +69,8 @@ EVENTS: dict[str, type[Payload]] = {
     "participant:admit": ParticipantCommand,
     "participant:remove": ParticipantCommand,
     "enrolment:set": EnrolmentSet,
+    "message:participant": MessageToParticipant,
+    "message:room": MessageToRoom,
 }
 
 # Every server-to-client event.
@@ -85,6 +88,7 @@ SERVER_EVENTS = (
     "excerpt:queue",
     "removed",
     "enrolment",
+    "message",
 )
 
 

@@ -39,6 +39,7 @@ const live = connectLive({
     "pause:status": (status) => safety.status(status.status === "resolved" ? null : status),
     "breakout:you": (view) => setMine(view),
     "breakout:notes": (change) => { if (breakout) breakout.notes(change); },
+    message: showMessage,
   },
   onConnection: (status, detail) => {
     if (status === "online") {
@@ -59,6 +60,20 @@ const safety = participantSafety({
   rerender: () => { shownKey = null; render(live.state()); },
   announce,
 });
+
+// A facilitator's private message: shown above the step, without moving anything, until dismissed.
+function showMessage(message) {
+  const box = document.getElementById("messages");
+  const to = message.room ? " to your room" : "";
+  const card = el("article", { class: "private-message" },
+    el("p", {}, el("strong", { text: `${message.from}${to}:` }), ` ${message.text}`));
+  const ok = el("button", { type: "button", text: "OK" });
+  ok.addEventListener("click", () => { card.remove(); box.hidden = !box.children.length; });
+  card.append(ok);
+  box.append(card);
+  box.hidden = false;
+  announce(`A message from ${message.from}${to}: ${message.text}`);
+}
 
 function announce(text) {
   announceIn(announcer, text);
