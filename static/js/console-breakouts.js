@@ -14,7 +14,7 @@ function options() {
   return { late_arrivals: $("late-arrivals").value, auto_recall: $("auto-recall").checked };
 }
 
-export function renderBreakoutPanel(state, send, live, announce) {
+export function renderBreakoutPanel(state, send, live, announce, messages) {
   current = { state, send, live };
   const panel = $("breakout-panel");
   const round = state.breakout;
@@ -65,7 +65,7 @@ export function renderBreakoutPanel(state, send, live, announce) {
         button("Recall everyone", "primary", () => send("breakout:recall", { round: round.id })),
         button("Close rooms now", "secondary", () => send("breakout:close", { round: round.id }))));
   }
-  parts.push(el("div", { class: "room-grid" }, ...round.rooms_detail.map((room) => roomCard(room, round, send, live))));
+  parts.push(el("div", { class: "room-grid" }, ...round.rooms_detail.map((room) => roomCard(room, round, send, live, messages))));
   parts.push(mainRoom(round, send));
   panel.replaceChildren(...parts);
   const asking = new Set(round.rooms_detail.filter((r) => r.help_requested_at && !r.help_answered_at).map((r) => r.number));
@@ -86,7 +86,7 @@ function moveSelect(person, round, send, here) {
   return el("span", { class: "move" }, el("label", { for: id, class: "visually-hidden", text: `Move ${person.name}` }), select);
 }
 
-function roomCard(room, round, send, live) {
+function roomCard(room, round, send, live, messages) {
   const asking = room.help_requested_at && !room.help_answered_at;
   const card = el("article", { class: `room-card${asking ? " asking" : ""}`, "aria-labelledby": `room-${room.id}-title` },
     el("h3", { id: `room-${room.id}-title`, text: `Room ${room.number}` }));
@@ -103,6 +103,10 @@ function roomCard(room, round, send, live) {
       el("span", { class: "quiet", text: `${m.role} · ${PRESENCE[m.state] || ""}` }), " ",
       moveSelect(m, round, send, room.id)))));
   if (!room.members.length) card.append(el("p", { class: "quiet", text: "Empty: it closes when the rooms open." }));
+  if (round.status === "running" && room.members.length && messages) {
+    card.append(el("p", {}, button(`Message Room ${room.number}…`, "link small",
+      () => messages.open({ round: round.id, room: room.id, number: room.number }))));
+  }
   if (round.status !== "proposed") {
     const details = el("details", { class: "room-notes" },
       el("summary", { id: `room-notes-summary-${room.id}`, text: notesSummary(room) }),

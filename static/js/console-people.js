@@ -5,7 +5,7 @@ import { button, el } from "./dom.js";
 
 const STATE_LABELS = { online: "online", reconnecting: "reconnecting…", left: "left", absent: "not here", waiting: "waiting to be let in" };
 
-export function consolePeople({ live, announce, showError }) {
+export function consolePeople({ live, announce, showError, message }) {
   const $ = (id) => document.getElementById(id);
   const dialog = $("remove-dialog");
   let known = null; // ids seen in the first presence of this page: anyone after that is an arrival
@@ -53,7 +53,14 @@ export function consolePeople({ live, announce, showError }) {
         el("span", { class: "person", text: p.name }),
         p.new ? el("span", { class: "tag", text: "new" }) : null,
         el("span", { class: "quiet", text: `${STATE_LABELS[p.state]}${p.minutes ? ` · ${p.minutes} min` : ""}` }),
-        button("Remove…", "link small", () => confirmRemoval(p, false)))));
+        labelled(button("Message…", "link small", () => message.open({ participant: p.id, name: p.name })), `Message ${p.name}`),
+        labelled(button("Remove…", "link small", () => confirmRemoval(p, false)), `Remove ${p.name}`))));
+  }
+
+  // A row's buttons say whom they act on to a screen reader ("Message Ash"), and show a short word.
+  function labelled(node, name) {
+    node.setAttribute("aria-label", name);
+    return node;
   }
 
   function confirmRemoval(person, waiting) {

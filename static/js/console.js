@@ -10,6 +10,10 @@ import { renderResults } from "./polls.js";
 import { consoleSafety } from "./safety-console.js";
 import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
 import { consolePeople } from "./console-people.js";
+import { consoleMessages } from "./console-messages.js";
+import { consoleTools } from "./console-tools.js";
+import { consoleAttention } from "./attention.js";
+import { breakIsOn } from "./safety.js";
 
 const root = document.querySelector("[data-live-console]");
 const $ = (id) => document.getElementById(id);
@@ -29,7 +33,7 @@ const live = connectLive({
     enrolment: (enrolment) => people.renderEnrolment(enrolment),
     "safety:signals": (payload) => safety.signals(payload),
     "content_note:skipped": (payload) => safety.skipped(payload),
-    "excerpt:queue": (queue) => renderExcerptQueue(queue.pending, send, live),
+    "excerpt:queue": (queue) => { renderExcerptQueue(queue.pending, send, live); tools.waiting(queue.pending.length); },
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
     "breakout:notes": (change) => updateRoomNotes(change),
     "poll:progress": (progress) => {
@@ -43,15 +47,26 @@ const live = connectLive({
   },
 });
 
+const tools = consoleTools();
+const attention = consoleAttention({ title: document.title });
+
+const messages = consoleMessages({
+  live,
+  announce,
+  showError: (message) => { errorBox.hidden = false; errorBox.textContent = message; },
+});
+
 const people = consolePeople({
   live,
   announce,
+  message: messages,
   showError: (message) => { errorBox.hidden = false; errorBox.textContent = message; },
 });
 
 const safety = consoleSafety({
   live,
   send,
+  onNeeds: (needs) => attention.set("pause", needs),
   showError: (message) => { errorBox.hidden = false; errorBox.textContent = message; },
 });
 
@@ -104,12 +119,29 @@ function render(state) {
   people.renderEnrolment(state.enrolment);
   renderJournalCount(state.journal);
   renderExcerptQueue(state.excerpts, send, live);
+  if (state.excerpts) tools.waiting(state.excerpts.length);
   renderPoll(state);
-  renderBreakoutPanel(state, send, live, announce);
+  renderBreakoutPanel(state, send, live, announce, messages);
+  renderHelpCalls(state);
   safety.render(state);
+  tools.follow(state, breakIsOn(state, live.serverNow()));
   const key = `${state.status}:${current}`;
   if (key !== lastKey && live_) announce(`Showing step ${state.step.number}: ${state.step.title}`);
   lastKey = key;
+}
+
+// Rooms asking for help, in the attention region until a facilitator answers.
+function renderHelpCalls(state) {
+  const round = state.breakout;
+  const asking = round && round.rooms_detail ? round.rooms_detail.filter((r) => r.help_requested_at && !r.help_answered_at) : [];
+  attention.set("help", new Map(asking.map((room) => [`help:${round.id}:${room.id}`, `Room ${room.number} asked for help`])));
+  $("help-calls").replaceChildren(...asking.map((room) => el("div", { class: "help-call" },
+    el("p", {}, el("strong", { text: `Room ${room.number} asked for help.` }), ` ${room.members.map((m) => m.name).join(", ")}`),
+    button("I'm on my way", "primary", async () => {
+      const ack = await live.command("breakout:help_answer", { round: round.id, room: room.id });
+      if (!ack.ok) { errorBox.hidden = false; errorBox.textContent = ack.error.message; }
+    }),
+    button("Show the room", "link", () => tools.select("rooms")))));
 }
 
 const responded = (count, of) => `${count} of ${Math.max(count, of)} have responded`;
@@ -184,8 +216,16 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "ArrowLeft" || event.key === "PageUp") { event.preventDefault(); go(-1); }
 });
 
+// The presenter view fills the window below the bar and the attention region, whatever their height.
+const top = document.querySelector(".console-top");
+const header = document.querySelector(".site-header");
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty("--console-top", `${top.offsetHeight + header.offsetHeight + 8}px`);
+}).observe(top);
+
 onTick(() => {
   const state = live.state();
+  if (state) tools.follow(state, breakIsOn(state, live.serverNow()));
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
   $("timer-display").textContent = seconds === null ? "No timer" : seconds > 0 ? `${formatDuration(seconds)} left` : "Time is up";
   $("timer-add").disabled = seconds === null;

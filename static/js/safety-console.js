@@ -11,9 +11,9 @@ const SUGGESTIONS = [
 ];
 
 const $ = (id) => document.getElementById(id);
-const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
-export function consoleSafety({ live, send, showError }) {
+export function consoleSafety({ live, send, showError, onNeeds = () => {} }) {
   const list = $("signals");
   const alert = $("safety-alert");
   const drafts = {};
@@ -62,7 +62,8 @@ export function consoleSafety({ live, send, showError }) {
     const focused = document.activeElement && document.activeElement.id;
     list.replaceChildren(...parts);
     if (focused && focused.startsWith("reply-") && $(focused)) $(focused).focus();
-    $("signals-card").classList.toggle("highlight", ongoing.length > 0);
+    // A request stays in need of attention until a facilitator acknowledges it (or the person is OK).
+    onNeeds(new Map(ongoing.filter((s) => !s.acknowledged_at).map((s) => [`pause:${s.id}`, `${s.name} asked for a pause`])));
   }
 
   function onSignals(payload) {

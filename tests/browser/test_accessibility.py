@@ -86,7 +86,7 @@ def test_step_changes_and_timers_are_announced_to_screen_readers(running):
     go_to(facilitator, 1)
     expect(announcer).to_contain_text("Now step 2 of 16")
     facilitator.fill("#timer-minutes", "1")
-    facilitator.click("text=Start timer")
+    facilitator.locator("#timer-form").get_by_role("button", name="Start").click()
     expect(announcer).to_have_text("1 minute left.")
     expect(phone.locator("#timer")).to_contain_text("left")
     assert phone.locator("#connection-banner").get_attribute("role") == "status"

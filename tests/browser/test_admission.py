@@ -44,7 +44,7 @@ def test_removing_someone_ends_their_page_and_keeps_the_room_going(open_page, de
     expect(facilitator.locator("#presence-list")).to_contain_text("Sasha")
 
     row = facilitator.locator("#presence-list li", has_text="Sasha")
-    row.get_by_role("button", name="Remove…").click()
+    row.get_by_role("button", name="Remove Sasha").click()
     dialog = facilitator.locator("#remove-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Remove Sasha from this group?")

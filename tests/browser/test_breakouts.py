@@ -17,11 +17,11 @@ def test_a_paired_exercise_with_roles_notes_and_recall(open_page, demo_cohort):
     expect(phone.locator("#stage")).to_contain_text("I'd rather sit this one out")
     expect(phone.locator("#stage")).to_contain_text("In groups of 2")
 
-    facilitator.click("text=Propose rooms for this exercise")
+    facilitator.get_by_role("button", name="Propose rooms for this exercise").click()
     expect(facilitator.locator(".room-card")).to_have_count(1)
     expect(facilitator.locator(".room-card")).to_contain_text("Robin")
     expect(phone.locator("#stage")).to_contain_text("Rooms are being arranged")
-    facilitator.click("text=Open the rooms")
+    facilitator.get_by_role("button", name="Open the rooms").click()
 
     # A few seconds' notice, then the room: who, as whom, for how long.
     expect(phone.locator("#breakout-phase")).to_contain_text("Rooms open in")
@@ -46,10 +46,10 @@ def test_a_paired_exercise_with_roles_notes_and_recall(open_page, demo_cohort):
     facilitator.locator(".room-notes summary").click()
     expect(facilitator.locator(".room-notes")).to_contain_text("Sasha: reply A felt like a wall.")
 
-    facilitator.click("text=Switch roles")
+    facilitator.get_by_role("button", name="Switch roles").click()
     expect(phone.locator(".role-name")).not_to_have_text(first_role)
     facilitator.fill("#breakout-message", "Two more minutes, then come back.")
-    facilitator.click("text=Send to all rooms")
+    facilitator.get_by_role("button", name="Send to all rooms").click()
     expect(partner.locator(".breakout-message")).to_contain_text("Two more minutes, then come back.")
 
     partner.click("text=We need help")
@@ -59,9 +59,9 @@ def test_a_paired_exercise_with_roles_notes_and_recall(open_page, demo_cohort):
     screenshot(facilitator, "desktop-console-breakout")
     assert axe_violations(facilitator) == [], "console with rooms open"
 
-    facilitator.click("text=Recall everyone")
+    facilitator.get_by_role("button", name="Recall everyone").click()
     expect(phone.locator("#breakout-phase")).to_contain_text("Returning to the main room in")
-    facilitator.click("text=Close rooms now")
+    facilitator.get_by_role("button", name="Close rooms now").click()
     expect(phone.locator("#stage")).to_contain_text("Welcome back")
     phone.click("text=Share our notes with the group")
     expect(phone.locator("#stage")).to_contain_text("1 of 2 so far")
@@ -82,9 +82,9 @@ def test_a_participant_can_sit_an_exercise_out_and_join_after_all(open_page, dem
     facilitator.locator("#agenda-list li:has(.kind:text-is('breakout')) button").first.click()
     phone.click("text=I'd rather sit this one out")
     expect(phone.locator("#stage")).to_contain_text("You're sitting this one out")
-    facilitator.click("text=Propose rooms for this exercise")
+    facilitator.get_by_role("button", name="Propose rooms for this exercise").click()
     expect(facilitator.locator(".main-room")).to_contain_text("Robin sitting this one out")
-    facilitator.click("text=Open the rooms")
+    facilitator.get_by_role("button", name="Open the rooms").click()
     expect(others[0].locator(".room-line")).to_contain_text("You're in Room 1 with Kim")
     expect(phone.locator("#stage")).to_contain_text("You're sitting this one out")
     phone.click("text=Join a room after all")

@@ -90,6 +90,9 @@ def test_an_excerpt_is_shared_through_moderation_and_everything_deleted(open_pag
     phone.click("text=Send to the facilitator without my name")
     expect(phone.locator(".flash")).to_contain_text("without your name")
 
+    # The Journals tab says an excerpt is waiting; the queue is there.
+    expect(facilitator.locator("#tab-journal")).to_have_text("Journals (1 waiting)")
+    facilitator.click("#tab-journal")
     queue = facilitator.locator("#excerpt-queue")
     expect(queue).to_contain_text("Someone stayed with me when I was scared.")
     expect(queue).not_to_contain_text("Robin")

@@ -17,7 +17,7 @@ def test_a_check_in_poll_is_answered_and_revealed(open_page, demo_cohort):
     start_session(facilitator)
     expect(phone.locator("#stage")).to_contain_text("The poll opens when the facilitator starts it")
 
-    facilitator.click("text=Open this poll")
+    facilitator.get_by_role("button", name="Open this poll").click()
     for page in people:
         expect(page.locator(".poll-form legend")).to_have_text("How settled do I feel right now?")
         expect(page.locator("#poll-title")).to_be_visible()
@@ -42,23 +42,23 @@ def test_a_check_in_poll_is_answered_and_revealed(open_page, demo_cohort):
     expect(facilitator.locator(".poll-results")).to_contain_text("Results are shown once at least 3 have answered")
     assert phone.locator(".poll-results").count() == 0
 
-    facilitator.click("text=Close the poll")
+    facilitator.get_by_role("button", name="Close the poll").click()
     expect(phone.locator("#stage")).to_contain_text("The poll is closed")
     expect(facilitator.locator(".poll-results")).to_contain_text("2 answered · 1 passed")
     expect(facilitator.locator("#poll-panel")).to_contain_text("at least 3 people have answered; 2 did")
-    facilitator.click("text=Show results to the room")
+    facilitator.get_by_role("button", name="Show results to the room").click()
     expect(facilitator.locator("#command-error")).to_contain_text("Results are shown only when at least 3 people")
     assert phone.locator(".poll-results").count() == 0
 
     # The next step's poll is a text poll: open it, let three answer, reveal.
     facilitator.locator("#agenda-list li").nth(9).locator("button").click()
-    facilitator.click("text=Open this poll")
+    facilitator.get_by_role("button", name="Open this poll").click()
     for page, text in zip(people, ("Being listened to", "Knowing I can pass", "<i>Kindness</i>"), strict=True):
         page.fill("textarea", text)
         page.click("text=Send my answer")
         expect(page.locator(".poll-status")).to_contain_text("You wrote")
-    facilitator.click("text=Close the poll")
-    facilitator.click("text=Show results to the room")
+    facilitator.get_by_role("button", name="Close the poll").click()
+    facilitator.get_by_role("button", name="Show results to the room").click()
     for page in people:
         expect(page.locator(".poll-results .texts li")).to_have_count(3)
     expect(phone.locator(".poll-results")).to_contain_text("<i>Kindness</i>")  # shown as text, not markup
@@ -90,8 +90,8 @@ def test_a_quick_single_choice_poll_from_the_console_reaches_the_projector(open_
         page.click("text=Send my answer")
         expect(page.locator(".poll-status")).to_contain_text(f"You chose: {choice}.")
     expect(projector.locator("#poll-progress")).to_have_text("3 responded")
-    facilitator.click("text=Close the poll")
-    facilitator.click("text=Show results to the room")
+    facilitator.get_by_role("button", name="Close the poll").click()
+    facilitator.get_by_role("button", name="Show results to the room").click()
     expect(projector.locator(".bar")).to_have_count(3)
     expect(projector.locator(".bar").nth(1)).to_contain_text("The exercise")
     assert projector.locator(".bar progress").nth(1).get_attribute("value") == "2"

@@ -151,7 +151,7 @@ def test_the_poll_form_says_what_the_doc_says(demo_cohort, server, clients):
     expect(phone.locator("#stage")).to_contain_text(the(BEFORE_OPEN))
     check_screen(phone, (GROUP_PAGE, BEFORE_OPEN), ON_THE_GROUP_PAGE)
 
-    facilitator.click("text=Open this poll")
+    facilitator.get_by_role("button", name="Open this poll").click()
     expect(phone.locator(".poll-form")).to_be_visible()
     check_screen(phone, (GROUP_PAGE, OPEN_POLL), ON_THE_GROUP_PAGE)
     assert axe_violations(phone) == [], "open poll"

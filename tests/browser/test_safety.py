@@ -79,10 +79,11 @@ def test_a_grounding_break_is_started_and_ended_on_every_screen(open_page, demo_
     projector.goto(facilitator.get_attribute("a:has-text('Projector view')", "href"))
     expect(projector.locator("#slide h2")).to_have_text(step_title)
 
+    facilitator.click("#tab-break")
     facilitator.fill("#break-minutes", "2")
     facilitator.fill("#break-in", "3")
     facilitator.fill("#break-out", "5")
-    facilitator.click("text=Start a grounding break")
+    facilitator.get_by_role("button", name="Start a grounding break").click()
     for page in (phone, calm, projector):
         expect(page.locator("#break-title")).to_have_text("Let's take a short pause together")
         expect(page.locator(".senses li")).to_have_count(5)
@@ -103,7 +104,7 @@ def test_a_grounding_break_is_started_and_ended_on_every_screen(open_page, demo_
     calm.reload()
     expect(calm.locator("#break-title")).to_be_visible()
 
-    facilitator.click("text=End the break")
+    facilitator.get_by_role("button", name="End the break").click()
     for page in (phone, calm):
         expect(page.locator("#step-title")).to_have_text(step_title)
         expect(page.locator("#break-title")).to_have_count(0)
@@ -117,8 +118,9 @@ def test_a_grounding_break_ends_by_itself_when_its_time_is_up(open_page, demo_co
     facilitator.click("#start")
     expect(facilitator.locator("#position")).to_contain_text("1 of")
     step_title = facilitator.locator("#now h2").inner_text()
+    facilitator.click("#tab-break")
     facilitator.fill("#break-minutes", "0.5")
-    facilitator.click("text=Start a grounding break")
+    facilitator.get_by_role("button", name="Start a grounding break").click()
     expect(phone.locator("#break-title")).to_be_visible()
     # No one ends it: at its deadline every screen returns to the step by itself.
     expect(phone.locator("#step-title")).to_have_text(step_title, timeout=40_000)
