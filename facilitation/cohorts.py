@@ -20,6 +20,8 @@ from extensions import db
 from facilitation.models import Cohort, Organisation, Participant, Programme, User
 from facilitation.models.cohorts import hash_rejoin_secret, new_join_code, normalise_join_code
 from refusals import Refusal
+from sessions.live.models import LiveSession
+from sessions.records.models import ScheduleChange
 
 DISPLAY_NAME_MAX = 40
 NAME_KEY_MAX = 160
@@ -41,6 +43,17 @@ DEFAULT_AGREEMENT = """\
 class Meeting:
     week: int
     starts_at: datetime
+    # "held" (a session was run), "live" (open now), "planned", or a planned meeting "moved" or "added".
+    status: str = "planned"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A date the group is to meet: a regular weekly date, a moved one, or one added."""
+
+    starts_at: datetime
+    regular_date: date | None
+    kind: str
 
 
 def create_cohort(
@@ -94,25 +107,152 @@ def cohorts_for(user: User) -> list[Cohort]:
     return list(db.session.scalars(query))
 
 
-def meetings(cohort: Cohort) -> list[Meeting]:
-    """Each week's meeting: the first chosen weekday on or after the start date, then weekly."""
+def first_date(cohort: Cohort) -> date:
+    """The first meeting day: the start date, or the first chosen weekday after it (cohorts made before
+    the form refused a start date off the meeting day)."""
+    return cohort.start_date + timedelta(days=(cohort.weekday - cohort.start_date.weekday()) % 7)
+
+
+def _changes(cohort: Cohort) -> list[ScheduleChange]:
+    return list(db.session.scalars(select(ScheduleChange).where(ScheduleChange.cohort_id == cohort.id)))
+
+
+def slots(cohort: Cohort, needed: int, after: date | None = None) -> list[Slot]:
+    """The first `needed` dates the group meets after the day `after`, in order: its regular weekly
+    dates not skipped (a moved one at its new time), and the meetings added."""
     zone = ZoneInfo(cohort.timezone)
-    first = cohort.start_date + timedelta(days=(cohort.weekday - cohort.start_date.weekday()) % 7)
-    count = len(cohort.programme.sessions)
-    return [
-        Meeting(week, datetime.combine(first + timedelta(weeks=week - 1), cohort.start_time, tzinfo=zone))
-        for week in range(1, count + 1)
+    changes = _changes(cohort)
+    skipped = {change.regular_date for change in changes if change.kind == "skip"}
+    moved = {change.regular_date: change for change in changes if change.kind == "move"}
+    found = [
+        Slot(datetime.combine(change.new_date, change.new_time, tzinfo=zone), None, "added")
+        for change in changes
+        if change.kind == "add" and change.new_date is not None and change.new_time is not None
     ]
+    regular = first_date(cohort)
+    # Enough weeks for every date still needed, and for every date skipped or already behind.
+    while len([slot for slot in found if after is None or slot.starts_at.date() > after]) < needed + len(moved):
+        if regular not in skipped:
+            change = moved.get(regular)
+            if change is not None and change.new_date is not None and change.new_time is not None:
+                found.append(Slot(datetime.combine(change.new_date, change.new_time, tzinfo=zone), regular, "moved"))
+            else:
+                found.append(Slot(datetime.combine(regular, cohort.start_time, tzinfo=zone), regular, "regular"))
+        regular += timedelta(weeks=1)
+        if regular > first_date(cohort) + timedelta(weeks=52 * (SCHEDULE_YEARS + 2)):
+            break
+    upcoming = [slot for slot in found if after is None or slot.starts_at.date() > after]
+    return sorted(upcoming, key=lambda slot: slot.starts_at)[:needed]
+
+
+def meetings(cohort: Cohort) -> list[Meeting]:
+    """The sessions run (and the one open now), then the weeks still to come on the dates that follow.
+
+    The next week follows what was run: one more than the week of the latest session, however the
+    weeks before went (a week run twice, or one left out). Dates on or before the latest session's
+    day are behind the group; each later date takes the next week in turn, so a date that passes
+    without a session counts as a week met, unless a facilitator skipped it."""
+    zone = ZoneInfo(cohort.timezone)
+    held = [
+        Meeting(
+            live.session_plan.number,
+            _as_utc(live.started_at or live.opened_at).astimezone(zone),
+            "live" if live.is_open else "held",
+        )
+        for live in db.session.scalars(
+            select(LiveSession).where(LiveSession.cohort_id == cohort.id).order_by(LiveSession.opened_at)
+        )
+    ]
+    week = held[-1].week if held else 0
+    last_day = held[-1].starts_at.date() if held else None
+    planned = [
+        Meeting(number, slot.starts_at, "planned" if slot.kind == "regular" else slot.kind)
+        for number, slot in enumerate(
+            slots(cohort, max(len(cohort.programme.sessions) - week, 0), last_day), start=week + 1
+        )
+    ]
+    return held + planned
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def next_meeting(cohort: Cohort, now: datetime | None = None) -> Meeting | None:
-    """The next meeting that has not yet ended (a meeting in progress counts as next)."""
+    """The session open now, or else the next meeting that has not yet ended (a meeting in progress
+    counts as next)."""
     now = now or datetime.now(UTC)
     for meeting in meetings(cohort):
+        if meeting.status == "live":
+            return meeting
+        if meeting.status == "held":
+            continue
         plan = cohort.programme.sessions[meeting.week - 1]
         if meeting.starts_at + timedelta(minutes=plan.duration_minutes) > now:
             return meeting
     return None
+
+
+# Changing the schedule: a regular date skipped or moved, or a meeting added. Dates are kept within
+# SCHEDULE_YEARS of the first meeting, so that no typed year sends the schedule anywhere absurd.
+SCHEDULE_YEARS = 3
+
+
+def _within_reach(cohort: Cohort, day: date) -> None:
+    first = first_date(cohort)
+    if not first - timedelta(days=366) <= day <= first + timedelta(days=366 * SCHEDULE_YEARS):
+        raise Refusal(
+            "bad_request",
+            f"{day:%d %B %Y} is too far from this group's first meeting ({first:%d %B %Y}). Nothing was changed.",
+            title="Not a date for this group",
+        )
+
+
+def _regular(cohort: Cohort, day: date) -> None:
+    """Refuse a date that is not one of the group's own weekly dates, or already changed."""
+    _within_reach(cohort, day)
+    offset = (day - first_date(cohort)).days
+    if offset < 0 or offset % 7:
+        raise Refusal(
+            "bad_request",
+            f"The group does not meet on {day:%A %d %B %Y}. Choose one of its weekly dates. Nothing was changed.",
+            title="Not a date for this group",
+        )
+    if any(change.regular_date == day for change in _changes(cohort)):
+        raise Refusal(
+            "bad_request",
+            f"The meeting of {day:%d %B %Y} was already skipped or moved. Nothing was changed.",
+            title="Already changed",
+        )
+
+
+def skip_meeting(cohort: Cohort, day: date, user: User) -> ScheduleChange:
+    """The group does not meet on `day`: the weeks still to come move on by one date."""
+    _regular(cohort, day)
+    change = ScheduleChange(cohort_id=cohort.id, kind="skip", regular_date=day, created_by_id=user.id)
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def move_meeting(cohort: Cohort, day: date, to: date, at: time, user: User) -> ScheduleChange:
+    _regular(cohort, day)
+    _within_reach(cohort, to)
+    change = ScheduleChange(
+        cohort_id=cohort.id, kind="move", regular_date=day, new_date=to, new_time=at, created_by_id=user.id
+    )
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def add_meeting(cohort: Cohort, to: date, at: time, user: User) -> ScheduleChange:
+    """An extra meeting (to run a week again, or catch up): the weeks still to come take it in turn."""
+    _within_reach(cohort, to)
+    change = ScheduleChange(cohort_id=cohort.id, kind="add", new_date=to, new_time=at, created_by_id=user.id)
+    db.session.add(change)
+    db.session.flush()
+    return change
 
 
 def cohort_by_code(typed: str) -> Cohort | None:

@@ -1,5 +1,6 @@
 """Facilitator forms: every field validated, every form CSRF-protected by Flask-WTF."""
 
+from datetime import date, timedelta
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -15,7 +16,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are of 3.2
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 TIMEZONES = sorted(available_timezones())
@@ -51,6 +52,24 @@ class CohortForm(FlaskForm):
     )
     start_time = TimeField("At", validators=[DataRequired()])
     timezone = SelectField("Time zone", choices=[SelectChoice(zone) for zone in TIMEZONES], validators=[DataRequired()])
+
+    def validate_start_date(self, field: DateField) -> None:
+        """The first week is on the meeting day: a date on another day is refused, naming the two
+        meeting days either side of it, so that the facilitator says which one is meant."""
+        chosen, weekday = field.data, self.weekday.data
+        if chosen is None or not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            return
+        if not date(2000, 1, 1) <= chosen <= date(2100, 12, 31):
+            raise ValidationError("Please give a date between the years 2000 and 2100.")
+        if chosen.weekday() == weekday:
+            return
+        before = chosen - timedelta(days=(chosen.weekday() - weekday) % 7)
+        after = before + timedelta(weeks=1)
+        raise ValidationError(
+            f"{chosen:%A} {chosen.day} {chosen:%B %Y} is not a {WEEKDAYS[weekday]}, the day the group meets. "
+            f"Did you mean {before:%A} {before.day} {before:%B} or {after:%A} {after.day} {after:%B}? "
+            "Or change the meeting day."
+        )
 
 
 class AgreementForm(FlaskForm):

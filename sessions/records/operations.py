@@ -525,3 +525,26 @@ def missed_run(participant: Participant, week: int) -> MyWeek:
     if any(mine.came for mine in weeks):
         raise Refusal("bad_request", "You were there that week, so there is no catch-up for it.", title=NO_CATCH_UP)
     return weeks[-1]
+
+
+@dataclass
+class CohortStatus:
+    live: LiveSession | None
+    last_run: LiveSession | None
+    attention: list[str]
+
+
+def status_of(cohort: Cohort) -> CohortStatus:
+    """Live now, the last session run, and anything needing attention: people waiting to be let in,
+    and people who missed the last two meetings."""
+    runs = runs_of(cohort.id)
+    attention = []
+    waiting = sum(1 for participant in cohort.participants if participant.admitted_at is None)
+    if waiting:
+        attention.append(f"{waiting} waiting to be let in")
+    missed = sum(
+        1 for row in attendance_grid(cohort, runs[-MISSED_IN_A_ROW:]) if row.missed_in_a_row >= MISSED_IN_A_ROW
+    )
+    if missed:
+        attention.append(f"{missed} missed the last two meetings")
+    return CohortStatus(open_session_of(cohort.id), runs[-1] if runs else None, attention)

@@ -9,15 +9,16 @@ from flask_login import current_user, login_required
 
 from extensions import db
 from facilitation.access import administrator_only, cohort_run_by, participant_of
-from facilitation.cohorts import next_meeting
+from facilitation.cohorts import add_meeting, meetings, move_meeting, next_meeting, skip_meeting
 from facilitation.models import Cohort, Participant
 from refusals import Refusal
 from sessions.journal import operations as journal
 from sessions.realtime.plumbing import commit
 from sessions.records import exports
-from sessions.records.forms import CalendarForm, CatchUpReflectionForm, NotesForm
+from sessions.records.forms import CalendarForm, CatchUpReflectionForm, NotesForm, ScheduleForm
 from sessions.records.models import CalendarChoice
 from sessions.records.operations import (
+    CohortStatus,
     cohort_record,
     local,
     missed_run,
@@ -25,6 +26,7 @@ from sessions.records.operations import (
     run_of,
     save_notes,
     session_report,
+    status_of,
 )
 from sessions.records.screens import distribution_svg, trend_svg
 
@@ -37,6 +39,12 @@ def private(response: Response) -> Response:
     # Reports name people and catch-ups hold a journal: neither may stay in a shared device's cache.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.app_template_global()
+def cohort_status(cohort: Cohort) -> CohortStatus:
+    """The dashboard's line for a cohort: live now, last run, and what needs the team's attention."""
+    return status_of(cohort)
 
 
 @bp.app_template_global()
@@ -116,7 +124,35 @@ def record(cohort_id: int):
         meeting=next_meeting(cohort),
         trend_svg=trend_svg(found.trend, "trend") if found.trend else None,
         calendar_form=CalendarForm(names_group=exports.names_group(cohort)),
+        schedule_form=ScheduleForm(),
+        meetings=[meeting for meeting in meetings(cohort) if meeting.status not in ("held", "live")],
     )
+
+
+@bp.post("/cohorts/<int:cohort_id>/schedule")
+@login_required
+def schedule(cohort_id: int):
+    cohort = cohort_run_by(current_user, cohort_id)
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        raise Refusal("bad_request", "That date or time could not be read. Nothing was changed.")
+    action, day, to, at = form.action.data, form.regular_date.data, form.new_date.data, form.new_time.data
+    if action in ("skip", "move") and day is None:
+        raise Refusal("bad_request", "Choose which of the group's dates to change. Nothing was changed.")
+    if action in ("move", "add") and (to is None or at is None):
+        raise Refusal("bad_request", "Give the new date and time. Nothing was changed.")
+    if action == "skip" and day is not None:
+        skip_meeting(cohort, day, current_user)
+        message = f"The group does not meet on {day:%A %d %B}; the weeks to come move on by one date."
+    elif action == "move" and day is not None and to is not None and at is not None:
+        move_meeting(cohort, day, to, at, current_user)
+        message = f"The meeting of {day:%A %d %B} is now on {to:%A %d %B} at {at:%H:%M}."
+    elif to is not None and at is not None:
+        add_meeting(cohort, to, at, current_user)
+        message = f"A meeting is added on {to:%A %d %B} at {at:%H:%M}; the weeks to come take it in turn."
+    commit()
+    flash(message)
+    return redirect(url_for("records.record", cohort_id=cohort.id) + "#schedule")
 
 
 @bp.get("/cohorts/<int:cohort_id>/export.zip")
