@@ -75,7 +75,8 @@ class Participant(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     display_name: Mapped[str] = mapped_column(String(40))
-    # Case-folded name: "Sam" and "sam" are the same person to the room.
+    # What the name looks like (NFKC, case-folded, confusables mapped: facilitation/cohorts.py name_key):
+    # "Sam", "sam" and a Cyrillic "Ѕаm" are the same person to the room.
     name_key: Mapped[str] = mapped_column(String(160))
     rejoin_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The hash of their current personal link (one use, then gone); None when there is none.
