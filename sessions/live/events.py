@@ -212,8 +212,11 @@ def announce_removal(cohort_id: int, participant_id: int, removed: admission.Rem
 
 
 def announce_enrolment(cohort_id: int) -> dict:
+    """The team hears the enrolment settings; the room a fresh state, whose `joinable` tells the
+    projector whether to keep the join code on the wall (a cohort setting: the version stays)."""
     enrolment = enrolment_of(cohort_id)
     pushes.queue("enrolment", enrolment, to=team_of(cohort_id))
+    queue_state(cohort_id, engine.open_session_of(cohort_id))
     return enrolment
 
 

@@ -70,8 +70,11 @@ class Snapshot:
             "status": "idle",
             "online": online_count(cohort_id),
         }
+        cohort = db.session.get_one(Cohort, cohort_id)
+        # Whether the join code lets anyone new in: the projector shows the code only then. Everyone
+        # who can see the code on the wall may know this much; the waiting room stays the team's.
+        state["joinable"] = cohort.enrolment_open
         if live is None:
-            cohort = db.session.get_one(Cohort, cohort_id)
             meeting = next_meeting(cohort)
             state["next_meeting"] = (
                 {"week": meeting.week, "starts_at": millis(meeting.starts_at), "timezone": cohort.timezone}
