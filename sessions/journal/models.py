@@ -62,13 +62,16 @@ class JournalEntry(Model):
 
 
 class SharedExcerpt(Model):
-    """An excerpt shared anonymously with the group: pending moderation, then shown in one live session."""
+    """An excerpt shared anonymously with the group: pending moderation, then shown at one step of one
+    live session."""
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     live_session_id: Mapped[int | None] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"))
+    # The step it was shown at (null: the lobby): it leaves the room's screens when the step changes.
+    position: Mapped[int | None]
 
     # Ordered by the random key, not by arrival (as poll text answers), so the queue keeps no sharing order.
     __table_args__ = (

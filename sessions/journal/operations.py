@@ -350,10 +350,12 @@ def _pending(cohort_id: int, excerpt_id: str) -> SharedExcerpt:
 
 
 def approve_excerpt(live: LiveSession, seen_version: int, excerpt_id: str, user_id: int) -> None:
-    """Show a pending excerpt to the room in this session: a live change, so it bumps the version."""
+    """Show a pending excerpt to the room at this step of this session: a live change, so it bumps the
+    version."""
     begin(live, seen_version, "lobby", "live")
     excerpt = _pending(live.cohort_id, excerpt_id)
     excerpt.status, excerpt.live_session_id = "approved", live.id
+    excerpt.position = live.position if live.status == "live" else None
     record(live, seen_version, "excerpt_approve", user_id)
 
 

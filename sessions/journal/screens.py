@@ -1,6 +1,6 @@
 """What each kind of client is shown of the journal: facilitators a count of who wrote this week
-and the excerpts awaiting moderation (no names), the room the excerpts approved for this session.
-Journal text itself is only ever shown to its author (sessions/journal/routes.py)."""
+and the excerpts awaiting moderation (no names), the room the excerpts approved for the step on
+screen. Journal text itself is only ever shown to its author (sessions/journal/routes.py)."""
 
 from sqlalchemy import bindparam, func, select
 
@@ -18,7 +18,14 @@ _WRITERS = (
     .where(Participant.cohort_id == bindparam("cohort_id"), JournalEntry.week == bindparam("week"))
 )
 _SHARED_IN = select(SharedExcerpt).where(
-    SharedExcerpt.live_session_id == bindparam("live_id"), SharedExcerpt.status == "approved"
+    SharedExcerpt.live_session_id == bindparam("live_id"),
+    SharedExcerpt.status == "approved",
+    SharedExcerpt.position == bindparam("position"),
+)
+_SHARED_IN_LOBBY = select(SharedExcerpt).where(
+    SharedExcerpt.live_session_id == bindparam("live_id"),
+    SharedExcerpt.status == "approved",
+    SharedExcerpt.position.is_(None),
 )
 
 
@@ -41,8 +48,12 @@ def pending_excerpts(cohort_id: int) -> list[dict]:
 
 
 def shared_in(live: LiveSession | None) -> list[dict]:
-    """The excerpts approved for the room in this session."""
-    if live is None:
+    """The excerpts approved for the room at the session's current step (or in its lobby): an
+    excerpt leaves every screen when the step changes, and nothing is shown once the session ended."""
+    if live is None or live.status == "ended":
         return []
-    rows = db.session.scalars(_SHARED_IN, {"live_id": live.id})
+    if live.status == "live":
+        rows = db.session.scalars(_SHARED_IN, {"live_id": live.id, "position": live.position})
+    else:
+        rows = db.session.scalars(_SHARED_IN_LOBBY, {"live_id": live.id})
     return [{"id": row.id, "text": row.text} for row in rows]
