@@ -102,13 +102,39 @@ def test_bad_lines_are_explained_and_change_nothing(app, client, make_user):
         ({"country": "UK", "name": "Nothing to reach"}, "at least a phone number"),
         ({"country": "UK", "name": "Letters", "phone": "call us"}, "Write the number with digits"),
         ({"country": "UK", "name": "Script", "url": "javascript:alert(1)"}, "starting with https://"),
-        ({"country": "UK", "name": "Long", "phone": "1" * 31}, "Field cannot be longer than 30 characters"),
+        ({"country": "UK", "name": "Long", "phone": "1" * 31}, "Keep the phone number to 30 characters or fewer."),
+        ({"country": "UK", "name": "N" * 121, "phone": "116 123"}, "Keep the name to 120 characters or fewer."),
     ]
     for line, message in cases:
         response = save(client, line)
         assert response.status_code == 400, line
         assert message in response.get_data(as_text=True), line
     assert stored(app, admin.organisation_id) == before
+
+
+def test_every_number_is_a_tel_link_dialled_as_digits(app, client, make_user, make_cohort):
+    admin = make_user("boss@example.org", role="admin")
+    cohort = make_cohort(admin)
+    sign_in(client, admin.email)
+    response = save(
+        client,
+        {"country": "UK", "name": "Samaritans", "phone": "116 123"},
+        {"country": "UK", "name": "Brackets and dots", "phone": "+44 (0) 800-111.222"},
+        {"country": "Anywhere", "name": "Local", "phone": "(020) 7946 0000"},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/support/{cohort.public_id}").get_data(as_text=True)
+    for dialled, written in (
+        ("116123", "116 123"),
+        ("+44800111222", "+44 (0) 800-111.222"),
+        ("02079460000", "(020) 7946 0000"),
+    ):
+        assert f'href="tel:{dialled}">{written}</a>' in page, written
+    # The emergency numbers, on every support page, with or without the organisation's lines.
+    for path in (f"/support/{cohort.public_id}", "/support"):
+        page = client.get(path).get_data(as_text=True)
+        for number in ("112", "999", "911", "000"):
+            assert f'href="tel:{number}">{number}</a>' in page, (path, number)
 
 
 def test_only_administrators_edit_crisis_resources(client, make_user):

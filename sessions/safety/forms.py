@@ -9,18 +9,22 @@ from wtforms.validators import Length, ValidationError
 
 MAX_LINES = 40
 BLANK_ROWS = 3
-PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{1,28}$")
+PHONE = re.compile(r"^\+?\(?[0-9][0-9 ()\-.]{1,28}$")
+
+
+def _at_most(characters: int, what: str) -> Length:
+    return Length(max=characters, message=f"Keep {what} to {characters} characters or fewer.")
 
 
 class CrisisLineForm(Form):
     """One line of help. A row left wholly empty is ignored."""
 
-    country = StringField("Country or region", validators=[Length(max=60)])
-    name = StringField("Name", validators=[Length(max=120)])
-    phone = StringField("Phone", validators=[Length(max=30)])
-    text = StringField("Text or chat", validators=[Length(max=120)])
-    url = StringField("Website", validators=[Length(max=300)])
-    notes = StringField("Notes (hours, who it is for)", validators=[Length(max=300)])
+    country = StringField("Country or region", validators=[_at_most(60, "the country or region")])
+    name = StringField("Name", validators=[_at_most(120, "the name")])
+    phone = StringField("Phone", validators=[_at_most(30, "the phone number")])
+    text = StringField("Text or chat", validators=[_at_most(120, "the text or chat line")])
+    url = StringField("Website", validators=[_at_most(300, "the website address")])
+    notes = StringField("Notes (hours, who it is for)", validators=[_at_most(300, "the notes")])
 
     FIELDS = ("country", "name", "phone", "text", "url", "notes")
 

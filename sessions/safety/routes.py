@@ -1,6 +1,8 @@
 """Safety pages around the live session: the crisis resources page participants reach in one tap,
 its editing form for organisation administrators, and the neutral page a quick exit lands on."""
 
+import re
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,6 +14,24 @@ from sessions.realtime.plumbing import commit
 from sessions.safety.forms import BLANK_ROWS, CrisisLineForm, CrisisResourcesForm
 
 bp = Blueprint("safety", __name__)
+
+# Emergency numbers are the same for every organisation; a crisis page never waits for one to add them.
+EMERGENCY_NUMBERS = (
+    ("112", "in most of Europe"),
+    ("999", "in the UK"),
+    ("911", "in North America"),
+    ("000", "in Australia"),
+)
+
+
+@bp.app_template_filter("dial")
+def dial(number: str) -> str:
+    """A number as a phone dials it (for a tel: link): digits only, with + for a country code, and without
+    the trunk zero written in brackets after one ("+44 (0) 20 ..." is dialled +4420...)."""
+    number = number.strip()
+    if number.startswith("+"):
+        return "+" + re.sub(r"\D", "", number.replace("(0)", ""))
+    return re.sub(r"\D", "", number)
 
 
 def crisis_lines(organisation: Organisation | None) -> list[dict[str, str]]:
@@ -38,7 +58,9 @@ def _no_store(page: str):
 @bp.get("/support")
 def support_default():
     """For pages that know no group yet (entering a code): the neutral default only."""
-    return _no_store(render_template("sessions/support.html", organisation=None, countries=[]))
+    return _no_store(
+        render_template("sessions/support.html", organisation=None, countries=[], emergency_numbers=EMERGENCY_NUMBERS)
+    )
 
 
 @bp.get("/support/<public_id>")
@@ -53,6 +75,7 @@ def support(public_id: str):
             cohort=cohort,
             organisation=organisation,
             countries=by_country(crisis_lines(organisation)),
+            emergency_numbers=EMERGENCY_NUMBERS,
         )
     )
 
