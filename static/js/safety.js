@@ -85,6 +85,26 @@ export function renderContentNote(step, choice, choose) {
     el("p", { class: "choice-actions" }, button("Continue", "primary", "continue"), button("Skip this part", "secondary", "skip")));
 }
 
+// A break or a content note that arrives while the phone is scrolled elsewhere (someone reading their
+// weeks further down) is brought into view, once it is on the page; focus lost with the step it replaced
+// moves to its heading.
+function bringIntoView(card) {
+  window.requestAnimationFrame(() => {
+    if (!card.isConnected) return;
+    const { top, bottom } = card.getBoundingClientRect();
+    const bar = document.querySelector(".safety-bar");
+    const covered = bar ? bar.getBoundingClientRect().bottom : 0;
+    if (top < covered || bottom > window.innerHeight) {
+      card.scrollIntoView({ block: "start", behavior: reducedMotion.matches ? "auto" : "smooth" });
+    }
+    if (!document.activeElement || document.activeElement === document.body) {
+      const heading = card.querySelector("h2[tabindex]");
+      if (heading) heading.focus({ preventScroll: true });
+    }
+  });
+  return card;
+}
+
 // Everything the participant's live view needs: what covers the step (a break, a content note or the
 // holding screen), a key that changes when that cover does, and the pause button with its status.
 export function participantSafety({ command, serverNow, rerender, announce }) {
@@ -174,12 +194,14 @@ export function participantSafety({ command, serverNow, rerender, announce }) {
       const was = shownKey;
       shownKey = key(state);
       if (shownKey === "break") {
-        if (was !== "break") announce("A grounding break has started. Breathe along if you like.");
-        return renderBreak(state.grounding_break, serverNow);
+        if (was === "break") return renderBreak(state.grounding_break, serverNow);
+        announce("A grounding break has started. Breathe along if you like.");
+        return bringIntoView(renderBreak(state.grounding_break, serverNow));
       }
       if (was === "break") announce("The break is over. Back to where the group was.");
       if (state.status !== "live") return null;
-      return renderContentNote(state.step, choices[state.step.position], choose);
+      const note = renderContentNote(state.step, choices[state.step.position], choose);
+      return note && shownKey !== was ? bringIntoView(note) : note;
     },
   };
 }

@@ -1,0 +1,88 @@
+"""Safety at hand on a phone, as people in a group hold it: the safety bar in one row, a grounding
+break that comes into view wherever the page was scrolled, emergency numbers one tap from a call,
+"I need a pause" from the journal too, and "Forget me on this device" that says what it does first."""
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE, axe_violations, screenshot
+
+
+def open_lobby(facilitator) -> None:
+    facilitator.click("text=Open in the lobby")
+    facilitator.wait_for_url("**/console")
+
+
+def one_row(page) -> None:
+    """The safety bar's controls sit side by side, none on a row of its own."""
+    boxes = [page.locator(selector).bounding_box() for selector in ("#pause-button", ".support-link", ".quick-exit")]
+    tops = {round(box["y"]) for box in boxes}
+    assert len(tops) == 1, f"the safety bar wraps at {page.viewport_size['width']} px: {boxes}"
+    bar = page.locator(".safety-bar").bounding_box()
+    assert bar["height"] <= 64, f"the safety bar is {bar['height']} px tall"
+    assert all(box["x"] + box["width"] <= page.viewport_size["width"] for box in boxes)
+
+
+def test_the_safety_bar_is_one_row_on_a_phone(open_page, demo_cohort):
+    facilitator, phone, join_url = demo_cohort
+    open_lobby(facilitator)
+    expect(phone.locator("#pause-button")).to_be_visible()
+    one_row(phone)
+    # Each control keeps its words on one line at 390 px.
+    for selector in ("#pause-button", ".support-link", ".quick-exit"):
+        assert phone.locator(selector).bounding_box()["height"] <= 48, selector
+    # A narrower phone keeps one row too.
+    phone.set_viewport_size({"width": 320, "height": 640})
+    one_row(phone)
+    assert axe_violations(phone) == [], "safety bar at 320 px"
+    phone.set_viewport_size(PHONE["viewport"])
+    screenshot(phone, "phone-safety-bar")
+
+
+def test_a_grounding_break_comes_into_view_on_a_scrolled_phone(open_page, demo_cohort):
+    facilitator, phone, _ = demo_cohort
+    open_lobby(facilitator)
+    facilitator.click("#start")
+    expect(phone.locator("#step-title")).to_be_visible()
+    # Someone reading further down the page (their weeks, the agreement) when the break starts.
+    phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert phone.evaluate("window.scrollY") > 300
+    facilitator.click("#tab-break")
+    facilitator.get_by_role("button", name="Start a grounding break").click()
+    title = phone.locator("#break-title")
+    expect(title).to_be_in_viewport()
+    # Below the sticky safety bar, not under it, once the (smooth) scroll has settled.
+    phone.wait_for_function(
+        """() => {
+          const top = document.getElementById("break-title").getBoundingClientRect().top;
+          const bar = document.querySelector(".safety-bar").getBoundingClientRect().bottom;
+          return top >= bar && top < window.innerHeight / 2;
+        }""",
+        timeout=5_000,
+    )
+    expect(phone.locator(".breath-cue")).to_be_in_viewport()
+    expect(title).to_be_focused()
+
+
+def test_emergency_numbers_and_lines_are_one_tap_from_a_call(open_page, demo_cohort):
+    facilitator, phone, _ = demo_cohort
+    facilitator.click("text=Crisis resources")
+    facilitator.fill("#lines-0-country", "United Kingdom")
+    facilitator.fill("#lines-0-name", "Samaritans")
+    facilitator.fill("#lines-0-phone", "116 123")
+    facilitator.fill("#lines-1-country", "Anywhere")
+    facilitator.fill("#lines-1-name", "A line written as people say it")
+    facilitator.fill("#lines-1-phone", "+44 (0) 800-111.222")
+    facilitator.click("text=Save crisis resources")
+    expect(facilitator.locator(".flash")).to_contain_text("The crisis resources are saved")
+
+    phone.click(".safety-bar >> text=Crisis support")
+    for number in ("112", "999", "911", "000"):
+        expect(phone.locator(f".emergency a[href='tel:{number}']")).to_contain_text(number)
+    expect(phone.locator("a[href='tel:116123']")).to_have_text("116 123")
+    # Dialled as digits, with the country code and without the trunk zero written in brackets.
+    expect(phone.locator("a[href='tel:+44800111222']")).to_have_text("+44 (0) 800-111.222")
+    # Big enough to tap in a hurry.
+    for link in phone.locator(".emergency a[href^='tel:'], .crisis-line a[href^='tel:']").all():
+        assert link.bounding_box()["height"] >= 44, link.inner_text()
+    assert axe_violations(phone) == [], "crisis support with tappable numbers"
+    screenshot(phone, "phone-crisis-support")
