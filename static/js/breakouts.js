@@ -97,7 +97,7 @@ export class BreakoutView {
     }
     this.pad.setWritable(round.status === "running");
     parts.push(this.pad.node);
-    const help = el("button", { type: "button", class: "secondary", text: room.help_requested ? "Help is on its way" : "We need help" });
+    const help = el("button", { type: "button", class: "secondary", text: room.help_requested ? "Your request was sent" : "We need help" });
     help.disabled = room.help_requested;
     help.addEventListener("click", async () => {
       help.disabled = true;
@@ -105,7 +105,7 @@ export class BreakoutView {
       if (!ack.ok) { help.disabled = false; this.announce(ack.error.message); }
     });
     const note = room.help_answered ? "A facilitator has seen your request and will join you."
-      : room.help_requested ? "A facilitator has been told." : "Asks a facilitator to come to your room.";
+      : room.help_requested ? "The facilitators have your request. You'll see here when one answers." : "Asks a facilitator to come to your room.";
     parts.push(el("div", { class: "breakout-actions" },
       help, el("span", { class: "hint", role: "status", text: note }),
       this.sitOutButton(true, "Sit this one out")));
