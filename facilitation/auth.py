@@ -44,8 +44,14 @@ def end_sessions(user: User) -> None:
     """End every session of `user` signed in so far, once the caller commits: their cookies stop
     naming a user, and their open sockets (consoles, projectors) are closed."""
     user.session_version += 1
-    for sid in db.session.scalars(select(Connection.sid).where(Connection.user_id == user.id)):
-        pushes.queue_disconnect(sid)
+    user_id = user.id
+
+    def sockets() -> list[str]:
+        # Read after the commit: a socket that connected meanwhile is among them, or was refused by
+        # its connect's own check of the version (sessions/live/events.py on_connect).
+        return list(db.session.scalars(select(Connection.sid).where(Connection.user_id == user_id)))
+
+    pushes.queue_disconnect(sockets)
 
 
 def _failed(response) -> bool:

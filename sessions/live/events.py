@@ -10,14 +10,14 @@ from flask import Flask, request
 from flask_socketio import join_room
 from pydantic import ValidationError
 from socketio.exceptions import ConnectionRefusedError  # as Flask-SocketIO does; its stubs omit it
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from extensions import db, socketio
 from facilitation.access import may_connect_as
-from facilitation.models import Cohort
+from facilitation.models import Cohort, User
 from refusals import Refusal
 from sessions import scrub
-from sessions.breakouts.events import announce_rooms
+from sessions.breakouts.events import after_disconnect, announce_rooms, announce_waiting
 from sessions.breakouts.screens import members_of
 from sessions.live import admission, moves, presence
 from sessions.live import operations as engine
@@ -44,6 +44,7 @@ from sessions.realtime.rooms import own_room, room_of, team_of
 from sessions.realtime.schemas import NAMESPACE, describe, error
 
 PRESENCE_INTERVAL_SECONDS = 0.5
+_SESSION_VERSION = select(User.session_version).where(User.id == bindparam("user_id"))
 
 
 def refuse(code: str, message: str | None = None) -> ConnectionRefusedError:
@@ -71,6 +72,12 @@ def on_connect(auth=None):
     caller = Caller(cohort.id, wanted.role, participant.id if participant else None, user.id if user else None)
     presence.connect(request.sid, caller.cohort_id, caller.role, caller.participant_id, caller.user_id)
     commit()
+    if user is not None and db.session.scalar(_SESSION_VERSION, {"user_id": user.id}) != user.session_version:
+        # Signed out (or the password changed) while this socket connected: the sign-out's list of
+        # sockets to close may have been read before this one was recorded.
+        presence.disconnect(request.sid)
+        commit()
+        raise refuse("not_allowed")
     register(request.sid, caller)
     join_room(team_of(cohort.id) if wanted.role == "facilitator" else room_of(cohort.id))
     if participant is not None:
@@ -79,6 +86,8 @@ def on_connect(auth=None):
         room = moves.arrive(cohort.id, participant.id)
         if room is not None:
             announce_rooms(cohort.id, room.round, everyone=False, only=set(members_of(room)))
+            commit()
+        elif announce_waiting(cohort.id, participant.id):
             commit()
     # The full state follows as the answer to the client's "snapshot", which it sends on every
     # connect: events emitted before the connection is accepted may be dropped.
@@ -93,6 +102,7 @@ def on_disconnect(*_reason):
         announce_presence(connection.cohort_id)
         # "Reconnecting" turns into "left" by the clock; tell the console when it does.
         background(announce_presence, connection.cohort_id, delay=presence.RECONNECT_GRACE_SECONDS + 1)
+        after_disconnect(connection.cohort_id, connection.participant_id)
 
 
 def announce_presence(cohort_id: int) -> None:

@@ -25,7 +25,10 @@ class Push:
 
 @dataclass(slots=True)
 class Disconnect:
-    sid: str
+    # A socket, or a function that reads which sockets once the change is committed: a connection
+    # recorded meanwhile is then among them (signing out must end a console that connected while
+    # it was being signed out).
+    sid: str | Callable[[], list[str]]
 
 
 @dataclass(slots=True)
@@ -45,8 +48,8 @@ def queue(event: str, payload: object | Callable[[], object], to: str) -> None:
     _outbox().append(Push(event, payload, to))
 
 
-def queue_disconnect(sid: str) -> None:
-    """End a socket once the change is committed (a person who deleted their place in the group)."""
+def queue_disconnect(sid: str | Callable[[], list[str]]) -> None:
+    """End a socket (or the sockets a function reads after the commit) once the change is committed."""
     _outbox().append(Disconnect(sid))
 
 
@@ -63,8 +66,9 @@ def send_queued() -> bool:
     built = False
     for item in g.pop("outbox", []):
         if isinstance(item, Disconnect):
-            # The stubs leave out `server` (python-socketio's, which has no types).
-            socketio.server.disconnect(item.sid, namespace=NAMESPACE)  # type: ignore[attr-defined]
+            for sid in item.sid() if callable(item.sid) else [item.sid]:
+                # The stubs leave out `server` (python-socketio's, which has no types).
+                socketio.server.disconnect(sid, namespace=NAMESPACE)  # type: ignore[attr-defined]
             continue
         if isinstance(item, Later):
             item.start()
