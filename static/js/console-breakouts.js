@@ -3,6 +3,7 @@
 // time, switch roles and recall everyone.
 import { button, el } from "./dom.js";
 import { phaseLine, phaseOf } from "./breakouts.js";
+import { clockTime } from "./ticker.js";
 
 const $ = (id) => document.getElementById(id);
 const PRESENCE = { online: "online", reconnecting: "reconnecting…", left: "gone", absent: "not here" };
@@ -118,7 +119,7 @@ function roomCard(room, round, send, live, messages) {
 
 function notesSummary(room) {
   if (!room.notes) return "Notes: nothing yet";
-  const when = room.notes_changed_at ? ` · edited ${new Date(room.notes_changed_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "";
+  const when = room.notes_changed_at ? ` · edited ${clockTime(room.notes_changed_at)}` : "";
   return `Notes: ${room.notes.length} characters${when}`;
 }
 

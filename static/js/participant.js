@@ -3,7 +3,7 @@
 import { announceIn, el } from "./dom.js";
 import { connectLive } from "./socket.js";
 import { renderStep } from "./step.js";
-import { formatDuration, onTick, remainingSeconds } from "./ticker.js";
+import { formatDuration, meetingTime, onTick, remainingSeconds } from "./ticker.js";
 import { BreakoutView } from "./breakouts.js";
 import { answerCounted, forgetAnswers, renderPollForm, renderResults, resendIfLost } from "./polls.js";
 import { participantSafety } from "./safety.js";
@@ -161,11 +161,7 @@ function viewFor(state) {
 
 function formatMeeting(meeting) {
   if (!meeting) return "";
-  const when = new Date(meeting.starts_at);
-  const text = when.toLocaleString(undefined, {
-    weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone: meeting.timezone,
-  });
-  return `Week ${meeting.week}: ${text}`;
+  return `week ${meeting.week}, ${meetingTime(meeting.starts_at, meeting.timezone)}`;
 }
 
 function pollView(poll, step) {

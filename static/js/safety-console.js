@@ -1,7 +1,7 @@
 // Safety in the room, on the facilitator's console: pause requests (with a private reply), the
 // grounding break's controls, and how many skipped a content-noted step (never who).
 import { announceIn, button, el } from "./dom.js";
-import { formatDuration, onTick, secondsUntil } from "./ticker.js";
+import { clockTime, formatDuration, onTick, secondsUntil } from "./ticker.js";
 import { breakIsOn } from "./safety.js";
 
 const SUGGESTIONS = [
@@ -11,7 +11,6 @@ const SUGGESTIONS = [
 ];
 
 const $ = (id) => document.getElementById(id);
-const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
 export function consoleSafety({ live, send, showError, onNeeds = () => {} }) {
   const list = $("signals");
@@ -28,11 +27,11 @@ export function consoleSafety({ live, send, showError, onNeeds = () => {} }) {
   function signalCard(signal) {
     const where = signal.step ? `during step ${signal.step.number}: ${signal.step.title}` : "in the lobby";
     const card = el("article", { class: `signal${signal.acknowledged_at ? " answered" : ""}`, "aria-labelledby": `signal-${signal.id}` },
-      el("p", {}, el("strong", { id: `signal-${signal.id}`, text: `${signal.name} asked for a pause` }), ` at ${clock(signal.raised_at)}, ${where}.`));
+      el("p", {}, el("strong", { id: `signal-${signal.id}`, text: `${signal.name} asked for a pause` }), ` at ${clockTime(signal.raised_at)}, ${where}.`));
     if (signal.acknowledged_at) {
       card.append(el("p", { text: signal.reply
         ? `${signal.acknowledged_by} answered privately: “${signal.reply}”`
-        : `${signal.acknowledged_by} acknowledged it at ${clock(signal.acknowledged_at)}.` }));
+        : `${signal.acknowledged_by} acknowledged it at ${clockTime(signal.acknowledged_at)}.` }));
     }
     const inputId = `reply-${signal.id}`;
     const input = el("input", { type: "text", id: inputId, maxlength: 280, autocomplete: "off" });
@@ -56,7 +55,7 @@ export function consoleSafety({ live, send, showError, onNeeds = () => {} }) {
     const parts = ongoing.length ? ongoing.map(signalCard) : [el("p", { class: "quiet", text: "No one has asked for a pause." })];
     if (resolved.length) {
       parts.push(el("details", {}, el("summary", { text: `Earlier today (${resolved.length})` }),
-        el("ul", {}, ...resolved.map((s) => el("li", { text: `${s.name} said they are OK now, at ${clock(s.resolved_at)}.` })))));
+        el("ul", {}, ...resolved.map((s) => el("li", { text: `${s.name} said they are OK now, at ${clockTime(s.resolved_at)}.` })))));
     }
     // Keep the focus in a reply box that is redrawn.
     const focused = document.activeElement && document.activeElement.id;

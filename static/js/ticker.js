@@ -36,3 +36,16 @@ export function formatDuration(seconds) {
   const rest = String(seconds % 60).padStart(2, "0");
   return `${minutes}:${rest}`;
 }
+
+// One way to write a time on every screen, as the server's pages write it: 24-hour ("19:00"), whatever
+// the device's locale would choose. `timeZone` is the cohort's for meetings, this device's otherwise.
+export function clockTime(ms, timeZone) {
+  return new Date(ms).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
+}
+
+// A meeting, as the server's `meeting_time` filter writes it: "Tuesday 1 December 2026, 19:00 (Europe/London)".
+export function meetingTime(ms, timeZone) {
+  const date = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone });
+  const part = Object.fromEntries(date.formatToParts(new Date(ms)).map(({ type, value }) => [type, value]));
+  return `${part.weekday} ${part.day} ${part.month} ${part.year}, ${clockTime(ms, timeZone)} (${timeZone})`;
+}
