@@ -94,7 +94,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         hops = app.config["MEND_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from facilitation import auth, cli, views
+    from facilitation import admin, auth, cli, views
     from sessions.journal import routes as journal_routes
     from sessions.live import console
     from sessions.live import routes as live_routes
@@ -102,6 +102,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from sessions.safety import routes as safety_routes
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(live_routes.bp)
     app.register_blueprint(console.bp)

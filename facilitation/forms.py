@@ -16,11 +16,18 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are of 3.2
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 TIMEZONES = sorted(available_timezones())
 MIN_PASSWORD = 10
+
+
+def _optional_int(value: object) -> int | None:
+    """A select's value as a number, or None for "any" (an empty value)."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[call-overload]  # a select's raw value: a string or a number
 
 
 class LoginForm(FlaskForm):
@@ -79,3 +86,20 @@ class AgreementForm(FlaskForm):
 class RegenerateCodeForm(FlaskForm):
     # The code the facilitator saw: a second click on a stale page changes nothing.
     current_code = HiddenField(validators=[DataRequired()])
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit trail's filters, sent as a GET query (a search changes nothing, so needs no token)."""
+
+    class Meta:
+        csrf = False
+
+    person = SelectField("Person", coerce=_optional_int, default=None)
+    action = SelectField("Action", default="")
+    cohort = SelectField("Cohort", coerce=_optional_int, default=None)
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To (inclusive)", validators=[Optional()])
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("The end date is before the start date.")

@@ -1,0 +1,159 @@
+"""The organisation administrators' pages: the people of the organisation and the audit trail.
+
+Every page here asks `administrator_only` first, and shows only the administrator's own
+organisation: another organisation's person or entry is not found, never hinted at.
+"""
+
+import csv
+import io
+from datetime import UTC, datetime, time, timedelta
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are of 3.2
+
+from extensions import db
+from facilitation import audit
+from facilitation.access import administrator_only
+from facilitation.forms import AuditFilterForm
+from facilitation.models import AuditEntry, Cohort, User
+from sessions.realtime.plumbing import commit
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The page shows the newest entries matching the filters; the CSV holds all of them.
+PAGE_ENTRIES = 200
+CSV_COLUMNS = ("time_utc", "person", "email", "action", "description", "cohort_id", "cohort", "target", "details")
+
+
+@bp.before_request
+@login_required
+def administrators_only() -> None:
+    administrator_only("Only your organisation's administrators can see this page.")
+
+
+def _colleagues() -> list[User]:
+    return list(
+        db.session.scalars(select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name))
+    )
+
+
+def _cohorts() -> list[Cohort]:
+    return list(
+        db.session.scalars(
+            select(Cohort).where(Cohort.organisation_id == current_user.organisation_id).order_by(Cohort.name)
+        )
+    )
+
+
+def _audit_filters() -> tuple[AuditFilterForm, dict, list[Cohort]]:
+    """The filter form, read from the query, and the filters it gives `audit.entries`."""
+    form = AuditFilterForm(request.args)
+    cohorts = _cohorts()
+    form.person.choices = [SelectChoice(None, "Anyone")] + [
+        SelectChoice(u.id, f"{u.name} ({u.email})") for u in _colleagues()
+    ]
+    form.action.choices = [SelectChoice("", "Any action")] + [
+        SelectChoice(name, sentence) for name, sentence in sorted(audit.ACTIONS.items(), key=lambda item: item[1])
+    ]
+    form.cohort.choices = [SelectChoice(None, "Any cohort")] + [SelectChoice(c.id, c.name) for c in cohorts]
+    if request.args and not form.validate():
+        return form, {}, cohorts
+    filters = {
+        "actor_id": form.person.data,
+        "action": form.action.data or None,
+        "cohort_id": form.cohort.data,
+        "since": datetime.combine(form.since.data, time(), UTC) if form.since.data else None,
+        "until": datetime.combine(form.until.data + timedelta(days=1), time(), UTC) if form.until.data else None,
+    }
+    return form, filters, cohorts
+
+
+@bp.get("/audit")
+def audit_trail():
+    form, filters, cohorts = _audit_filters()
+    valid = not form.errors
+    shown = (
+        list(db.session.scalars(audit.entries(current_user.organisation_id, **filters).limit(PAGE_ENTRIES + 1)))
+        if valid
+        else []
+    )
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        entries=shown[:PAGE_ENTRIES],
+        more=len(shown) > PAGE_ENTRIES,
+        cohort_names={c.id: c.name for c in cohorts},
+        describe=audit.describe,
+        query=request.query_string.decode(),
+    ), 200 if valid else 400
+
+
+def _safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting with a formula character is prefixed."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    form, filters, cohorts = _audit_filters()
+    if form.errors:
+        return audit_trail()
+    names = {c.id: c.name for c in cohorts}
+    matching: list[AuditEntry] = list(db.session.scalars(audit.entries(current_user.organisation_id, **filters)))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for entry in matching:
+        writer.writerow(
+            _safe_cell(value)
+            for value in (
+                entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+                entry.actor.name if entry.actor else "",
+                entry.actor.email if entry.actor else "",
+                entry.action,
+                audit.describe(entry.action),
+                entry.cohort_id or "",
+                names.get(entry.cohort_id, "") if entry.cohort_id else "",
+                entry.target or "",
+                _details_text(entry.details),
+            )
+        )
+    audit.record(current_user.id, "audit.export", details={"entries": len(matching), **_filters_named(filters)})
+    commit()
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-trail-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _filters_named(filters: dict) -> dict:
+    named = {key: value for key, value in filters.items() if value is not None}
+    for moment in ("since", "until"):
+        if moment in named:
+            named[moment] = named[moment].date().isoformat()
+    return named
+
+
+def _details_text(details: dict | None) -> str:
+    if not details:
+        return ""
+    return "; ".join(f"{key}: {_value_text(value)}" for key, value in sorted(details.items()))
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, list) and len(value) == 2:
+        return f"{value[0]} → {value[1]}"
+    return str(value)
+
+
+@bp.app_template_filter("audit_details")
+def audit_details_filter(details: dict | None) -> str:
+    return _details_text(details)
