@@ -203,7 +203,7 @@ def test_two_people_typing_into_the_same_notes_at_once_both_keep_their_text(serv
     wait_until(lambda: console.events("breakout:notes") and console.events("breakout:notes")[-1]["revision"] == 3)
 
 
-def test_people_who_sit_out_stay_in_the_main_room_and_late_arrivals_join_the_smallest_room(server, demo_login, clients):
+def test_people_who_sit_out_stay_in_the_main_room_and_late_arrivals_wait_for_a_place(server, demo_login, clients):
     group, console, people = started(server, demo_login, clients, NAMES[:6], week=1)
     late = people.pop()
     late.close()
@@ -217,15 +217,19 @@ def test_people_who_sit_out_stay_in_the_main_room_and_late_arrivals_join_the_sma
     assert [p["sitting_out"] for p in round_["main_room"]] == [True]
     assert mine(sitter)["place"] == "sitting_out"
 
+    # Both rooms are pairs: the late arrival waits, and the console is told.
     back = LiveClient(server, group.participants[5], group.public_id, "participant")
     clients.append(back)
-    joined = mine(back)
-    assert joined["place"] == "room" and len(joined["room"]["members"]) == 3
-    overview = state(console)["breakout"]
-    assert sorted(len(r["members"]) for r in overview["rooms_detail"]) == [2, 3]
+    assert mine(back)["place"] == "waiting"
+    told = console.wait_for(lambda s: "Person 6" in [p["name"] for p in (s.get("breakout") or {}).get("main_room", [])])
+    assert [len(r["members"]) for r in told["breakout"]["rooms_detail"]] == [2, 2]
 
-    # Changing one's mind joins the smallest room too.
-    assert sitter.call("breakout:sit_out", {"sitting_out": False})["you"]["place"] == "room"
+    # Changing one's mind makes a new pair with the one waiting.
+    you = sitter.call("breakout:sit_out", {"sitting_out": False})["you"]
+    assert you["place"] == "room" and names_in(you) == ["Person 1", "Person 6"]
+    wait_until(lambda: back.events("breakout:you") and back.events("breakout:you")[-1]["place"] == "room")
+    overview = state(console)["breakout"]
+    assert sorted(len(r["members"]) for r in overview["rooms_detail"]) == [2, 2, 2]
 
 
 def test_the_facilitator_moves_people_and_nobody_is_left_alone(server, demo_login, clients):
@@ -418,3 +422,116 @@ def test_moving_on_from_a_new_proposal_leaves_the_earlier_rounds_results_on_its_
     # And a new proposal there is the latest again.
     assert command(console, "breakout:propose")["ok"]
     assert state(console)["breakout"]["phase"] == "proposed"
+
+
+# Nobody alone in a room ------------------------------------------------------------------------------------
+
+
+def rooms_in_pairs(server, demo_login, clients, count: int):
+    """`count` people in week 1's pairs with the rooms open: the group, console, people, team's view."""
+    group, console, people = started(server, demo_login, clients, NAMES[:count], week=1)
+    go_to_exercise(console)
+    return group, console, people, open_rooms(console)
+
+
+def partner_in(round_: dict, people: list, person) -> tuple[dict, LiveClient]:
+    """`person`'s room in the team's view and the client of the other member."""
+    name = NAMES[people.index(person)]
+    detail = next(room for room in round_["rooms_detail"] if name in [m["name"] for m in room["members"]])
+    other = next(m["name"] for m in detail["members"] if m["name"] != name)
+    return detail, people[NAMES.index(other)]
+
+
+def flagged(state_: dict) -> dict:
+    """Room number -> who is alone there, in a team's state."""
+    rooms = (state_.get("breakout") or {}).get("rooms_detail", [])
+    return {room["number"]: room["alone"] for room in rooms if room.get("alone")}
+
+
+def test_sitting_out_of_a_running_pair_flags_the_partner_alone_and_one_move_fixes_it(server, demo_login, clients):
+    group, console, people, round_ = rooms_in_pairs(server, demo_login, clients, 6)
+    leaver = people[0]
+    detail, partner = partner_in(round_, people, leaver)
+    pushed = len(console.states)
+
+    assert leaver.call("breakout:sit_out", {"sitting_out": True})["ok"]
+
+    told = console.wait_for(lambda s: bool(flagged(s)), after=pushed)
+    alone = flagged(told)[detail["number"]]
+    assert alone["name"] == NAMES[people.index(partner)] and alone["move_to"] is not None
+    wait_until(lambda: partner.events("breakout:you") and partner.events("breakout:you")[-1]["room"]["alone"])
+    assert names_in(partner.events("breakout:you")[-1]) == [alone["name"]]
+
+    ack = command(console, "breakout:move", round=round_["id"], participant=alone["id"], room=alone["move_to"]["id"])
+
+    assert ack["ok"], ack
+    wait_until(lambda: partner.events("breakout:you")[-1]["room"]["id"] == alone["move_to"]["id"])
+    view = partner.events("breakout:you")[-1]
+    assert len(view["room"]["members"]) == 3 and not view["room"]["alone"]
+    overview = state(console)["breakout"]
+    assert flagged(state(console)) == {}
+    assert sorted(len(r["members"]) for r in overview["rooms_detail"]) == [0, 2, 3]
+
+
+def test_a_late_arrival_never_makes_four_in_a_pairs_exercise(server, demo_login, clients):
+    group, console, people = started(server, demo_login, clients, NAMES[:7], week=1)
+    late = [people.pop(), people.pop()]
+    for person in late:
+        person.close()
+    wait_until(lambda: state(console)["presence"]["counts"]["online"] == 5)
+    go_to_exercise(console)
+    round_ = open_rooms(console)
+    assert sorted(len(r["members"]) for r in round_["rooms_detail"]) == [2, 3]
+
+    first = LiveClient(server, group.participants[6], group.public_id, "participant")
+    clients.append(first)
+    assert mine(first)["place"] == "waiting"
+    told = console.wait_for(lambda s: "Person 7" in [p["name"] for p in (s.get("breakout") or {}).get("main_room", [])])
+    waiting = next(p for p in told["breakout"]["main_room"] if p["name"] == "Person 7")
+    assert waiting["move_to"] is not None and not waiting["sitting_out"]
+    assert sorted(len(r["members"]) for r in told["breakout"]["rooms_detail"]) == [2, 3]
+
+    second = LiveClient(server, group.participants[5], group.public_id, "participant")
+    clients.append(second)
+    view = mine(second)
+    assert view["place"] == "room" and names_in(view) == ["Person 6", "Person 7"]
+    wait_until(lambda: first.events("breakout:you") and first.events("breakout:you")[-1]["place"] == "room")
+    overview = state(console)["breakout"]
+    assert sorted(len(r["members"]) for r in overview["rooms_detail"]) == [2, 2, 3]
+    assert max(len(r["members"]) for r in overview["rooms_detail"]) < 4
+
+
+def test_a_member_gone_past_the_grace_period_flags_their_partner_until_they_are_back(server, demo_login, clients):
+    group, console, people, round_ = rooms_in_pairs(server, demo_login, clients, 4)
+    leaver = people[0]
+    detail, partner = partner_in(round_, people, leaver)
+    pushed = len(console.states)
+    leaver.close()
+
+    time.sleep(5)
+    assert flagged(state(console)) == {}, "someone reconnecting is not gone"
+    assert not mine(partner)["room"]["alone"]
+    told = console.wait_for(lambda s: bool(flagged(s)), timeout=45, after=pushed)
+    assert flagged(told)[detail["number"]]["name"] == NAMES[people.index(partner)]
+    view = partner.events("breakout:you")[-1]["room"]
+    assert view["alone"] and {m["name"]: m["present"] for m in view["members"]}[NAMES[0]] is False
+
+    pushed = len(console.states)
+    again = LiveClient(server, group.participants[0], group.public_id, "participant")
+    clients.append(again)
+    console.wait_for(lambda s: s.get("breakout") is not None and not flagged(s), timeout=15, after=pushed)
+    wait_until(lambda: not partner.events("breakout:you")[-1]["room"]["alone"])
+
+
+def test_removing_a_participant_flags_their_partner_alone(server, demo_login, clients):
+    group, console, people, round_ = rooms_in_pairs(server, demo_login, clients, 4)
+    removed = people[0]
+    detail, partner = partner_in(round_, people, removed)
+    target = next(m["id"] for m in detail["members"] if m["name"] == NAMES[0])
+    pushed = len(console.states)
+
+    assert patiently(console, "participant:remove", {"participant": target})["ok"]
+
+    told = console.wait_for(lambda s: bool(flagged(s)), after=pushed)
+    assert flagged(told)[detail["number"]]["name"] == NAMES[people.index(partner)]
+    wait_until(lambda: partner.events("breakout:you") and partner.events("breakout:you")[-1]["room"]["alone"])

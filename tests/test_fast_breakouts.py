@@ -4,6 +4,8 @@ own room and nobody else's; the team sees every room.
 The same over a real server is tested in tests/test_breakouts.py.
 """
 
+from datetime import timedelta
+
 from diff_match_patch import diff_match_patch
 
 # Week 1's exercise ("Turning towards") is in pairs.
@@ -83,8 +85,8 @@ def test_notes_reach_the_rooms_members_and_the_team_only(make_room):
     assert stale["error"]["code"] == "notes_conflict"
 
 
-def test_someone_who_sits_out_stays_in_the_main_room_and_a_late_arrival_joins_the_smallest_room(make_room):
-    room = make_room(participants=5)
+def test_someone_who_sits_out_stays_in_the_main_room_and_late_arrivals_never_make_a_pair_a_four(make_room):
+    room = make_room(participants=6)
     go_to_exercise(room)
     ash = room.participants[0]
     assert ash.call("breakout:sit_out", {"sitting_out": True})["you"] == {"round": None, "place": "sitting_out"}
@@ -92,21 +94,34 @@ def test_someone_who_sits_out_stays_in_the_main_room_and_a_late_arrival_joins_th
     round_ = open_rooms(room)
 
     assert "Ash" not in {name for names in rooms_of(round_).values() for name in names}
-    assert round_["main_room"] == [{"id": ash.participant_id, "name": "Ash", "sitting_out": True}]
+    assert round_["main_room"] == [{"id": ash.participant_id, "name": "Ash", "sitting_out": True, "move_to": None}]
     assert ash.events("breakout:you") == [] or ash.events("breakout:you")[-1]["place"] == "sitting_out"
     assert ash.snapshot()["you"]["breakout"]["place"] == "sitting_out"
+    assert sorted(len(names) for names in rooms_of(round_).values()) == [2, 3]
 
+    # Every room is a pair or a pair with an observer: the first late arrival waits, and the team sees it.
     room.forget()
-    late = room.connect(room.join("Gus"))
+    gus = room.connect(room.join("Gus"))
+    assert gus.state["you"]["breakout"]["place"] == "waiting"
+    overview = room.facilitator.events("state")[-1]["breakout"]
+    pair = next(detail for detail in overview["rooms_detail"] if len(detail["members"]) == 2)
+    assert sorted(len(names) for names in rooms_of(overview).values()) == [2, 3]
+    assert {"id": gus.participant_id, "name": "Gus", "sitting_out": False} | {
+        "move_to": {"id": pair["id"], "number": pair["number"]}
+    } in overview["main_room"]
+    assert not any(person.events("breakout:you") for person in room.participants)
 
-    joined = late.state["you"]["breakout"]
-    assert joined["place"] == "room" and len(joined["room"]["members"]) == 3
-    mates = names_in(joined) - {"Gus"}
-    # Their new room-mates are told; everyone else hears nothing of it.
-    for person in room.participants[1:]:
-        told = [view for view in person.events("breakout:you") if "Gus" in repr(view)]
-        assert bool(told) == (person.name in mates), person.name
-    assert ash.events("breakout:you") == []
+    # The next one makes a new pair with them; only the two of them hear of it.
+    hal = room.connect(room.join("Hal"))
+    joined = hal.state["you"]["breakout"]
+    assert joined["place"] == "room" and names_in(joined) == {"Gus", "Hal"}
+    assert names_in(gus.events("breakout:you")[-1]) == {"Gus", "Hal"}
+    overview = room.facilitator.state["breakout"]
+    assert sorted(len(names) for names in rooms_of(overview).values()) == [2, 2, 3]
+    assert [person["name"] for person in overview["main_room"]] == ["Ash"]
+    assert not any(person.events("breakout:you") for person in room.participants)
+    notes = notes_patch("", "We are a new pair")
+    assert hal.call("breakout:notes", {"round": overview["id"], "revision": 0, "patch": notes})["ok"]
 
 
 def test_a_participant_is_only_moved_by_a_facilitator_and_never_left_alone(make_room):
@@ -175,3 +190,124 @@ def test_an_edit_applies_exactly_where_it_says_or_not_at_all_and_never_searches(
     assert nowhere["error"]["code"] == monster["error"]["code"] == "notes_conflict"
     assert fits == {"ok": True, "revision": 2, "text": notes + "!"}
     assert [push["revision"] for push in room.facilitator.events("breakout:notes")] == [2]
+
+
+# Nobody alone in a room ------------------------------------------------------------------------------------
+
+
+def pairs_of_three_rooms(room) -> dict:
+    """Six people in week 1's pairs, the rooms open: the team's view."""
+    go_to_exercise(room)
+    round_ = open_rooms(room)
+    assert sorted(len(names) for names in rooms_of(round_).values()) == [2, 2, 2]
+    return round_
+
+
+def partner_of(room, round_: dict, person) -> tuple[dict, object]:
+    """`person`'s room in the team's view, and the other member's device."""
+    detail = next(d for d in round_["rooms_detail"] if person.participant_id in {m["id"] for m in d["members"]})
+    other = next(m["id"] for m in detail["members"] if m["id"] != person.participant_id)
+    return detail, next(p for p in room.participants if p.participant_id == other)
+
+
+def test_sitting_out_of_a_running_pair_flags_the_partner_alone_and_one_move_fixes_it(make_room):
+    room = make_room(participants=6)
+    round_ = pairs_of_three_rooms(room)
+    leaver = room.participants[0]
+    detail, partner = partner_of(room, round_, leaver)
+    assert all(d["alone"] is None for d in round_["rooms_detail"])
+    room.forget()
+
+    assert leaver.call("breakout:sit_out", {"sitting_out": True})["ok"]
+
+    overview = room.facilitator.events("state")[-1]["breakout"]
+    flagged = {d["number"]: d["alone"] for d in overview["rooms_detail"] if d["alone"]}
+    others = sorted((d for d in overview["rooms_detail"] if d["id"] != detail["id"]), key=lambda d: d["number"])
+    best = {"id": others[0]["id"], "number": others[0]["number"]}
+    assert flagged == {detail["number"]: {"id": partner.participant_id, "name": partner.name, "move_to": best}}
+    told = partner.events("breakout:you")[-1]
+    assert told["room"]["alone"] is True and names_in(told) == {partner.name}
+
+    ack = room.command("breakout:move", round=round_["id"], participant=partner.participant_id, room=best["id"])
+
+    assert ack["ok"], ack
+    overview = room.facilitator.state["breakout"]
+    assert all(d["alone"] is None for d in overview["rooms_detail"])
+    assert sorted(len(d["members"]) for d in overview["rooms_detail"]) == [0, 2, 3]
+    moved = partner.events("breakout:you")[-1]
+    assert moved["room"]["id"] == best["id"] and moved["room"]["alone"] is False
+    assert len(moved["room"]["members"]) == 3 and all(member["present"] for member in moved["room"]["members"])
+
+
+def test_a_late_arrival_joins_the_room_where_someone_is_alone(make_room):
+    room = make_room(participants=6)
+    round_ = pairs_of_three_rooms(room)
+    leaver = room.participants[0]
+    detail, partner = partner_of(room, round_, leaver)
+    assert leaver.call("breakout:sit_out", {"sitting_out": True})["ok"]
+
+    gus = room.connect(room.join("Gus"))
+
+    joined = gus.state["you"]["breakout"]
+    assert joined["room"]["id"] == detail["id"] and names_in(joined) == {"Gus", partner.name}
+    assert partner.events("breakout:you")[-1]["room"]["alone"] is False
+    assert all(d["alone"] is None for d in room.facilitator.state["breakout"]["rooms_detail"])
+
+
+def test_removing_a_participant_flags_their_partner_alone(make_room):
+    room = make_room(participants=6)
+    round_ = pairs_of_three_rooms(room)
+    removed = room.participants[0]
+    detail, partner = partner_of(room, round_, removed)
+
+    assert room.facilitator.call("participant:remove", {"participant": removed.participant_id})["ok"]
+
+    overview = room.facilitator.state["breakout"]
+    flagged = next(d for d in overview["rooms_detail"] if d["id"] == detail["id"])["alone"]
+    assert flagged["id"] == partner.participant_id and flagged["move_to"] is not None
+    assert partner.events("breakout:you")[-1]["room"]["alone"] is True
+
+
+def run_pending_once(tasks) -> None:
+    """Run the background tasks waiting now, and not those they start (a check that repeats itself)."""
+    pending, tasks.pending[:] = list(tasks.pending), []
+    for target, arguments, keywords in pending:
+        target(*arguments, **keywords)
+
+
+def test_a_member_gone_past_the_grace_period_leaves_their_partner_flagged_until_they_are_back(make_room, monkeypatch):
+    from sessions.breakouts import operations as breakouts
+    from sessions.live import presence
+
+    room = make_room(participants=6)
+    round_ = pairs_of_three_rooms(room)
+    leaver = room.participants[0]
+    detail, partner = partner_of(room, round_, leaver)
+    room.disconnect(leaver)
+    # Within the grace period a dropped connection is someone reconnecting, not someone gone.
+    assert all(d["alone"] is None for d in room.facilitator.snapshot()["breakout"]["rooms_detail"])
+    assert partner.snapshot()["you"]["breakout"]["room"]["alone"] is False
+
+    later = breakouts.now() + timedelta(seconds=presence.RECONNECT_GRACE_SECONDS + 1)
+    monkeypatch.setattr(breakouts, "now", lambda: later)
+    monkeypatch.setattr(presence, "now", lambda: later)
+    room.forget()
+    # The look that the disconnection scheduled for after the grace period.
+    run_pending_once(room.tasks)
+
+    overview = room.facilitator.events("state")[-1]["breakout"]
+    flagged = next(d for d in overview["rooms_detail"] if d["id"] == detail["id"])["alone"]
+    assert flagged["id"] == partner.participant_id
+    told = partner.events("breakout:you")[-1]["room"]
+    assert told["alone"] is True
+    assert {m["name"]: m["present"] for m in told["members"]} == {leaver.name: False, partner.name: True}
+    assert room.tasks.pending, "the room is looked at again while the member stays gone"
+
+    room.connect(leaver)
+    room.forget()
+    run_pending_once(room.tasks)
+
+    overview = room.facilitator.events("state")[-1]["breakout"]
+    assert all(d["alone"] is None for d in overview["rooms_detail"])
+    assert partner.events("breakout:you")[-1]["room"]["alone"] is False
+    assert not room.tasks.pending

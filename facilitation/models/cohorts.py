@@ -56,6 +56,15 @@ class Cohort(Model):
     waiting_room: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The hash of the projector link's secret: it shows this cohort's shared screen and nothing else.
     projector_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Where the group meets: an address, a room, or the link of an online meeting. Shown to the group.
+    meeting_place: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Archived: read-only, off the dashboard; an administrator can bring it back.
+    archived_at: Mapped[datetime | None]
+    # Retention (facilitation/retention.py): when the last meeting was, as counted once its records went
+    # (the sessions that gave it are deleted then), and when the records and then the journals went.
+    last_meeting_at: Mapped[datetime | None]
+    records_deleted_at: Mapped[datetime | None]
+    journals_deleted_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
     programme: Mapped[Programme] = relationship()
@@ -65,6 +74,10 @@ class Cohort(Model):
     )
 
     __table_args__ = (CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def display_code(self) -> str:

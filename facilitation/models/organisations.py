@@ -3,13 +3,16 @@
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import Model, db
 
 MIN_REVEAL_THRESHOLD = 3
+DEFAULT_TIMEZONE = "Europe/London"
+# Participants are told this many days before their journal is deleted, unless the organisation chose.
+DEFAULT_RETENTION_NOTICE_DAYS = 30
 # How long the audit trail keeps an entry unless the organisation chose otherwise (two years).
 DEFAULT_AUDIT_RETENTION_DAYS = 730
 MAIL_TLS_MODES = ("starttls", "ssl", "none")
@@ -28,6 +31,19 @@ class Organisation(Model):
     # administrators. Participants always see a neutral line to local emergency services above them.
     crisis_resources: Mapped[list] = mapped_column(db.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The settings page (facilitation/settings.py): new cohorts' time zone, where "Quick exit" goes
+    # (None: Mend's own blank page), and whether newcomers wait to be let in by default.
+    default_timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE, server_default=DEFAULT_TIMEZONE)
+    quick_exit_url: Mapped[str | None] = mapped_column(String(500))
+    waiting_room_default: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Retention (facilitation/retention.py), in days after a cohort's last meeting; None keeps them.
+    records_kept_days: Mapped[int | None]
+    journals_kept_days: Mapped[int | None]
+    retention_notice_days: Mapped[int] = mapped_column(
+        default=DEFAULT_RETENTION_NOTICE_DAYS, server_default=str(DEFAULT_RETENTION_NOTICE_DAYS)
+    )
+    # One process at a time runs the organisation's retention: the one that moved this forward.
+    retention_claimed_until: Mapped[datetime | None]
     # The organisation's own SMTP server (facilitation/mail.py). Without a host, Mend sends no mail and
     # every account link is shown to copy instead. The password is sealed (mail.seal_password), never
     # stored as typed.
@@ -48,6 +64,8 @@ class Organisation(Model):
         CheckConstraint(f"poll_reveal_threshold >= {MIN_REVEAL_THRESHOLD}", name="reveal_threshold_min"),
         CheckConstraint("mail_tls in ('starttls', 'ssl', 'none')", name="mail_tls_known"),
         CheckConstraint("audit_retention_days >= 1", name="audit_retention_positive"),
+        CheckConstraint("records_kept_days >= 1 AND journals_kept_days >= 1", name="retention_positive"),
+        CheckConstraint("retention_notice_days >= 0", name="retention_notice_positive"),
     )
 
     @property

@@ -3,6 +3,10 @@ participants sit out, ask for help, write their room's notes and agree to share 
 
 Each participant hears of their own room only (`breakout:you` to their own room); the team gets the
 overview; the whole room only the state's public part (see docs/privacy.md).
+
+Nobody is left alone unseen: a member who sits out or is removed changes the seats, and their room is told
+at once; a member whose connection closes counts as present for the reconnect grace period, after which
+their room is told again (`after_disconnect`), and again when they come back.
 """
 
 from sessions.breakouts import operations as breakouts
@@ -22,10 +26,14 @@ from sessions.breakouts.schemas import (
 from sessions.breakouts.screens import members_of, personal_screen, personal_screens
 from sessions.live import operations as engine
 from sessions.live.models import LiveSession
+from sessions.live.presence import RECONNECT_GRACE_SECONDS
 from sessions.live.screens import moved, queue_state, queue_team_state
 from sessions.realtime import pushes
-from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, handler
+from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, handler
 from sessions.realtime.rooms import own_room, team_of
+
+# While a member of an open room stays gone, how often to look whether they came back.
+RECHECK_SECONDS = 5
 
 
 def announce_rooms(cohort_id: int, round_: BreakoutRound, everyone: bool = True, only: set[int] | None = None) -> None:
@@ -39,6 +47,44 @@ def announce_rooms(cohort_id: int, round_: BreakoutRound, everyone: bool = True,
         queue_state(cohort_id, live)
     else:
         queue_team_state(cohort_id, live)
+
+
+def after_disconnect(cohort_id: int, participant_id: int) -> None:
+    """A participant's last connection closed. Once the grace period is over, if they are still gone
+    from an open room, the room's members and the team are told (someone may be alone)."""
+    background(_look_again, cohort_id, participant_id, False, delay=RECONNECT_GRACE_SECONDS + 1)
+
+
+def _look_again(cohort_id: int, participant_id: int, told_gone: bool) -> None:
+    """Tell a room anew when one of its members is gone (past the grace period) or back from being
+    gone; look again every few seconds while they stay gone and the rooms stay open."""
+    live = engine.open_session_of(cohort_id)
+    round_ = breakouts.current_round(live) if live is not None and live.status == "live" else None
+    if round_ is None or not breakouts.rooms_are_open(round_):
+        return
+    room = breakouts.room_of(round_, participant_id)
+    if room is None:
+        return
+    gone = participant_id not in breakouts.present_among(round_.live_session_id, {participant_id})
+    if gone != told_gone:
+        announce_rooms(cohort_id, round_, everyone=False, only=set(members_of(room)))
+    if gone:
+        background(_look_again, cohort_id, participant_id, True, delay=RECHECK_SECONDS)
+
+
+def announce_waiting(cohort_id: int, participant_id: int) -> bool:
+    """Someone connected who waits in the main room while rooms are open (no room had a place that keeps
+    the exercise's shape): the team is told. Whether it was."""
+    live = engine.open_session_of(cohort_id)
+    round_ = breakouts.current_round(live) if live is not None and live.status == "live" else None
+    if live is None or round_ is None or breakouts.phase(round_, engine.now()) in ("ended", "returning"):
+        return False
+    if breakouts.room_of(round_, participant_id) is not None or participant_id in breakouts.passes_at(
+        live, round_.position
+    ):
+        return False
+    queue_team_state(cohort_id, live)
+    return True
 
 
 def seated(caller: Caller, live: LiveSession, round_: BreakoutRound | None) -> dict:

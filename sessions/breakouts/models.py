@@ -30,7 +30,8 @@ class BreakoutRound(Model):
     roles: Mapped[list] = mapped_column(JSON, default=list)
     scenario_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default="proposed")
-    # "smallest": a late arrival joins the smallest room; "wait": they wait for the facilitator.
+    # "smallest": a late arrival joins a room below the group size, or waits for one; "wait": they wait
+    # for the facilitator.
     late_arrivals: Mapped[str] = mapped_column(String(10), default="smallest")
     auto_recall: Mapped[bool] = mapped_column(default=False)
     # How many times roles have been switched: seat n plays role (n + role_shift) of the room.

@@ -8,6 +8,11 @@ session's version like every other transition; what participants do inside a
 round (sit out, ask for help, write notes, agree to share) changes only the
 round's own rows. Functions here change the session and flush; the handler commits
 and then tells clients.
+
+Rooms keep the exercise's shape: a room holds at most one more than the exercise's
+size (a pair and an observer, a three and an observer), nobody who comes late makes
+it bigger than that, and a room where only one member is still present is "alone"
+(`alone_in`), with the best place to move that person (`best_room_for`).
 """
 
 from collections import defaultdict
@@ -23,8 +28,9 @@ from refusals import Refusal
 from sessions.breakouts import textmerge
 from sessions.breakouts.assignment import Pair, assign
 from sessions.breakouts.models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
-from sessions.live.models import LiveSession
+from sessions.live.models import Attendance, Connection, LiveSession
 from sessions.live.operations import begin, connected_participants, now, record
+from sessions.live.presence import RECONNECT_GRACE_SECONDS
 
 NOTICE_SECONDS = 10
 WARNING_SECONDS = 60
@@ -191,13 +197,7 @@ def move(
         room = db.session.get(BreakoutRoom, room_id)
         if room is None or room.round_id != round_.id:
             raise Refusal("no_room")
-    seat = _seat_of(round_, participant_id)
-    if seat is None:
-        seat = BreakoutSeat(participant_id=participant_id)
-        round_.seats.append(seat)
-    if seat.room is not room:
-        seat.seat = _next_seat(round_, room) if room is not None else 0
-        seat.room = room
+    _seat(round_, participant_id, room)
     record(live, seen_version, "breakout_move", user_id)
     return round_
 
@@ -311,24 +311,26 @@ def sit_out(live: LiveSession, participant_id: int, sitting_out: bool) -> Breako
     if sitting_out and seat is not None:
         seat.room = None
     elif not sitting_out and (seat is None or seat.room is None):
-        _seat_in_smallest(round_, participant_id, seat)
+        _seat_newcomer(round_, participant_id, passes_at(live, live.position))
     db.session.flush()
     return round_
 
 
 def seat_late_arrival(live: LiveSession | None, participant_id: int) -> BreakoutRoom | None:
-    """Someone who arrives while rooms are proposed or open joins the smallest room (if the round says so);
-    returns that room."""
+    """Someone who arrives while rooms are proposed or open (and the round seats late arrivals) joins a
+    room below the exercise's size, or a new room with someone else who waits for one; returns that room.
+    Otherwise they wait in the main room: no pair becomes a four for them."""
     if live is None or live.status != "live":
         return None
     round_ = current_round(live)
     if round_ is None or phase(round_, now()) in ("ended", "returning") or round_.late_arrivals != "smallest":
         return None
-    if participant_id in passes_at(live, round_.position) or _seat_of(round_, participant_id) is not None:
+    passes = passes_at(live, round_.position)
+    if participant_id in passes or _seat_of(round_, participant_id) is not None:
         return None
-    seat = _seat_in_smallest(round_, participant_id, None)
+    room = _seat_newcomer(round_, participant_id, passes)
     db.session.flush()
-    return seat.room
+    return room
 
 
 def ask_for_help(live: LiveSession, participant_id: int, round_id: int) -> BreakoutRoom:
@@ -455,6 +457,12 @@ def _room(round_: BreakoutRound, room_id: int) -> BreakoutRoom:
     return room
 
 
+def room_of(round_: BreakoutRound, participant_id: int) -> BreakoutRoom | None:
+    """The participant's room in this round, or None in the main room."""
+    seat = _seat_of(round_, participant_id)
+    return seat.room if seat is not None else None
+
+
 def _room_of_member(round_: BreakoutRound, participant_id: int) -> BreakoutRoom:
     seat = _seat_of(round_, participant_id)
     if seat is None or seat.room is None:
@@ -466,13 +474,113 @@ def _next_seat(round_: BreakoutRound, room: BreakoutRoom) -> int:
     return 1 + max((seat.seat for seat in round_.seats if seat.room is room and seat.seat is not None), default=-1)
 
 
-def _seat_in_smallest(round_: BreakoutRound, participant_id: int, seat: BreakoutSeat | None) -> BreakoutSeat:
-    db.session.flush()
-    members = members_by_room(round_)
-    room = min(round_.rooms, key=lambda r: (len(members[r.id]), r.number))
-    number = _next_seat(round_, room)
+def _seat(round_: BreakoutRound, participant_id: int, room: BreakoutRoom | None) -> BreakoutSeat:
+    """Put a participant into `room` (None: the main room), after everyone already in it."""
+    seat = _seat_of(round_, participant_id)
     if seat is None:
         seat = BreakoutSeat(participant_id=participant_id)
         round_.seats.append(seat)
-    seat.room, seat.seat = room, number
+    if seat.room is not room:
+        seat.seat = _next_seat(round_, room) if room is not None else 0
+        seat.room = room
     return seat
+
+
+def _seat_newcomer(round_: BreakoutRound, participant_id: int, passes: set[int]) -> BreakoutRoom | None:
+    """Seat someone who comes to a proposed or open round (late, or joining after all): in the room below
+    the exercise's size with the fewest people present; else in a new room with someone waiting in the main
+    room; else nowhere (they wait, and the team's overview says so). Returns their room."""
+    db.session.flush()
+    present = present_among(round_.live_session_id, {seat.participant_id for seat in round_.seats} | {participant_id})
+    members = members_by_room(round_)
+    here = {room.id: len(set(members[room.id]) & present) for room in round_.rooms}
+    below = [
+        room
+        for room in round_.rooms
+        if 0 < here[room.id] < round_.group_size and len(members[room.id]) <= round_.group_size
+    ]
+    if below:
+        room = min(below, key=lambda r: (here[r.id], len(members[r.id]), r.number))
+        _seat(round_, participant_id, room)
+        return room
+    waiting = sorted(waiting_for_a_room(round_, passes) - {participant_id})
+    if not waiting:
+        _seat(round_, participant_id, None)
+        return None
+    room = BreakoutRoom(number=1 + max((r.number for r in round_.rooms), default=0), notes="", notes_revision=0)
+    round_.rooms.append(room)
+    db.session.flush()
+    if round_.status == "running":
+        db.session.add(BreakoutNotesRevision(room_id=room.id, revision=0, text=""))
+    _seat(round_, waiting[0], room)
+    _seat(round_, participant_id, room)
+    return room
+
+
+def waiting_for_a_room(round_: BreakoutRound, passes: set[int]) -> set[int]:
+    """Who is connected, in no room of the round and not sitting out: they wait in the main room."""
+    cohort_id = db.session.get_one(LiveSession, round_.live_session_id).cohort_id
+    seated = {seat.participant_id for seat in round_.seats if seat.room_id is not None}
+    return connected_participants(cohort_id) - seated - passes
+
+
+# Nobody alone -------------------------------------------------------------------------------------------
+
+
+def present_among(live_session_id: int, participant_ids: set[int]) -> set[int]:
+    """Those of `participant_ids` who are here: connected, or gone for less than the reconnect grace
+    period (RECONNECT_GRACE_SECONDS), as the team's presence says "reconnecting"."""
+    if not participant_ids:
+        return set()
+    connected = {
+        participant_id
+        for participant_id in db.session.scalars(
+            select(Connection.participant_id).where(Connection.participant_id.in_(participant_ids)).distinct()
+        )
+        if participant_id is not None
+    }
+    since = now() - timedelta(seconds=RECONNECT_GRACE_SECONDS)
+    lately = set(
+        db.session.scalars(
+            select(Attendance.participant_id).where(
+                Attendance.live_session_id == live_session_id,
+                Attendance.participant_id.in_(participant_ids - connected),
+                Attendance.last_seen_at > since,
+            )
+        )
+    )
+    return connected | lately
+
+
+def rooms_are_open(round_: BreakoutRound) -> bool:
+    """Whether people are in the rooms: from the start of the notice until the "returning" notice. (A
+    proposal is checked for anyone alone when the facilitator opens it: `start`.)"""
+    return round_.status == "running" and phase(round_, now()) not in ("returning", "ended")
+
+
+def alone_in(round_: BreakoutRound, present: set[int]) -> dict[int, int]:
+    """The rooms of an open round where one member is left with nobody else present: room id -> that member."""
+    if not rooms_are_open(round_):
+        return {}
+    alone = {}
+    for room_id, members in members_by_room(round_).items():
+        here = [participant_id for participant_id in members if participant_id in present]
+        if len(here) == 1:
+            alone[room_id] = here[0]
+    return alone
+
+
+def best_room_for(round_: BreakoutRound, participant_id: int, present: set[int]) -> BreakoutRoom | None:
+    """Where to move someone who is alone (or waiting): the room with the fewest people present that keeps
+    the exercise's shape once they join (at most one more than its size), or None for the main room."""
+    members = members_by_room(round_)
+    fitting = [
+        room
+        for room in round_.rooms
+        if participant_id not in members[room.id]
+        and set(members[room.id]) & present
+        and len(members[room.id]) <= round_.group_size
+    ]
+    if not fitting:
+        return None
+    return min(fitting, key=lambda r: (len(set(members[r.id]) & present), len(members[r.id]), r.number))

@@ -15,10 +15,14 @@ from sessions.breakouts.operations import (
     OBSERVER,
     RECALL_NOTICE_SECONDS,
     WARNING_SECONDS,
+    alone_in,
+    best_room_for,
     current_round,
     members_by_room,
     passes_at,
     phase,
+    present_among,
+    rooms_are_open,
 )
 from sessions.live.models import LiveSession
 from sessions.live.operations import millis, now
@@ -75,11 +79,20 @@ def _rooms_with_members(round_: BreakoutRound) -> list[tuple[BreakoutRoom, list[
     return [(room, seats[room.id]) for room in round_.rooms]
 
 
+def _place(room: BreakoutRoom | None) -> dict | None:
+    return {"id": room.id, "number": room.number} if room is not None else None
+
+
 def team_round_screen(round_: BreakoutRound | None, presence: dict) -> dict | None:
-    """The facilitators' overview: every room with its members, roles, notes and calls for help."""
+    """The facilitators' overview: every room with its members, roles, notes and calls for help; who is
+    alone in a room and who waits in the main room, each with the room that would keep the exercise's shape
+    (`move_to`, null for the main room)."""
     if round_ is None:
         return None
     states = {person["id"]: person for person in presence["participants"]}
+    # Present as the team's presence says: online, or reconnecting within the grace period.
+    present = {person["id"] for person in presence["participants"] if person["state"] in ("online", "reconnecting")}
+    alone = alone_in(round_, present)
     screen = round_screen(round_)
     rooms = []
     seated = set()
@@ -103,16 +116,29 @@ def team_round_screen(round_: BreakoutRound | None, presence: dict) -> dict | No
                 "help_requested_at": millis(room.help_requested_at),
                 "help_answered_at": millis(room.help_answered_at),
                 "shared": room.shared_at is not None,
+                "alone": _alone(round_, alone.get(room.id), states, present),
             }
         )
     passes = _passes_of_round(round_)
     screen["rooms_detail"] = rooms
     screen["main_room"] = [
-        {"id": person["id"], "name": person["name"], "sitting_out": person["id"] in passes}
+        {
+            "id": person["id"],
+            "name": person["name"],
+            "sitting_out": person["id"] in passes,
+            "move_to": None if person["id"] in passes else _place(best_room_for(round_, person["id"], present)),
+        }
         for person in presence["participants"]
         if person["state"] == "online" and person["id"] not in seated
     ]
     return screen
+
+
+def _alone(round_: BreakoutRound, participant_id: int | None, states: dict, present: set[int]) -> dict | None:
+    if participant_id is None:
+        return None
+    name = states.get(participant_id, {}).get("name", "?")
+    return {"id": participant_id, "name": name, "move_to": _place(best_room_for(round_, participant_id, present))}
 
 
 def _passes_of_round(round_: BreakoutRound) -> set[int]:
@@ -136,8 +162,9 @@ def personal_screens(round_: BreakoutRound, only: set[int] | None = None) -> dic
         .options(selectinload(BreakoutRound.seats).selectinload(BreakoutSeat.participant))
     ).one()
     screens: dict[int, dict] = {}
+    present = present_among(round_.live_session_id, {seat.participant_id for seat in round_.seats})
     for room, seats in _rooms_with_members(round_):
-        screens.update(_room_screens(round_, room, seats, only))
+        screens.update(_room_screens(round_, room, seats, only, present))
     passes = _passes_of_round(round_)
     for seat in round_.seats:
         if seat.room_id is None and (only is None or seat.participant_id in only):
@@ -146,13 +173,20 @@ def personal_screens(round_: BreakoutRound, only: set[int] | None = None) -> dic
 
 
 def _room_screens(
-    round_: BreakoutRound, room: BreakoutRoom, seats: list[BreakoutSeat], only: set[int] | None
+    round_: BreakoutRound, room: BreakoutRoom, seats: list[BreakoutSeat], only: set[int] | None, present: set[int]
 ) -> dict[int, dict]:
-    """What each member of `room` (seats in seat order) is told of it."""
+    """What each member of `room` (seats in seat order) is told of it. Someone left with nobody else
+    present is told so (`alone`), and which of the others are gone (`present` false)."""
     people = [
-        {"name": seat.participant.display_name, "role": _role_of(round_, index, len(seats))["name"]}
+        {
+            "name": seat.participant.display_name,
+            "role": _role_of(round_, index, len(seats))["name"],
+            "present": seat.participant_id in present,
+        }
         for index, seat in enumerate(seats)
     ]
+    here = [seat.participant_id for seat in seats if seat.participant_id in present]
+    alone = here if len(here) == 1 and rooms_are_open(round_) else []
     screens = {}
     for index, seat in enumerate(seats):
         if only is not None and seat.participant_id not in only:
@@ -171,6 +205,7 @@ def _room_screens(
                 "share_consents": len(room.share_consents),
                 "you_agreed_to_share": seat.participant_id in room.share_consents,
                 "shared": room.shared_at is not None,
+                "alone": seat.participant_id in alone,
             },
             "role": _role_of(round_, index, len(seats)),
             "scenario_html": round_.scenario_html,
@@ -210,7 +245,9 @@ def personal_screen(live: LiveSession | None, participant_id: int) -> dict | Non
             .options(selectinload(BreakoutSeat.participant))
         )
     )
-    return _room_screens(round_, db.session.get_one(BreakoutRoom, room_id), seats, {participant_id})[participant_id]
+    present = present_among(round_.live_session_id, {seat.participant_id for seat in seats})
+    room = db.session.get_one(BreakoutRoom, room_id)
+    return _room_screens(round_, room, seats, {participant_id}, present)[participant_id]
 
 
 def members_of(room: BreakoutRoom) -> list[int]:

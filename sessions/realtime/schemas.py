@@ -99,7 +99,54 @@ def error(code: str, message: str | None = None, **extra) -> dict:
     return answer
 
 
+# What a person types into a field, by the end of its place in a payload (the longest match wins), as a
+# sentence's subject. Other fields are set by Mend's own pages, so only a program can get them wrong.
+TYPED = {
+    ("question",): "The question",
+    ("reply",): "The reply",
+    ("text",): "The message",
+    ("answer", "text"): "Your answer",
+    ("answer", "words"): "words",
+    ("title",): "The title",
+    ("prompt",): "The prompt",
+}
+# Times people set, by payload schema and field: how to say each bound.
+DURATIONS = {
+    ("TimerStart", "seconds"): ("The timer must run for at least {}.", "The timer can run for at most {}."),
+    ("TimerAdd", "seconds"): ("You can add at least {} at once.", "You can add at most {} at once."),
+    ("BreakoutTime", "seconds"): ("Add at least {} at once.", "Add at most {} at once."),
+    ("BreakoutPropose", "minutes"): ("Rooms run for at least {}.", "Rooms run for at most {}."),
+}
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
 def describe(failure: ValidationError) -> str:
+    """The sentence of a bad payload's refusal: what to change, in plain words, for what a person
+    typed or set; for anything else, the field, for whoever wrote the program."""
     first = failure.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "payload"
+    if first["type"] == "plain_words":
+        return first["msg"]
+    loc = tuple(str(part) for part in first["loc"])
+    context = first.get("ctx", {})
+    what = next((TYPED[loc[-n:]] for n in (2, 1) if loc[-n:] in TYPED), None)
+    if what == "words" and first["type"] == "too_long":
+        return f"Give at most {context['max_length']} words."
+    if what is not None and first["type"] == "string_too_short":
+        return f"{what} is empty: write something first."
+    if what is not None and first["type"] == "string_too_long":
+        return f"{what} is too long: keep it to {context['max_length']} characters or fewer."
+    said = DURATIONS.get((failure.title, loc[-1] if loc else ""))
+    if said is not None and first["type"] in ("greater_than_equal", "less_than_equal"):
+        lower, upper = said
+        if first["type"] == "greater_than_equal":
+            return lower.format(_duration(context["ge"] * (60 if loc[-1] == "minutes" else 1)))
+        return upper.format(_duration(context["le"] * (60 if loc[-1] == "minutes" else 1)))
+    where = ".".join(loc) or "payload"
     return f"That request was not in the expected form ({where}: {first['msg'].lower()}), so nothing changed."

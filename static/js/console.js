@@ -184,7 +184,8 @@ $("quick-poll-form").addEventListener("submit", (event) => {
   const lines = $("quick-options").value.split("\n").map((line) => line.trim()).filter(Boolean);
   const quick = { kind, question: $("quick-question").value.trim() };
   if (kind === "single" || kind === "multiple") quick.options = lines;
-  if (kind === "scale") quick.labels = lines.length === 2 ? lines : ["Not at all", "Completely"];
+  // A scale left without ends gets the usual two; one or three lines are the server's to explain.
+  if (kind === "scale") quick.labels = lines.length ? lines : ["Not at all", "Completely"];
   send("poll:open", { quick });
 });
 

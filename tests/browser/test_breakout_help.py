@@ -27,5 +27,7 @@ def test_a_call_for_help_says_it_was_sent_until_a_facilitator_answers(open_page,
 
     facilitator.click("text=I'm on my way")
     for page in (phone, partner):
-        expect(page.locator(".breakout-actions")).to_contain_text("A facilitator has seen your request and will join you.")
+        expect(page.locator(".breakout-actions")).to_contain_text(
+            "A facilitator has seen your request and will join you."
+        )
         expect(page.locator(".breakout-actions")).not_to_contain_text("Your request was sent")
