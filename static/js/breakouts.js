@@ -26,6 +26,14 @@ export function phaseLine(round, now) {
   return "Everyone is back in the main room.";
 }
 
+// What someone left with nobody else present in their room is told, until the facilitator moves them.
+function aloneLine(room, round) {
+  const gone = room.members.filter((m) => !m.you && m.present === false).map((m) => m.name);
+  const why = gone.length ? `${gone.join(" and ")} ${gone.length > 1 ? "have" : "has"} lost the connection for now.`
+    : round.group_size === 2 ? "Your partner stepped out." : "The others in your room stepped out.";
+  return `You're in Room ${room.number}. ${why} The facilitator knows and will move you in a moment; you can stay here meanwhile.`;
+}
+
 const PHASE_ANNOUNCEMENTS = {
   starting: "Breakout rooms are about to open.",
   running: "Your breakout room is open.",
@@ -45,6 +53,7 @@ export class BreakoutView {
     this.pad = null;
     this.phase = null;
     this.role = null;
+    this.alone = false;
   }
 
   update(state, mine) {
@@ -74,6 +83,7 @@ export class BreakoutView {
           el("figcaption", { text: `Room ${shared.room}` }), el("p", { class: "notes-text", text: shared.notes }))));
     }
     this.node.replaceChildren(...parts);
+    this.watchAlone(mine, round);
     this.watchRole(mine);
     this.phase = phase;
     return this.node;
@@ -83,7 +93,7 @@ export class BreakoutView {
     const room = mine.room;
     const others = room.members.filter((m) => !m.you).map((m) => `${m.name} (${m.role})`);
     const parts = [
-      el("p", { class: "lead room-line", text: `You're in Room ${room.number} with ${others.join(" and ") || "nobody yet"}.` }),
+      el("p", { class: "lead room-line", text: room.alone ? aloneLine(room, round) : `You're in Room ${room.number} with ${others.join(" and ") || "nobody yet"}.` }),
       el("div", { class: "role-card" },
         el("p", { class: "eyebrow", text: "Your role" }),
         el("p", { class: "role-name", text: `You are the ${mine.role.name}` }),
@@ -166,6 +176,13 @@ export class BreakoutView {
       else this.onMine(ack.you);
     });
     return button;
+  }
+
+  // Said once when someone is left alone in their room (screen readers hear it as it happens).
+  watchAlone(mine, round) {
+    const alone = Boolean(mine && mine.place === "room" && mine.room.alone);
+    if (alone && !this.alone) this.announce(aloneLine(mine.room, round));
+    this.alone = alone;
   }
 
   watchRole(mine) {

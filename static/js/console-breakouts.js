@@ -1,6 +1,7 @@
 // The console's breakout panel: propose rooms (from the step or ad hoc), move people, open the rooms,
 // then watch every room (members, roles, presence, notes, calls for help), message them all, add
-// time, switch roles and recall everyone.
+// time, switch roles and recall everyone. Someone left alone in a room is flagged on its card (and,
+// through `aloneCalls`, in the attention region) with a one-click move to the room the server names.
 import { button, el } from "./dom.js";
 import { phaseLine, phaseOf } from "./breakouts.js";
 import { clockTime } from "./ticker.js";
@@ -9,6 +10,7 @@ const $ = (id) => document.getElementById(id);
 const PRESENCE = { online: "online", reconnecting: "reconnecting…", left: "gone", absent: "not here" };
 let current = null;
 let lastHelp = new Set();
+let lastAlone = new Set();
 let endedShown = null;
 
 function options() {
@@ -72,6 +74,42 @@ export function renderBreakoutPanel(state, send, live, announce, messages) {
   const asking = new Set(round.rooms_detail.filter((r) => r.help_requested_at && !r.help_answered_at).map((r) => r.number));
   for (const number of asking) if (!lastHelp.has(number)) announce(`Room ${number} is asking for help.`);
   lastHelp = asking;
+  const alone = aloneRooms(round, live);
+  for (const room of alone) if (!lastAlone.has(aloneKey(round, room))) announce(aloneLine(room));
+  lastAlone = new Set(alone.map((room) => aloneKey(round, room)));
+}
+
+// Rooms where one person is left with nobody present, while the rooms are open (the server says who).
+function aloneRooms(round, live) {
+  if (!round || !round.rooms_detail || round.status !== "running") return [];
+  if (["returning", "ended"].includes(phaseOf(round, live.serverNow()))) return [];
+  return round.rooms_detail.filter((room) => room.alone);
+}
+
+const aloneKey = (round, room) => `alone:${round.id}:${room.id}:${room.alone.id}`;
+const aloneLine = (room) => `${room.alone.name} is alone in Room ${room.number}.`;
+
+// The fix in one click: to the room that keeps the exercise's shape, or to the main room.
+function aloneFix(room, round, send) {
+  const person = room.alone;
+  const to = person.move_to;
+  const move = (target) => send("breakout:move", { round: round.id, participant: person.id, room: target });
+  return [
+    to ? button(`Move ${person.name} to Room ${to.number}`, "primary", () => move(to.id)) : null,
+    button(`Move ${person.name} to the main room`, to ? "secondary" : "primary", () => move(null)),
+  ].filter(Boolean);
+}
+
+// For the console's attention region: who is alone, with the same fix as on the room card.
+export function aloneCalls(round, send) {
+  if (!current || !round) return { needs: new Map(), nodes: [] };
+  const rooms = aloneRooms(round, current.live);
+  return {
+    needs: new Map(rooms.map((room) => [aloneKey(round, room), aloneLine(room)])),
+    nodes: rooms.map((room) => el("div", { class: "help-call alone-call" },
+      el("p", {}, el("strong", { text: aloneLine(room) }), " Nobody else in the room is here."),
+      ...aloneFix(room, round, send))),
+  };
 }
 
 function moveSelect(person, round, send, here) {
@@ -89,8 +127,12 @@ function moveSelect(person, round, send, here) {
 
 function roomCard(room, round, send, live, messages) {
   const asking = room.help_requested_at && !room.help_answered_at;
-  const card = el("article", { class: `room-card${asking ? " asking" : ""}`, "aria-labelledby": `room-${room.id}-title` },
+  const alone = aloneRooms(round, live).includes(room);
+  const card = el("article", { class: `room-card${asking || alone ? " asking" : ""}`, "aria-labelledby": `room-${room.id}-title` },
     el("h3", { id: `room-${room.id}-title`, text: `Room ${room.number}` }));
+  if (alone) {
+    card.append(el("p", { class: "help-flag alone-flag" }, `${aloneLine(room)} `, ...aloneFix(room, round, send)));
+  }
   if (asking) {
     card.append(el("p", { class: "help-flag", role: "alert" }, "This room asked for help. ",
       button("I'm on my way", "primary", async () => {
@@ -128,8 +170,17 @@ function mainRoom(round, send) {
   return el("section", { class: "main-room" },
     el("h3", { text: "In the main room with you" }),
     el("ul", { class: "members" }, ...round.main_room.map((p) =>
-      el("li", {}, `${p.name} `, el("span", { class: "quiet", text: p.sitting_out ? "sitting this one out" : "waiting for a room" }), " ",
+      el("li", {}, `${p.name} `, el("span", { class: "quiet", text: p.sitting_out ? "sitting this one out" : waitingLine(round) }), " ",
+        p.move_to ? button(`Put ${p.name} in Room ${p.move_to.number}`, "small",
+          () => send("breakout:move", { round: round.id, participant: p.id, room: p.move_to.id })) : null, " ",
         moveSelect(p, round, send, null)))));
+}
+
+// Someone waiting while the rooms are open found no room that keeps the exercise's shape.
+function waitingLine(round) {
+  if (round.status !== "running") return "waiting for a room";
+  const size = round.group_size === 2 ? "pairs" : `groups of ${round.group_size}`;
+  return `waiting for a room: every room is full for ${size}`;
 }
 
 function sharedNotes(round) {

@@ -5,7 +5,7 @@ import { announceIn, button, el } from "./dom.js";
 import { connectLive } from "./socket.js";
 import { renderStep } from "./step.js";
 import { formatDuration, onTick, remainingSeconds } from "./ticker.js";
-import { renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console-breakouts.js";
+import { aloneCalls, renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console-breakouts.js";
 import { renderResults } from "./polls.js";
 import { consoleSafety } from "./safety-console.js";
 import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
@@ -123,6 +123,7 @@ function render(state) {
   renderPoll(state);
   renderBreakoutPanel(state, send, live, announce, messages);
   renderHelpCalls(state);
+  renderAloneCalls(state);
   safety.render(state);
   tools.follow(state, breakIsOn(state, live.serverNow()));
   const key = `${state.status}:${current}`;
@@ -142,6 +143,14 @@ function renderHelpCalls(state) {
       if (!ack.ok) { errorBox.hidden = false; errorBox.textContent = ack.error.message; }
     }),
     button("Show the room", "link", () => tools.select("rooms")))));
+}
+
+// Someone left alone in a breakout room, after the help calls; what it says and the fix are
+// console-breakouts.js's.
+function renderAloneCalls(state) {
+  const calls = aloneCalls(state.breakout, send);
+  attention.set("alone", calls.needs);
+  $("help-calls").append(...calls.nodes);
 }
 
 const responded = (count, of) => `${count} of ${Math.max(count, of)} have responded`;

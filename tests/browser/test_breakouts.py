@@ -74,6 +74,8 @@ def test_a_paired_exercise_with_roles_notes_and_recall(open_page, demo_cohort):
 
 
 def test_a_participant_can_sit_an_exercise_out_and_join_after_all(open_page, demo_cohort):
+    """Joining after all keeps the exercise's shape: with the only room a full pair, Robin waits until the
+    facilitator places them."""
     facilitator, phone, join_url = demo_cohort
     others = [open_page(PHONE), open_page(PHONE)]
     for page, name in zip(others, ("Sasha", "Kim"), strict=True):
@@ -87,6 +89,54 @@ def test_a_participant_can_sit_an_exercise_out_and_join_after_all(open_page, dem
     facilitator.get_by_role("button", name="Open the rooms").click()
     expect(others[0].locator(".room-line")).to_contain_text("You're in Room 1 with Kim")
     expect(phone.locator("#stage")).to_contain_text("You're sitting this one out")
+    # The only room is a full pair: Robin waits in the main room, and the console offers them a place.
     phone.click("text=Join a room after all")
+    expect(phone.locator("#stage")).to_contain_text("You're in the main room")
+    expect(facilitator.locator(".main-room")).to_contain_text("Robin waiting for a room: every room is full for pairs")
+    facilitator.get_by_role("button", name="Put Robin in Room 1").click()
     expect(phone.locator(".room-line")).to_contain_text("You're in Room 1 with")
     expect(others[0].locator(".room-line")).to_contain_text("Robin")
+
+
+def test_someone_left_alone_in_a_pair_is_moved_in_one_click_from_the_console(open_page, demo_cohort):
+    facilitator, phone, join_url = demo_cohort
+    others = [open_page(PHONE) for _ in range(3)]
+    for page, name in zip(others, ("Sasha", "Kim", "Lee"), strict=True):
+        join(page, join_url, name)
+    people = [phone, *others]
+    start_session(facilitator)
+    facilitator.locator("#agenda-list li:has(.kind:text-is('breakout')) button").first.click()
+    facilitator.get_by_role("button", name="Propose rooms for this exercise").click()
+    expect(facilitator.locator(".room-card")).to_have_count(2)
+    facilitator.get_by_role("button", name="Open the rooms").click()
+    for page in people:
+        expect(page.locator(".room-line")).to_contain_text("You're in Room")
+
+    # Robin taps "Sit this one out": their partner is told something true, and the console at once.
+    robin_room = phone.locator(".room-line").inner_text()
+    phone.get_by_role("button", name="Sit this one out").click()
+    expect(phone.locator("#stage")).to_contain_text("You're sitting this one out")
+    partner = next(page for page in others if page.locator(".room-line").inner_text()[:16] == robin_room[:16])
+    expect(partner.locator(".room-line")).to_contain_text("Your partner stepped out")
+    expect(partner.locator(".room-line")).to_contain_text("The facilitator knows and will move you in a moment")
+    expect(partner.locator(".room-line")).not_to_contain_text("nobody yet")
+    partner.evaluate("window.scrollTo(0, 0)")
+    assert axe_violations(partner) == [], "alone in a room, on a phone"
+
+    expect(facilitator.locator(".alone-flag")).to_contain_text("is alone in Room")
+    call = facilitator.locator("#help-calls .alone-call")
+    expect(call).to_contain_text("is alone in Room")
+    expect(facilitator).to_have_title(re.compile(r"Needs attention"))
+    assert axe_violations(facilitator) == [], "console with someone alone in a room"
+    screenshot(facilitator, "desktop-console-alone")
+    screenshot(partner, "phone-breakout-alone")
+    fix = call.get_by_role("button", name=re.compile(r"^Move \w+ to Room \d$"))
+    target = fix.inner_text().rsplit(" ", 1)[1]
+    fix.click()
+
+    expect(partner.locator(".room-line")).to_contain_text(f"You're in Room {target} with")
+    expect(partner.locator(".room-line")).not_to_contain_text("stepped out")
+    expect(facilitator.locator(".alone-flag")).to_have_count(0)
+    expect(facilitator.locator("#help-calls .alone-call")).to_have_count(0)
+    expect(facilitator).not_to_have_title(re.compile(r"Needs attention"))
+    assert axe_violations(facilitator) == [], "console after the fix"
