@@ -43,6 +43,10 @@ def test_every_participant_page_offers_crisis_support_and_a_quick_exit(client, m
     group = client.get(f"/g/{cohort.public_id}").get_data(as_text=True)
     assert f'href="/support/{cohort.public_id}"' in group and "data-quick-exit" in group
     assert 'id="pause-button"' in group
+    # The pages that ask before something is deleted or forgotten are participant pages too.
+    for path in (f"/g/{cohort.public_id}/journal/delete", f"/g/{cohort.public_id}/forget"):
+        page = client.get(path).get_data(as_text=True)
+        assert f'href="/support/{cohort.public_id}"' in page and "data-quick-exit" in page, path
 
 
 def test_the_quick_exit_page_says_nothing_about_mend(client):

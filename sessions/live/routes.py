@@ -165,6 +165,16 @@ def make_link(public_id: str):
     return _private(make_response(page))
 
 
+@bp.get("/g/<public_id>/forget")
+def forget_device_page(public_id: str):
+    """What forgetting this device does, asked before it is done: without a personal link kept, it
+    costs the person their place and their journal."""
+    cohort, participant = participant_of(public_id)
+    return _private(
+        make_response(render_template("sessions/forget_device.html", cohort=cohort, participant=participant))
+    )
+
+
 @bp.post("/g/<public_id>/forget")
 def forget_device(public_id: str):
     """Forget the participant on this device (CSRF-checked like every post). Their rejoin secret is

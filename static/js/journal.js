@@ -187,5 +187,5 @@ export function renderShared(container, shared) {
   }));
 }
 
-// Locking the journal on this device forgets, like "Forget me on this device", what this browser kept.
+// "Forget me on this device" (and locking the journal, which asks the same) forgets what this browser kept.
 for (const form of document.querySelectorAll("form[data-lock-journal]")) form.addEventListener("submit", forgetAnswers);

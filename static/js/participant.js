@@ -5,7 +5,7 @@ import { connectLive } from "./socket.js";
 import { renderStep } from "./step.js";
 import { formatDuration, meetingTime, onTick, remainingSeconds } from "./ticker.js";
 import { BreakoutView } from "./breakouts.js";
-import { answerCounted, forgetAnswers, renderPollForm, renderResults, resendIfLost } from "./polls.js";
+import { answerCounted, renderPollForm, renderResults, resendIfLost } from "./polls.js";
 import { participantSafety } from "./safety.js";
 import { reflectionSpace, renderShared } from "./journal.js";
 
@@ -219,7 +219,3 @@ function tick() {
   }
 }
 onTick(tick);
-
-// "Forget me on this device" also forgets poll receipts and answers kept here.
-const forget = document.querySelector("form[data-forget]");
-if (forget) forget.addEventListener("submit", forgetAnswers);

@@ -69,6 +69,7 @@ def test_a_reflection_is_saved_found_again_and_exported(open_page, demo_cohort):
     # Locking the journal on this device: the journal is gone from here until the personal link is used again.
     phone.goto(journal_url)
     phone.click("text=Lock my journal on this device")
+    phone.locator("main").get_by_role("button", name="Forget me on this device").click()
     phone.wait_for_url("**/")
     # (Asked for in the background: a page that loads with 404 counts as a console error.)
     assert phone.request.get(journal_url).status == 404

@@ -5,6 +5,11 @@ break that comes into view wherever the page was scrolled, emergency numbers one
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, axe_violations, screenshot
+from tests.browser.test_privacy_words import check_screen
+
+FORGET = "Forget me on this device"
+FORGET_WITH_LINK = "Forget me on this device, with a personal link"
+FORGET_WITHOUT_LINK = "Forget me on this device, without a personal link"
 
 
 def open_lobby(facilitator) -> None:
@@ -86,3 +91,34 @@ def test_emergency_numbers_and_lines_are_one_tap_from_a_call(open_page, demo_coh
         assert link.bounding_box()["height"] >= 44, link.inner_text()
     assert axe_violations(phone) == [], "crisis support with tappable numbers"
     screenshot(phone, "phone-crisis-support")
+
+
+def test_forget_me_on_this_device_says_what_it_does_before_it_does_it(open_page, demo_cohort):
+    _, phone, _ = demo_cohort
+    group_url = phone.url.split("?")[0]
+    phone.click("text=Forget me on this device")
+    expect(phone.locator("h1")).to_have_text("Forget me on this device?")
+    # Without a personal link, forgetting costs the journal: the page says so and offers one first.
+    expect(phone.locator("main")).to_contain_text("You have no personal link.")
+    check_screen(phone, (FORGET, FORGET_WITHOUT_LINK), every_sentence=True)
+    assert axe_violations(phone) == [], "forget page, without a personal link"
+    screenshot(phone, "phone-forget-device")
+    # Changing one's mind changes nothing.
+    phone.click("text=Keep me signed in here")
+    expect(phone.locator("#progress")).to_have_text("Between sessions")
+
+    # From the journal, locking asks the same.
+    phone.click("text=Open my journal")
+    phone.click("text=Lock my journal on this device")
+    expect(phone.locator("h1")).to_have_text("Forget me on this device?")
+    phone.click("text=Make a personal link first")
+    expect(phone.locator("h1")).to_have_text("Your personal link")
+    phone.click("text=Back to my group")
+    phone.click("text=Forget me on this device")
+    check_screen(phone, (FORGET, FORGET_WITH_LINK), every_sentence=True)
+    assert axe_violations(phone) == [], "forget page, with a personal link"
+
+    phone.locator("main").get_by_role("button", name="Forget me on this device").click()
+    phone.wait_for_url("**/")
+    # (Asked for in the background: a page that loads with 404 counts as a console error.)
+    assert phone.request.get(group_url).status == 404
