@@ -21,6 +21,7 @@ from facilitation.models import Cohort, Organisation, Participant, Programme, Us
 from facilitation.models.cohorts import hash_rejoin_secret, new_join_code, normalise_join_code
 from refusals import Refusal
 from sessions.live.models import LiveSession
+from sessions.live.operations import open_session_of
 from sessions.records.models import ScheduleChange
 
 DISPLAY_NAME_MAX = 40
@@ -67,7 +68,9 @@ def create_cohort(
     start_time: time,
     timezone: str,
     agreement_md: str = DEFAULT_AGREEMENT,
+    meeting_place: str = "",
 ) -> Cohort:
+    """A new cohort, its waiting room on or off as the organisation's settings say."""
     cohort = Cohort(
         organisation=organisation,
         programme=programme,
@@ -78,11 +81,57 @@ def create_cohort(
         start_time=start_time,
         timezone=timezone,
         agreement_md=agreement_md,
+        meeting_place=meeting_place.strip(),
         join_code=unused_join_code(),
+        waiting_room=bool(organisation.waiting_room_default),
     )
     db.session.add(cohort)
     db.session.flush()
     return cohort
+
+
+# What editing may change, in the order the audit trail lists it.
+EDITABLE = ("name", "start_date", "weekday", "start_time", "timezone", "meeting_place")
+
+
+def edit_cohort(cohort: Cohort, facilitators: Sequence[User], **values: object) -> dict[str, list]:
+    """Change the cohort's name, schedule, meeting place and facilitators; return what changed, as
+    {field: [before, after]} (facilitators by id). A facilitator added now may run the cohort from
+    their next page load or connection (facilitation/access.py asks the cohort's list each time).
+    The schedule's changes (skips, moves, added meetings) stay as they are: sessions/records."""
+    if cohort.is_archived:
+        raise Refusal("bad_request", "This cohort is archived: bring it back before changing it.", title="Archived")
+    if not facilitators:
+        raise Refusal("bad_request", "A cohort needs at least one facilitator. Nothing was changed.")
+    changed: dict[str, list] = {}
+    for name in EDITABLE:
+        value = values[name]
+        if isinstance(value, str):
+            value = value.strip()
+        before = getattr(cohort, name)
+        if value != before:
+            changed[name] = [str(before), str(value)]
+            setattr(cohort, name, value)
+    before_ids, after_ids = sorted(f.id for f in cohort.facilitators), sorted(f.id for f in facilitators)
+    if before_ids != after_ids:
+        changed["facilitators"] = [before_ids, after_ids]
+        cohort.facilitators = list(facilitators)
+    db.session.flush()
+    return changed
+
+
+def archive_cohort(cohort: Cohort, archived: bool, now: datetime | None = None) -> bool:
+    """Archive the cohort (read-only, off the dashboard, its join code letting nobody in) or bring it
+    back; True if that changed anything. Enrolment stays as it was, for when it comes back."""
+    if archived == cohort.is_archived:
+        return False
+    if archived and open_session_of(cohort.id) is not None:
+        raise Refusal(
+            "bad_request", "End the session that is open before archiving this cohort.", title="A session is open"
+        )
+    cohort.archived_at = (now or datetime.now(UTC)) if archived else None
+    db.session.flush()
+    return True
 
 
 def unused_join_code() -> str:
@@ -99,9 +148,14 @@ def regenerate_join_code(cohort: Cohort) -> str:
     return cohort.join_code
 
 
-def cohorts_for(user: User) -> list[Cohort]:
-    """Administrators see every cohort of their organisation; facilitators see their own."""
-    query = select(Cohort).where(Cohort.organisation_id == user.organisation_id).order_by(Cohort.name)
+def cohorts_for(user: User, archived: bool = False) -> list[Cohort]:
+    """Administrators see every cohort of their organisation; facilitators see their own. Archived
+    cohorts are listed apart (`archived=True`)."""
+    query = select(Cohort).where(
+        Cohort.organisation_id == user.organisation_id,
+        Cohort.archived_at.is_not(None) if archived else Cohort.archived_at.is_(None),
+    )
+    query = query.order_by(Cohort.name)
     if not user.is_admin:
         query = query.where(Cohort.facilitators.any(User.id == user.id))
     return list(db.session.scalars(query))
@@ -411,7 +465,7 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
     A closed cohort takes nobody new; with its waiting room on, a new participant waits until a
     facilitator admits them.
     """
-    if not cohort.enrolment_open:
+    if not cohort.enrolment_open or cohort.is_archived:
         raise Refusal("enrolment_closed")
     name = clean_display_name(raw_name)
     refuse_staff_names(cohort, name)

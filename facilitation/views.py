@@ -8,10 +8,26 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are of 3.2
 
 from extensions import db
-from facilitation.access import cohort_run_by, programme_seen_by
+from facilitation import audit
+from facilitation.access import administrator_only, cohort_run_by, programme_seen_by
 from facilitation.catalogue import programmes_for
-from facilitation.cohorts import cohorts_for, create_cohort, next_meeting, regenerate_join_code
-from facilitation.forms import AgreementForm, CohortForm, RegenerateCodeForm
+from facilitation.cohorts import (
+    archive_cohort,
+    cohorts_for,
+    create_cohort,
+    edit_cohort,
+    next_meeting,
+    regenerate_join_code,
+)
+from facilitation.forms import (
+    AgreementForm,
+    ArchiveForm,
+    CohortEditForm,
+    CohortForm,
+    RegenerateCodeForm,
+    ScheduleFields,
+    timezone_choices,
+)
 from facilitation.models import Cohort, Participant, User
 from facilitation.programmes import render_markdown
 from refusals import Refusal
@@ -43,10 +59,22 @@ def join_qr(cohort: Cohort, scale: int, dark: str = "#000") -> Markup:
     return Markup(svg)  # noqa: S704 - segno output, no user input in markup position
 
 
+def changeable(cohort: Cohort) -> Cohort:
+    """An archived cohort is read-only: anything that would change it is refused, saying why."""
+    if cohort.is_archived:
+        raise Refusal(
+            "forbidden",
+            "This cohort is archived, so it cannot be changed. An administrator can bring it back.",
+            title="Archived",
+        )
+    return cohort
+
+
 @bp.get("/dashboard")
 def dashboard():
     cohorts = [(cohort, next_meeting(cohort)) for cohort in cohorts_for(current_user)]
-    return render_template("facilitation/dashboard.html", cohorts=cohorts)
+    archived = cohorts_for(current_user, archived=True)
+    return render_template("facilitation/dashboard.html", cohorts=cohorts, archived=archived)
 
 
 @bp.get("/programmes")
@@ -59,17 +87,28 @@ def programme(programme_id: int):
     return render_template("facilitation/programme.html", programme=programme_seen_by(current_user, programme_id))
 
 
+def _colleagues() -> list[User]:
+    return list(
+        db.session.scalars(select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name))
+    )
+
+
+def _offer(form: ScheduleFields, colleagues: list[User], keep_zone: str | None = None) -> None:
+    """The facilitators and time zones a cohort form offers: the organisation's people, and the
+    short list of likely zones (the organisation's own first) before every zone."""
+    form.facilitators.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in colleagues]
+    form.timezone.choices = timezone_choices(current_user.organisation.default_timezone, keep_zone)  # type: ignore[assignment]  # grouped choices: a dict, which the stubs do not know
+
+
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 def new_cohort():
     form = CohortForm()
     form.programme.choices = [SelectChoice(p.id, p.title) for p in programmes_for(current_user.organisation_id)]
-    colleagues = db.session.scalars(
-        select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)
-    ).all()
-    form.facilitators.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in colleagues]
+    colleagues = _colleagues()
+    _offer(form, colleagues)
     if not form.is_submitted():
         form.facilitators.data = [current_user.id]
-        form.timezone.data = "Europe/London"
+        form.timezone.data = current_user.organisation.default_timezone
     if form.validate_on_submit():
         chosen = [u for u in colleagues if u.id in form.facilitators.data]
         cohort = create_cohort(
@@ -81,11 +120,73 @@ def new_cohort():
             weekday=form.weekday.data,
             start_time=form.start_time.data,
             timezone=form.timezone.data,
+            meeting_place=form.meeting_place.data or "",
         )
+        audit.record(current_user.id, "cohort.create", cohort_id=cohort.id, target=cohort.name)
         commit()
         flash(f"{cohort.name} is ready. Share the join link with your group.")
         return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
     return render_template("facilitation/cohort_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+def edit_cohort_page(cohort_id: int):
+    cohort = cohort_run_by(current_user, cohort_id)
+    if cohort.is_archived:
+        return render_template("facilitation/cohort_edit.html", cohort=cohort, form=None, archive_form=ArchiveForm())
+    form = CohortEditForm(obj=cohort if request.method == "GET" else None)
+    colleagues = _colleagues()
+    _offer(form, colleagues, keep_zone=cohort.timezone)
+    if request.method == "GET":
+        form.facilitators.data = [f.id for f in cohort.facilitators]
+    if form.validate_on_submit():
+        changed = edit_cohort(
+            cohort,
+            [u for u in colleagues if u.id in (form.facilitators.data or [])],
+            name=form.name.data,
+            start_date=form.start_date.data,
+            weekday=form.weekday.data,
+            start_time=form.start_time.data,
+            timezone=form.timezone.data,
+            meeting_place=form.meeting_place.data or "",
+        )
+        if changed:
+            audit.record(current_user.id, "cohort.edit", cohort_id=cohort.id, target=cohort.name, details=changed)
+            commit()
+            flash(f"{cohort.name} is saved.")
+        else:
+            flash("Nothing was changed.")
+        return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
+    status = 400 if form.errors else 200
+    return render_template(
+        "facilitation/cohort_edit.html", cohort=cohort, form=form, archive_form=ArchiveForm()
+    ), status
+
+
+@bp.post("/cohorts/<int:cohort_id>/archive")
+def archive(cohort_id: int):
+    cohort = cohort_run_by(current_user, cohort_id)
+    form = ArchiveForm()
+    if not form.validate_on_submit() or form.archive.data not in ("0", "1"):
+        raise Refusal("bad_request")
+    archived = form.archive.data == "1"
+    if not archived:
+        administrator_only("Only your organisation's administrators can bring back an archived cohort.")
+    if archive_cohort(cohort, archived):
+        audit.record(
+            current_user.id,
+            "cohort.archive" if archived else "cohort.unarchive",
+            cohort_id=cohort.id,
+            target=cohort.name,
+        )
+        commit()
+    if archived:
+        flash(
+            f"{cohort.name} is archived: it is read-only and no longer on the dashboard. Its join code lets nobody in."
+        )
+    else:
+        flash(f"{cohort.name} is back: it can be changed and run again.")
+    return redirect(url_for("facilitation.cohort", cohort_id=cohort.id))
 
 
 @bp.get("/cohorts/<int:cohort_id>")
@@ -130,7 +231,7 @@ def invitation(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/code")
 def regenerate_code(cohort_id: int):
-    cohort = cohort_run_by(current_user, cohort_id)
+    cohort = changeable(cohort_run_by(current_user, cohort_id))
     form = RegenerateCodeForm()
     if not form.validate_on_submit():
         raise Refusal("bad_request")
@@ -145,7 +246,7 @@ def regenerate_code(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/enrolment")
 def set_enrolment(cohort_id: int):
-    cohort = cohort_run_by(current_user, cohort_id)
+    cohort = changeable(cohort_run_by(current_user, cohort_id))
     form = EnrolmentForm()
     if not form.validate_on_submit():
         raise Refusal("bad_request")
@@ -163,7 +264,7 @@ def set_enrolment(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/participants/<int:participant_id>/admit")
 def admit_participant(cohort_id: int, participant_id: int):
-    cohort = cohort_run_by(current_user, cohort_id)
+    cohort = changeable(cohort_run_by(current_user, cohort_id))
     if not ParticipantForm().validate_on_submit():
         raise Refusal("bad_request")
     participant = admission.admit(cohort.id, participant_id)
@@ -195,7 +296,7 @@ def remove_participant(cohort_id: int, participant_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/agreement")
 def edit_agreement(cohort_id: int):
-    cohort = cohort_run_by(current_user, cohort_id)
+    cohort = changeable(cohort_run_by(current_user, cohort_id))
     form = AgreementForm()
     if form.validate_on_submit():
         cohort.agreement_md = (form.agreement_md.data or "").strip()
