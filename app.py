@@ -94,7 +94,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         hops = app.config["MEND_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from facilitation import admin, auth, cli, views
+    from facilitation import admin, auth, cli, mail, views
     from sessions.journal import routes as journal_routes
     from sessions.live import console
     from sessions.live import routes as live_routes
@@ -103,6 +103,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    mail.mailman.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(live_routes.bp)
     app.register_blueprint(console.bp)

@@ -8,16 +8,17 @@ import csv
 import io
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are of 3.2
 
 from extensions import db
-from facilitation import audit
+from facilitation import audit, mail, people
 from facilitation.access import administrator_only
-from facilitation.forms import AuditFilterForm
-from facilitation.models import AuditEntry, Cohort, User
+from facilitation.forms import AuditFilterForm, ConfirmForm, InviteForm, RoleForm
+from facilitation.models import AccountLink, AuditEntry, Cohort, User
+from refusals import Refusal
 from sessions.realtime.plumbing import commit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -45,6 +46,132 @@ def _cohorts() -> list[Cohort]:
             select(Cohort).where(Cohort.organisation_id == current_user.organisation_id).order_by(Cohort.name)
         )
     )
+
+
+# People
+
+
+def _people_page(invite_form: InviteForm | None = None, status: int = 200):
+    organisation = current_user.organisation
+    everyone = people.people_of(organisation.id)
+    return render_template(
+        "admin/people.html",
+        organisation=organisation,
+        people=everyone,
+        invitations=people.open_invitations(organisation.id),
+        invite_form=invite_form or InviteForm(),
+        role_forms={person.id: RoleForm(role=person.role, prefix=f"person-{person.id}") for person in everyone},
+        confirm=ConfirmForm(),
+        mail_configured=organisation.mail_configured,
+    ), status
+
+
+@bp.get("/people")
+def people_page():
+    return _people_page()
+
+
+def _mail_link(link: AccountLink, url: str) -> bool:
+    """Mail an invitation or reset link when the organisation sends mail; False when it does not."""
+    template = "admin/mail_invitation.txt" if link.kind == "invitation" else "auth/mail_reset.txt"
+    subject = (
+        f"You are invited to {current_user.organisation.name} on Mend"
+        if link.kind == "invitation"
+        else "Choose a new Mend password"
+    )
+    body = render_template(template, link=link, user=link.user, inviter=current_user, url=url)
+    return mail.send(current_user.organisation, link.email, subject, body)
+
+
+def _link_issued(link: AccountLink, token: str):
+    endpoint = "auth.accept_invitation" if link.kind == "invitation" else "auth.reset_password"
+    url = url_for(endpoint, token=token, _external=True)
+    mailed = _mail_link(link, url)
+    commit()
+    response = Response(render_template("admin/link_issued.html", link=link, url=url, mailed=mailed))
+    # The page holds a working link: it stays out of the browser's cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/people/invite")
+def invite():
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _people_page(form, 400)
+    try:
+        link, token = people.invite(current_user, form.email.data, form.role.data)
+    except people.PeopleError as problem:
+        form.email.errors = [str(problem)]
+        return _people_page(form, 400)
+    return _link_issued(link, token)
+
+
+@bp.post("/invitations/<int:link_id>/withdraw")
+def withdraw_invitation(link_id: int):
+    if not ConfirmForm().validate_on_submit():
+        raise Refusal("bad_request")
+    link = people.withdraw_invitation(current_user, link_id)
+    commit()
+    flash(f"The invitation to {link.email} is withdrawn; its link no longer works.")
+    return redirect(url_for("admin.people_page"))
+
+
+@bp.post("/people/<int:user_id>/role")
+def change_role(user_id: int):
+    person = people.colleague_of(current_user, user_id)
+    form = RoleForm(prefix=f"person-{person.id}")
+    if not form.validate_on_submit():
+        raise Refusal("bad_request")
+    try:
+        people.change_role(current_user, person, form.role.data)
+    except people.PeopleError as problem:
+        flash(str(problem))
+        return redirect(url_for("admin.people_page"))
+    commit()
+    flash(f"{person.name} is now {'an administrator' if person.is_admin else 'a facilitator'}.")
+    return redirect(url_for("admin.people_page"))
+
+
+@bp.post("/people/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    person = people.colleague_of(current_user, user_id)
+    if not ConfirmForm().validate_on_submit():
+        raise Refusal("bad_request")
+    try:
+        people.deactivate(current_user, person)
+    except people.PeopleError as problem:
+        flash(str(problem))
+        return redirect(url_for("admin.people_page"))
+    commit()
+    flash(f"{person.name} is deactivated: signed out everywhere, and unable to sign in until reactivated.")
+    return redirect(url_for("admin.people_page"))
+
+
+@bp.post("/people/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    person = people.colleague_of(current_user, user_id)
+    if not ConfirmForm().validate_on_submit():
+        raise Refusal("bad_request")
+    people.reactivate(current_user, person)
+    commit()
+    flash(f"{person.name} can sign in again with their password.")
+    return redirect(url_for("admin.people_page"))
+
+
+@bp.post("/people/<int:user_id>/reset-link")
+def reset_link(user_id: int):
+    person = people.colleague_of(current_user, user_id)
+    if not ConfirmForm().validate_on_submit():
+        raise Refusal("bad_request")
+    if not person.is_active:
+        flash(f"{person.name} is deactivated. Reactivate them first.")
+        return redirect(url_for("admin.people_page"))
+    link, token = people.issue_reset(person, by=current_user)
+    return _link_issued(link, token)
+
+
+# The audit trail
 
 
 def _audit_filters() -> tuple[AuditFilterForm, dict, list[Cohort]]:

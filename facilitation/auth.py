@@ -1,4 +1,5 @@
-"""Facilitator accounts: sign in (rate-limited), sign out, change password.
+"""Facilitator accounts: sign in (rate-limited), sign out, change password, and the one-time links:
+accepting an invitation, choosing a new password with a reset link, "Forgot my password".
 
 A session cookie names the user and their session version (`User.get_id`); signing out or changing
 the password raises the version, which ends every session signed in before, and closes the user's
@@ -15,7 +16,14 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import address_block, db, limiter, login_manager
-from facilitation.forms import LoginForm, PasswordChangeForm
+from facilitation import audit
+from facilitation.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+)
 from facilitation.models import User
 from sessions.live.models import Connection
 from sessions.realtime import pushes
@@ -35,7 +43,7 @@ def load_user(alternative_id: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user
 
@@ -88,10 +96,20 @@ def login():
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is None:
             check_password_hash(_nobody_hash(), form.password.data)
+        elif user.check_password(form.password.data) and not user.is_active:
+            # Only someone who knows the password learns that the account exists and is deactivated.
+            audit.record(None, "auth.sign_in_refused", target=user.email, organisation_id=user.organisation_id)
+            commit()
+            form.password.errors.append(
+                "This account has been deactivated. Ask an administrator of your organisation to reactivate it."
+            )
+            return render_template("auth/login.html", form=form), 403
         elif user.check_password(form.password.data):
             session.clear()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        # A failed sign-in is not recorded in the audit trail: the write would make a wrong password for
+        # an account take longer than one for an unknown email, telling a guesser which emails exist.
         form.password.errors.append("That email and password do not match an account.")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
@@ -121,9 +139,91 @@ def change_password():
         user = current_user._get_current_object()
         user.set_password(form.new.data)
         end_sessions(user)
+        audit.record(user.id, "auth.password_change")
         commit()
         # This browser stays signed in, with the new version; every other session has ended.
         login_user(user)
         flash("Your password is changed. Any other device signed in to your account is signed out.")
         return redirect(url_for("facilitation.dashboard"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+# One-time links. A link's page and its form are the same URL; the token is in the path (so the
+# Referrer-Policy keeps it from other sites, and nginx's log keeps only the kind of link).
+
+
+def _unusable(reason: str, kind: str):
+    return render_template("auth/link_unusable.html", reason=reason, kind=kind), 410
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def accept_invitation(token: str):
+    from facilitation import people
+
+    try:
+        link = people.usable_link(token, "invitation")
+    except people.LinkUnusable as unusable:
+        return _unusable(unusable.reason, "invitation")
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = people.accept_invitation(link, form.name.data or "", form.password.data or "")
+        except people.LinkUnusable as unusable:
+            return _unusable(unusable.reason, "invitation")
+        commit()
+        session.clear()
+        login_user(user)
+        flash(f"Welcome to Mend, {user.name}. You are signed in.")
+        return redirect(url_for("facilitation.dashboard"))
+    return render_template("auth/accept_invitation.html", form=form, link=link), 400 if form.errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def reset_password(token: str):
+    from facilitation import people
+
+    try:
+        link = people.usable_link(token, "reset")
+    except people.LinkUnusable as unusable:
+        return _unusable(unusable.reason, "reset")
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = people.reset_password(link, form.password.data or "")
+        commit()
+        session.clear()
+        login_user(user)
+        flash("Your new password is set. Any device that was signed in to your account is signed out.")
+        return redirect(url_for("facilitation.dashboard"))
+    return render_template("auth/reset_password.html", form=form, link=link), 400 if form.errors else 200
+
+
+def _forgot_email_key() -> str:
+    return "forgot:" + request.form.get("email", "").strip().lower()[:254]
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_forgot_email_key, methods=["POST"])
+def forgot_password():
+    """Mails a reset link to an active account of an organisation that sends mail. The answer is the
+    same whether or not the email has an account, and whatever the organisation's mail settings."""
+    from facilitation import mail, people
+
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = people.account_for(form.email.data)
+        if user is not None and user.is_active and user.organisation.mail_configured:
+            _link, token = people.issue_reset(user, by=None)
+            mail.send(
+                user.organisation,
+                user.email,
+                "Choose a new Mend password",
+                render_template(
+                    "auth/mail_reset.txt", user=user, url=url_for("auth.reset_password", token=token, _external=True)
+                ),
+            )
+            commit()
+        return render_template("auth/forgot_password_sent.html")
+    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200

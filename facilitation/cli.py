@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from extensions import db
+from facilitation import audit
 from facilitation.catalogue import import_programme
 from facilitation.forms import MIN_PASSWORD
 from facilitation.models import Organisation, User
@@ -72,6 +73,8 @@ def create_user(email: str, organisation_name: str, name: str, admin: bool, pass
     )
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    audit.record(None, "people.create_cli", target=email, details={"role": user.role}, organisation_id=organisation.id)
     commit()
     click.echo(f"Created {user.role} {email} in {organisation.name}.")
 
@@ -100,6 +103,13 @@ def import_programme_command(path: Path, organisation_name: str | None) -> None:
             raise click.ClickException(f"There is no organisation called {organisation_name}.")
         organisation_id = organisation.id
     programme, created = import_programme(spec, organisation_id)
+    if created:
+        audit.record(
+            None,
+            "programme.import",
+            target=f"{programme.title}, version {programme.version}",
+            organisation_id=organisation_id,
+        )
     commit()
     if created:
         click.echo(f"Imported {programme.title}, version {programme.version}: {len(programme.sessions)} sessions.")
@@ -137,6 +147,7 @@ def rotate_journal_key() -> None:
         raise click.ClickException(
             "A participant's journal key could not be unwrapped (the database was changed); nothing was rotated."
         ) from None
+    audit.record(None, "keys.journal_key_rotate", details={"keys": count})
     commit()
     journal_keys.use_application_key(app, new_key)
     new_id = journal_crypto.key_id(new_key)

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are of 3.2
 from wtforms.validators import (
     DataRequired,
+    Email,
     EqualTo,
     InputRequired,
     Length,
@@ -261,3 +262,49 @@ class AuditFilterForm(FlaskForm):
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError("The end date is before the start date.")
+
+
+ROLE_CHOICES = [SelectChoice("facilitator", "Facilitator"), SelectChoice("admin", "Administrator")]
+
+
+def _new_password(label: str = "Password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200, message="Use at least 10 characters.")],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(message="This is not an email address."), Length(max=254)]
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES, default="facilitator", validators=[DataRequired()])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        "Your name", validators=[DataRequired(), Length(max=80)], description="Shown to colleagues and participants."
+    )
+    password = _new_password()
+    confirm = PasswordField(
+        "Password again", validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")]
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = _new_password("New password")
+    confirm = PasswordField(
+        "New password again", validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")]
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])

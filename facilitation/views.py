@@ -288,6 +288,7 @@ def remove_participant(cohort_id: int, participant_id: int):
     if not form.validate_on_submit():
         raise Refusal("bad_request")
     removed = admission.remove(cohort.id, participant_id)
+    audit.record(current_user.id, "participant.remove", cohort_id=cohort.id, target=f"participant {participant_id}")
     announce_removal(cohort.id, participant_id, removed)
     commit()
     flash(f"{removed.name} was removed from the group. Their links no longer work and their journal is deleted.")

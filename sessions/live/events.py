@@ -13,6 +13,7 @@ from socketio.exceptions import ConnectionRefusedError  # as Flask-SocketIO does
 from sqlalchemy import bindparam, select
 
 from extensions import db, socketio
+from facilitation import audit
 from facilitation.access import may_connect_as
 from facilitation.models import Cohort, User
 from refusals import Refusal
@@ -192,6 +193,9 @@ def end_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
 @handler("participant:admit", FACILITATOR)
 def admit_participant(caller: Caller, payload: ParticipantCommand) -> dict:
     admission.admit(caller.cohort_id, payload.participant)
+    audit.record(
+        caller.user_id, "participant.admit", cohort_id=caller.cohort_id, target=f"participant {payload.participant}"
+    )
     announce_presence(caller.cohort_id)
     return {"ok": True}
 
@@ -199,6 +203,9 @@ def admit_participant(caller: Caller, payload: ParticipantCommand) -> dict:
 @handler("participant:remove", FACILITATOR)
 def remove_participant(caller: Caller, payload: ParticipantCommand) -> dict:
     removed = admission.remove(caller.cohort_id, payload.participant)
+    audit.record(
+        caller.user_id, "participant.remove", cohort_id=caller.cohort_id, target=f"participant {payload.participant}"
+    )
     announce_removal(caller.cohort_id, payload.participant, removed)
     return {"ok": True, "removed": removed.name}
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from extensions import db
+from facilitation import audit
 from facilitation.access import administrator_only, cohort_run_by, participant_of
 from facilitation.cohorts import add_meeting, meetings, move_meeting, next_meeting, skip_meeting
 from facilitation.models import Cohort, Participant
@@ -65,6 +66,8 @@ def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
 def report(cohort_id: int, live_session_id: int):
     cohort = cohort_run_by(current_user, cohort_id)
     found = session_report(cohort, run_of(cohort, live_session_id))
+    audit.record(current_user.id, "records.report_view", cohort_id=cohort.id, target=f"week {found.week}")
+    commit()
     notes = found.notes
     form = NotesForm(text=notes.text if notes else "", revision=notes.revision if notes else 0)
     return render_template(
@@ -99,6 +102,14 @@ def notes(cohort_id: int, live_session_id: int):
 def report_pdf(cohort_id: int, live_session_id: int):
     cohort = cohort_run_by(current_user, cohort_id)
     found = session_report(cohort, run_of(cohort, live_session_id))
+    audit.record(
+        current_user.id,
+        "records.export",
+        cohort_id=cohort.id,
+        target=f"week {found.week}",
+        details={"file": "report.pdf"},
+    )
+    commit()
     return _download(exports.report_pdf(found), "application/pdf", f"week-{found.week:02d}-report.pdf")
 
 
@@ -110,6 +121,14 @@ def report_csv(cohort_id: int, live_session_id: int, table: str):
     if table not in exports.REPORT_TABLES:
         raise Refusal("not_found")
     found = session_report(cohort, live)
+    audit.record(
+        current_user.id,
+        "records.export",
+        cohort_id=cohort.id,
+        target=f"week {found.week}",
+        details={"file": f"{table}.csv"},
+    )
+    commit()
     return _download(exports.REPORT_TABLES[table](found), "text/csv", f"week-{found.week:02d}-{table}.csv")
 
 
@@ -118,6 +137,8 @@ def report_csv(cohort_id: int, live_session_id: int, table: str):
 def record(cohort_id: int):
     cohort = cohort_run_by(current_user, cohort_id)
     found = cohort_record(cohort)
+    audit.record(current_user.id, "records.cohort_view", cohort_id=cohort.id)
+    commit()
     return render_template(
         "records/cohort_record.html",
         record=found,
@@ -159,6 +180,8 @@ def schedule(cohort_id: int):
 @login_required
 def archive(cohort_id: int):
     cohort = cohort_run_by(current_user, cohort_id)
+    audit.record(current_user.id, "records.export", cohort_id=cohort.id, details={"file": "record.zip"})
+    commit()
     return _download(exports.cohort_archive(cohort), "application/zip", f"cohort-{cohort.id}-record.zip")
 
 

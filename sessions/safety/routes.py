@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from extensions import db
+from facilitation import audit
 from facilitation.access import administrator_only
 from facilitation.models import Cohort, Organisation
 from sessions.realtime.plumbing import commit
@@ -94,6 +95,9 @@ def edit_crisis_resources():
     form = CrisisResourcesForm()
     if form.validate_on_submit():
         organisation.crisis_resources = form.cleaned()
+        audit.record(
+            current_user.id, "safety.crisis_resources_edit", details={"lines": len(organisation.crisis_resources)}
+        )
         commit()
         current_app.logger.info(
             "crisis resources of organisation %s changed by user %s", organisation.id, current_user.id
