@@ -242,6 +242,7 @@ def _register_headers(app: Flask) -> None:
 
 def main() -> None:
     from facilitation.instance import prepare_instance
+    from facilitation.retention import start_retention_job
     from sessions.journal.crypto import JournalKeyError
     from sessions.live import presence
     from sessions.live.events import announce_presence
@@ -264,6 +265,7 @@ def main() -> None:
         presence.register_process(single_process=not app.config["SOCKETIO_MESSAGE_QUEUE"])
         commit()
     presence.start_heartbeat(app, announce_presence)
+    start_retention_job(app)
     host, port = app.config["HOST"], app.config["PORT"]
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104 - only naming the address to print
     lines = [f"Mend {app.config['VERSION']} is running at {url}"]

@@ -103,6 +103,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "MEND_SECURE_COOKIES": secure_cookies,
+        # How often each process runs retention (facilitation/retention.py); an organisation is worked on by one.
+        "MEND_RETENTION_SECONDS": float(env.get("MEND_RETENTION_SECONDS") or 3600),
         # Where "Quick exit" sends a participant; by default Mend's own blank page.
         "MEND_QUICK_EXIT_URL": env.get("MEND_QUICK_EXIT_URL") or None,
     }

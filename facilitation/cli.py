@@ -167,3 +167,31 @@ def rotate_journal_key() -> None:
 
 
 mend.add_command(export_cohort)
+
+
+@mend.command("retention")
+@with_appcontext
+def retention() -> None:
+    """Delete what is past each organisation's retention period, now (for cron), and scrub the files.
+
+    The same run as the one Mend does by itself every MEND_RETENTION_SECONDS; it waits for a run
+    already under way in a server process rather than repeating it."""
+    from datetime import UTC, datetime
+
+    from facilitation.retention import run_and_scrub
+
+    _migrate()
+    outcome = run_and_scrub(current_app._get_current_object(), datetime.now(UTC), respect_claims=False)  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
+    if not (outcome.records or outcome.journals or outcome.audit_entries):
+        click.echo("Nothing is past its retention period.")
+        return
+    if outcome.records:
+        click.echo(
+            f"Deleted the reports and attendance of {len(outcome.records)} cohort(s): {outcome.sessions} session(s)."
+        )
+    if outcome.journals:
+        click.echo(
+            f"Deleted the journals and places of {len(outcome.journals)} cohort(s): {outcome.participants} participant(s)."
+        )
+    if outcome.audit_entries:
+        click.echo(f"Deleted {outcome.audit_entries} audit entries past their period.")

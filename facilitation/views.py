@@ -30,6 +30,7 @@ from facilitation.forms import (
 )
 from facilitation.models import Cohort, Participant, User
 from facilitation.programmes import render_markdown
+from facilitation.retention import retention_notice
 from refusals import Refusal
 from sessions.journal.screens import writers_this_week
 from sessions.live import admission
@@ -39,6 +40,8 @@ from sessions.live.operations import attendance_counts, open_session_of, runs_of
 from sessions.realtime.plumbing import commit
 
 bp = Blueprint("facilitation", __name__)
+# A participant's own pages say what retention will delete, and when (templates/base.html).
+bp.add_app_template_global(retention_notice)
 
 
 @bp.before_request
@@ -311,6 +314,11 @@ def edit_agreement(cohort_id: int):
 @bp.app_template_filter("markdown")
 def markdown_filter(text: str) -> Markup:
     return Markup(render_markdown(text or ""))  # noqa: S704 - sanitised by nh3
+
+
+@bp.app_template_filter("meeting_day")
+def meeting_day_filter(moment) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
 @bp.app_template_filter("meeting_time")

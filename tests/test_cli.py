@@ -79,6 +79,11 @@ def test_export_cohort_refuses_a_cohort_that_does_not_exist_and_writes_nothing(t
     assert not target.exists()
 
 
+def test_retention_prints_only_what_it_deleted(tmp_path):
+    # What it deletes, with a clock the test controls, is checked in tests/test_retention.py.
+    assert_says_only(run_mend(tmp_path, "retention"), "Nothing is past its retention period.\n")
+
+
 def test_help_lists_every_command_and_nothing_else(tmp_path):
     result = run_mend(tmp_path, "--help")
     assert "Traceback" not in result.stdout + result.stderr
@@ -96,4 +101,30 @@ def test_every_command_is_run_here():
         "import-programme",
         "rotate-journal-key",
         "export-cohort",
+        "retention",
     }
+
+
+def test_the_group_help_and_a_refused_email_print_only_their_words(tmp_path):
+    result = run_mend(tmp_path, "--help")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert (result.stderr, result.returncode) == ("", 0)
+    assert result.stdout.startswith("Usage: flask mend [OPTIONS] COMMAND [ARGS]...\n")
+    bad = run_mend(tmp_path, "create-user", "--email", "nobody", "--org", "Harbour", "--password", "a" * 12)
+    assert bad.stdout == "" and bad.returncode == 2
+    assert bad.stderr.endswith("Error: Invalid value for --email: this is not an email address\n")
+
+
+def test_accounts_and_keys_changed_from_the_command_line_are_in_the_audit_trail(tmp_path):
+    import sqlite3
+
+    assert (
+        run_mend(
+            tmp_path, "create-user", "--email", "ana@example.org", "--org", "Harbour", "--password", "a" * 12
+        ).returncode
+        == 0
+    )
+    assert run_mend(tmp_path, "rotate-journal-key").returncode == 0
+    with sqlite3.connect(tmp_path / "mend.db") as db:
+        rows = db.execute("SELECT action, actor_id, target FROM audit_entry ORDER BY id").fetchall()
+    assert rows == [("people.create_cli", None, "ana@example.org"), ("keys.journal_key_rotate", None, None)]
