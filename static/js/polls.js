@@ -1,5 +1,6 @@
 // Polls in the browser: the participant's answer form (with pass), their receipt kept on this
 // device only, and results drawn for the room once revealed.
+import { choiceChart, scaleChart, wordCloud } from "./charts.js";
 import { el } from "./dom.js";
 
 const STORE = "mend.poll.";
@@ -146,31 +147,25 @@ export function renderPollForm(poll, send) {
   return form;
 }
 
-// Results as the room sees them: bars for choices and the scale, a word cloud, texts in random order.
+// Results as the room sees them, drawn by charts.js: choice bars with counts and percentages, the
+// 0–10 distribution, a word cloud, texts in random order. With `moderate` (the console, before
+// reveal) every word and text also gets its "Hide" or "Show again"; the cloud shows what the room
+// would see.
 export function renderResults(poll, { moderate } = {}) {
   const r = poll.results;
   const box = el("div", { class: "poll-results" });
-  const total = Math.max(1, r.answers);
   if (r.below_threshold) {
     box.append(el("p", { text: `Results are shown once at least ${r.threshold} have answered, so that nobody's answer can be picked out.` }));
   }
-  const bar = (label, count) => el("li", { class: "bar" },
-    el("span", { class: "bar-label", text: label }),
-    el("progress", { max: total, value: count, "aria-label": `${label}: ${count}` }),
-    el("span", { class: "bar-count", text: String(count) }));
-  if (r.options) box.append(el("ul", { class: "bars" }, ...r.options.map((o) => bar(o.label, o.count))));
-  if (r.scale) {
-    box.append(el("ul", { class: "bars scale-bars" }, ...r.scale.map((count, value) => bar(String(value), count))));
-    box.append(el("p", { class: "scale-labels" }, el("span", { text: `0: ${r.labels[0]}` }), el("span", { text: `10: ${r.labels[1]}` })));
-  }
+  if (r.options) box.append(choiceChart(r.options, r.answers));
+  if (r.scale) box.append(scaleChart(r.scale, r.labels, r.answers));
   if (r.words) {
-    const top = Math.max(1, ...r.words.map((w) => w.count));
-    box.append(el("ul", { class: "word-cloud" }, ...r.words.map((w) => {
-      const item = el("li", { class: `size-${Math.ceil((w.count / top) * 4)}${w.hidden ? " hidden-answer" : ""}` },
-        el("span", { text: w.word }), el("span", { class: "visually-hidden", text: ` (${w.count})` }));
-      if (moderate) item.append(moderateButton(w.word, w.hidden, moderate));
-      return item;
-    })));
+    const visible = r.words.filter((w) => !w.hidden);
+    if (visible.length) box.append(wordCloud(visible));
+    if (moderate) {
+      box.append(el("ul", { class: "word-list" }, ...r.words.map((w) => el("li", { class: w.hidden ? "hidden-answer" : "" },
+        el("span", { text: `${w.word} (${w.count})` }), moderateButton(w.word, w.hidden, moderate)))));
+    }
   }
   if (r.texts) {
     box.append(el("ul", { class: "texts" }, ...r.texts.map((t) => {
@@ -179,7 +174,7 @@ export function renderResults(poll, { moderate } = {}) {
       return item;
     })));
   }
-  box.append(el("p", { class: "quiet", text: `${r.answers} answered · ${r.passes} passed` }));
+  box.append(el("p", { class: "quiet results-total", text: `${r.answers} answered · ${r.passes} passed` }));
   return box;
 }
 
