@@ -94,7 +94,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         hops = app.config["MEND_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from facilitation import admin, auth, cli, mail, overview, views
+    from facilitation import admin, auth, cli, mail, overview, settings, views
     from sessions.journal import routes as journal_routes
     from sessions.live import console
     from sessions.live import routes as live_routes
@@ -106,6 +106,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     mail.mailman.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(overview.bp)
+    app.register_blueprint(settings.bp)
     app.register_blueprint(live_routes.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(safety_routes.bp)

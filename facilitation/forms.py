@@ -308,3 +308,50 @@ class NewPasswordForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+class MailSettingsForm(FlaskForm):
+    """The organisation's SMTP server (facilitation/mail.py): a server and a sender, or neither (no
+    mail). The password field is never filled in again: left empty, the stored password stays.
+    (An empty field skips its own checks, so each of the two checks that the other is there.)"""
+
+    mail_host = StringField("Mail server", validators=[Optional(), Length(max=255)])
+    mail_port = IntegerField(
+        "Port", validators=[Optional(), NumberRange(min=1, max=65535, message="A port is a number from 1 to 65535.")]
+    )
+    mail_tls = SelectField(
+        "Encryption",
+        choices=[
+            SelectChoice("starttls", "STARTTLS (usually port 587)"),
+            SelectChoice("ssl", "TLS from the start (usually port 465)"),
+            SelectChoice("none", "None (only for a server on this machine)"),
+        ],
+        validators=[DataRequired()],
+    )
+    mail_username = StringField("Username", validators=[Optional(), Length(max=255)])
+    mail_password = PasswordField("Password", validators=[Optional(), Length(max=255)])
+    mail_from = EmailField("Send from", validators=[Optional(), Length(max=254)])
+
+    def validate_mail_host(self, field: StringField) -> None:
+        host = (field.data or "").strip()
+        field.data = host
+        if host and not HOSTNAME.match(host):
+            raise ValidationError(
+                "This is not a mail server's name: give a host name such as smtp.example.org, without "
+                "“smtp://” or a port."
+            )
+        if host and not (self.mail_from.data or "").strip():
+            raise ValidationError("Give the address mail is sent from (below) as well, such as mend@example.org.")
+
+    def validate_mail_from(self, field: EmailField) -> None:
+        sender = (field.data or "").strip()
+        field.data = sender
+        if sender and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", sender):
+            raise ValidationError("Give the address mail is sent from, such as mend@example.org.")
+        if not (self.mail_host.data or "").strip():
+            raise ValidationError("Give the mail server as well, or leave “Send from” empty to send no mail.")
