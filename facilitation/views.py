@@ -92,7 +92,11 @@ def programme(programme_id: int):
 
 def _colleagues() -> list[User]:
     return list(
-        db.session.scalars(select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name))
+        db.session.scalars(
+            select(User)
+            .where(User.organisation_id == current_user.organisation_id, User.deactivated_at.is_(None))
+            .order_by(User.name)
+        )
     )
 
 

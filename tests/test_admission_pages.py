@@ -74,3 +74,22 @@ def test_nobody_removes_or_admits_someone_in_a_cohort_they_do_not_run(app, clien
     assert client.post(f"/cohorts/{cohort.id}/participants/{ash}/admit", data={"csrf_token": token}).status_code == 404
     with app.app_context():
         assert db.session.get(Participant, ash) is not None
+
+
+def test_an_archived_cohort_opens_no_session_even_by_a_direct_post(app, signed_in, make_cohort):
+    from facilitation.cohorts import archive_cohort
+    from sessions.live.models import LiveSession
+
+    client, user = signed_in
+    cohort = make_cohort(user)
+    token = csrf_token(client, f"/cohorts/{cohort.id}")
+    with app.app_context():
+        stored = db.session.get_one(Cohort, cohort.id)
+        plan_id = stored.programme.sessions[0].id
+        archive_cohort(stored, True)
+        db.session.commit()
+    answer = client.post(f"/cohorts/{cohort.id}/live", data={"csrf_token": token, "session_plan_id": plan_id})
+    assert answer.status_code == 403
+    assert "This cohort is archived" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(LiveSession).where(LiveSession.cohort_id == cohort.id)).first() is None

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from extensions import db
 from facilitation.access import cohort_run_by, live_session_run_by
 from facilitation.models import Cohort, SessionPlan
+from facilitation.views import changeable
 from refusals import Refusal
 from sessions.live import identity, moves
 from sessions.live import operations as engine
@@ -26,7 +27,7 @@ def require_login() -> None:
 
 @bp.post("/cohorts/<int:cohort_id>/live")
 def open_session(cohort_id: int):
-    cohort = cohort_run_by(current_user, cohort_id)
+    cohort = changeable(cohort_run_by(current_user, cohort_id))
     plan_id = request.form.get("session_plan_id", type=int)
     plan = db.session.get(SessionPlan, plan_id) if plan_id else None
     if plan is None:
