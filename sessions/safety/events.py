@@ -11,6 +11,7 @@ from limits import RateLimitItemPerMinute
 from extensions import db
 from facilitation.models import Cohort
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
+from refusals import Refusal
 from sessions.breakouts.events import announce_rooms
 from sessions.live.models import LiveSession
 from sessions.live.screens import moved
@@ -18,7 +19,6 @@ from sessions.realtime import coalescing, pushes
 from sessions.realtime.payloads import Empty, Versioned
 from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, handler, within
 from sessions.realtime.rooms import own_room, team_of
-from sessions.realtime.schemas import error
 from sessions.safety import operations as safety
 from sessions.safety.models import SafetySignal
 from sessions.safety.schemas import BreakStart, ContentNoteChoose, PauseAcknowledge
@@ -42,25 +42,37 @@ def tell_participant(participant_id: int, signal: SafetySignal | None) -> None:
     pushes.queue("pause:status", status, to=own_room(participant_id))
 
 
-@handler("pause:raise", PARTICIPANT, live=True)
-def raise_pause(caller: Caller, _payload: Empty, live: LiveSession) -> dict:
-    if not within(PAUSE_LIMITS, "pause", str(caller.joined_participant_id)):
-        return error(
+def ask_for_pause(cohort_id: int, live: LiveSession, participant_id: int) -> tuple[SafetySignal | None, bool]:
+    """ "I need a pause", from the live view (the event below) or a journal page (a post, in routes.py):
+    the same signal to the same team, queued to be sent once the caller commits; and whether it is new."""
+    if not within(PAUSE_LIMITS, "pause", str(participant_id)):
+        raise Refusal(
             "rate_limited",
             "Your facilitators already have your request for a pause. Give them a moment before asking again.",
         )
-    signal, new = safety.raise_signal(live, caller.joined_participant_id)
+    signal, new = safety.raise_signal(live, participant_id)
     if new and signal is not None:
-        announce_signals(caller.cohort_id, live, new=signal.id)
-    tell_participant(caller.joined_participant_id, signal)
+        announce_signals(cohort_id, live, new=signal.id)
+    tell_participant(participant_id, signal)
+    return signal, new
+
+
+def say_ok_now(cohort_id: int, live: LiveSession, participant_id: int) -> None:
+    """ "I'm OK now", from the live view or a journal page."""
+    signal = safety.resolve(live, participant_id)
+    announce_signals(cohort_id, live)
+    tell_participant(participant_id, signal)
+
+
+@handler("pause:raise", PARTICIPANT, live=True)
+def raise_pause(caller: Caller, _payload: Empty, live: LiveSession) -> dict:
+    signal, new = ask_for_pause(caller.cohort_id, live, caller.joined_participant_id)
     return {"ok": True, "pause": own_signal_screen(signal), "new": new}
 
 
 @handler("pause:resolve", PARTICIPANT, live=True)
 def resolve_pause(caller: Caller, _payload: Empty, live: LiveSession) -> dict:
-    signal = safety.resolve(live, caller.joined_participant_id)
-    announce_signals(caller.cohort_id, live)
-    tell_participant(caller.joined_participant_id, signal)
+    say_ok_now(caller.cohort_id, live, caller.joined_participant_id)
     return {"ok": True}
 
 

@@ -3,16 +3,23 @@ its editing form for organisation administrators, and the neutral page a quick e
 
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from extensions import db
 from facilitation import audit
-from facilitation.access import administrator_only
-from facilitation.models import Cohort, Organisation
+from facilitation.access import administrator_only, participant_of
+from facilitation.models import Cohort, Organisation, Participant
+from refusals import Refusal
+from sessions.live.identity import current_participant
+from sessions.live.models import LiveSession
+from sessions.live.operations import open_session_of
 from sessions.realtime.plumbing import commit
+from sessions.safety.events import ask_for_pause, say_ok_now
 from sessions.safety.forms import BLANK_ROWS, CrisisLineForm, CrisisResourcesForm
+from sessions.safety.operations import ongoing_signal
+from sessions.safety.screens import own_signal_screen
 
 bp = Blueprint("safety", __name__)
 
@@ -79,6 +86,64 @@ def support(public_id: str):
             emergency_numbers=EMERGENCY_NUMBERS,
         )
     )
+
+
+# "I need a pause" from the journal pages, which hold no live connection: a post that records the same
+# signal through the same operations, and tells the team and the person's own devices once committed.
+
+
+def _pause_session(public_id: str) -> tuple[Cohort, Participant, LiveSession]:
+    cohort, participant = participant_of(public_id)
+    if participant.admitted_at is None:
+        raise Refusal("waiting")
+    live = open_session_of(cohort.id)
+    # Between sessions no facilitator is there to answer, as on the group page.
+    if live is None or live.status not in ("lobby", "live"):
+        raise Refusal("no_session")
+    return cohort, participant, live
+
+
+def _pause_answer(public_id: str, pause: dict | None):
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(ok=True, pause=pause)
+    back = request.form.get("back", "")
+    journal = url_for("journal.journal_page", public_id=public_id)
+    return redirect(back if back.startswith(journal) else journal, code=303)
+
+
+@bp.post("/g/<public_id>/pause")
+def pause_from_a_page(public_id: str):
+    cohort, participant, live = _pause_session(public_id)
+    signal, _new = ask_for_pause(cohort.id, live, participant.id)
+    commit()
+    return _pause_answer(public_id, own_signal_screen(signal))
+
+
+@bp.post("/g/<public_id>/pause/ok")
+def ok_from_a_page(public_id: str):
+    cohort, participant, live = _pause_session(public_id)
+    say_ok_now(cohort.id, live, participant.id)
+    commit()
+    return _pause_answer(public_id, None)
+
+
+@bp.app_context_processor
+def pause_on_pages() -> dict:
+    def pause_of(cohort: Cohort) -> dict:
+        """For a page's safety bar: whether "I need a pause" can be asked now, and the person's own
+        request if one is ongoing (as the live view shows it)."""
+        participant = current_participant(cohort)
+        live = open_session_of(cohort.id)
+        if (
+            participant is None
+            or participant.admitted_at is None
+            or live is None
+            or live.status not in ("lobby", "live")
+        ):
+            return {"open": False, "pause": None}
+        return {"open": True, "pause": own_signal_screen(ongoing_signal(live, participant.id))}
+
+    return {"pause_of": pause_of}
 
 
 @bp.get("/away")

@@ -189,3 +189,41 @@ export function renderShared(container, shared) {
 
 // "Forget me on this device" (and locking the journal, which asks the same) forgets what this browser kept.
 for (const form of document.querySelectorAll("form[data-lock-journal]")) form.addEventListener("submit", forgetAnswers);
+
+// "I need a pause" on a journal page: a post (the page holds no live connection), answered in place,
+// so that what is being written stays on screen. Without scripts the post answers with the page again.
+async function pausePost(form) {
+  try {
+    const response = await fetch(form.action, {
+      method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin",
+    });
+    const body = await response.json().catch(() => null);
+    if (response.ok && body && body.ok) return null;
+    return (body && body.message) || "That did not go through. Check your connection and try again.";
+  } catch {
+    return "No answer from the server. Check your connection and try again.";
+  }
+}
+
+for (const form of document.querySelectorAll("form[data-pause-page]")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    const problem = await pausePost(form);
+    button.disabled = false;
+    const error = document.getElementById("pause-error");
+    error.hidden = !problem;
+    error.textContent = problem || "";
+    if (problem) return;
+    const raising = form.hasAttribute("data-raise");
+    const panel = document.getElementById("pause-panel");
+    document.getElementById("pause-raise").hidden = raising;
+    panel.hidden = !raising;
+    // A facilitator's earlier answer belongs to the request that just ended.
+    if (!raising) for (const reply of panel.querySelectorAll(".pause-reply")) reply.remove();
+    (raising ? panel.querySelector("button") : document.getElementById("pause-button")).focus();
+    document.getElementById("pause-said").textContent = raising
+      ? "Your facilitators know you need a pause." : "Thank you for letting us know. Welcome back.";
+  });
+}

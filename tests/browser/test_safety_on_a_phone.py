@@ -122,3 +122,39 @@ def test_forget_me_on_this_device_says_what_it_does_before_it_does_it(open_page,
     phone.wait_for_url("**/")
     # (Asked for in the background: a page that loads with 404 counts as a console error.)
     assert phone.request.get(group_url).status == 404
+
+
+def test_a_journal_page_can_ask_for_a_pause_without_losing_what_is_written(open_page, demo_cohort):
+    facilitator, phone, _ = demo_cohort
+    phone.click("text=Open my journal")
+    # Between sessions no one is there to answer.
+    expect(phone.locator("#pause-button")).to_have_count(0)
+    open_lobby(facilitator)
+    phone.click("text=Write an entry")
+    words = phone.get_by_label("What I want to write")
+    words.fill("It got loud in my head when the slide came up.")
+    one_row(phone)
+    url = phone.url
+
+    phone.click("#pause-button")
+    panel = phone.locator("#pause-panel")
+    expect(panel).to_contain_text("Your facilitators know you need a pause")
+    expect(phone.locator("#pause-button")).to_be_hidden()
+    expect(panel.get_by_role("button", name="I'm OK now")).to_be_focused()
+    expect(facilitator.locator("#signals")).to_contain_text("Robin asked for a pause")
+    # Asked in place: still on the entry, with what was written.
+    assert phone.url == url
+    expect(words).to_have_value("It got loud in my head when the slide came up.")
+    assert axe_violations(phone) == [], "journal page with a pause request"
+    screenshot(phone, "phone-journal-pause")
+
+    # The answer is there on the next page of the journal.
+    facilitator.click("#signals >> text=Take your time; I'll check in with you after.")
+    expect(facilitator.locator("#signals")).to_contain_text("Demo Facilitator answered privately")
+    phone.click("text=Back to my journal")
+    expect(phone.locator("#pause-panel")).to_contain_text("Demo Facilitator has seen it")
+
+    phone.click("text=I'm OK now")
+    expect(phone.locator("#pause-button")).to_be_focused()
+    expect(phone.locator("#pause-panel")).to_be_hidden()
+    expect(facilitator.locator("#signals")).to_contain_text("No one has asked for a pause.")
