@@ -297,6 +297,9 @@ def test_the_archive_holds_every_session_as_pdf_and_csv_and_the_cli_makes_the_sa
     )
     assert done.returncode == 0, done.stderr
     assert sorted(zipfile.ZipFile(out).namelist()) == names
+    # The command's export is in the audit trail like the browser's.
+    trail = facilitator.get(f"/admin/audit.csv?cohort={weeks.group.cohort_id}&action=records.export").text
+    assert "command line" in trail
     missing = subprocess.run([*command, "999999", "--to", str(tmp_path / "x.zip")], cwd=PROJECT_ROOT, env=env)
     assert missing.returncode != 0 and not (tmp_path / "x.zip").exists()
 

@@ -6,7 +6,9 @@ import click
 from flask.cli import with_appcontext
 
 from extensions import db
+from facilitation import audit
 from facilitation.models import Cohort
+from sessions.realtime.plumbing import commit
 from sessions.records.exports import cohort_archive
 
 
@@ -26,4 +28,12 @@ def export_cohort(cohort_id: int, target: Path) -> None:
     # Owner-only, as the database is: the archive names people and holds the team's notes.
     target.touch(mode=0o600, exist_ok=True)
     target.write_bytes(data)
+    audit.record(
+        None,
+        "records.export",
+        cohort_id=cohort.id,
+        details={"file": "record.zip", "from": "command line"},
+        organisation_id=cohort.organisation_id,
+    )
+    commit()
     click.echo(f"Wrote {target} ({len(data):,} bytes). It names people: keep it as you keep case notes.")
