@@ -32,7 +32,6 @@ from facilitation.models import AuditEntry, Cohort, Organisation, User
 
 # The sentence each known action is shown with; other modules may record other `area.verb` names.
 ACTIONS: dict[str, str] = {
-    "auth.sign_in_failed": "Failed sign-in",
     "auth.sign_in_refused": "Sign-in refused (account deactivated)",
     "auth.password_change": "Changed their password",
     "auth.password_reset": "Chose a new password with a reset link",
