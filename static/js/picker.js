@@ -70,15 +70,20 @@ class Picker {
       autocomplete: "off",
       spellcheck: "false",
     });
+    // The hint and any error the server gave describe the text box, as they describe other fields.
     const hint = this.root.querySelector(".hint[id]");
-    if (hint) this.input.setAttribute("aria-describedby", hint.id);
+    const error = this.root.querySelector(".error[id]");
+    const described = [hint, error].filter(Boolean).map((node) => node.id).join(" ");
+    if (described) this.input.setAttribute("aria-describedby", described);
+    if (error) this.input.setAttribute("aria-invalid", "true");
     this.list = element("ul", { id: `${this.id}-list`, role: "listbox", "aria-label": labelText, class: "picker-list" });
     if (this.multiple) this.list.setAttribute("aria-multiselectable", "true");
     this.list.hidden = true;
     this.status = element("p", { class: "visually-hidden", "aria-live": "polite" });
     const combo = element("div", { class: "picker-combo" });
     combo.append(this.input, this.list);
-    ui.append(label, ...(this.multiple ? [this.chosenList] : []), combo, this.status);
+    // The hint goes under the picker's label, where it stands for every other field.
+    ui.append(label, ...(hint ? [hint] : []), ...(this.multiple ? [this.chosenList] : []), combo, this.status);
     source.after(ui);
     if (!this.multiple) this.input.value = this.current()?.label || "";
 
