@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -79,7 +79,9 @@ def ensure_demo(app: Flask) -> DemoLogin:
             programme=course,
             name="Tuesday evening group",
             facilitators=[facilitator],
-            start_date=date.today(),
+            # Its first meeting is the coming Tuesday (today, on a Tuesday): the date falls on the
+            # meeting day, as the cohort form requires.
+            start_date=date.today() + timedelta(days=(1 - date.today().weekday()) % 7),
             weekday=1,
             start_time=time(19, 0),
             timezone="Europe/London",

@@ -93,3 +93,14 @@ def test_an_archived_cohort_opens_no_session_even_by_a_direct_post(app, signed_i
     assert "This cohort is archived" in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(LiveSession).where(LiveSession.cohort_id == cohort.id)).first() is None
+
+
+def test_the_join_page_of_an_archived_cohort_turns_people_away_at_once(app, client, make_user, make_cohort):
+    from facilitation.cohorts import archive_cohort
+
+    cohort = make_cohort(make_user())
+    with app.app_context():
+        archive_cohort(db.session.get_one(Cohort, cohort.id), True)
+        db.session.commit()
+    page = client.get(f"/j/{cohort.join_code}").get_data(as_text=True)
+    assert "This group is not taking new members" in page and 'name="display_name"' not in page
