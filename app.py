@@ -256,6 +256,9 @@ def main() -> None:
     # the level they choose themselves.
     for library in ("engineio.server", "socketio.server"):
         logging.getLogger(library).setLevel(logging.ERROR)
+    # gevent's server logs every request at INFO, paths and all: a personal or projector link's secret
+    # would be written to the log (eventlet's access log is off: log_output=False below).
+    logging.getLogger("geventwebsocket.handler").setLevel(logging.WARNING)
     # Whatever this process creates (keys, database files, exports) is readable by its owner only.
     os.umask(0o077)
     app = create_app()

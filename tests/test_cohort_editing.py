@@ -132,7 +132,9 @@ def test_an_archived_cohort_is_read_only_off_the_dashboard_and_only_an_admin_bri
     assert refused.status_code == 403 and "archived" in refused.get_data(as_text=True)
     # Nobody joins with its code.
     newcomer = app.test_client()
-    token = csrf_token(newcomer, f"/j/{made.join_code}")
+    door = newcomer.get(f"/j/{made.join_code}").get_data(as_text=True)
+    assert "not taking new members" in door and 'name="display_name"' not in door
+    token = csrf_token(newcomer, "/")
     joined = newcomer.post(f"/j/{made.join_code}", data={"display_name": "Ash", "agree": "y", "csrf_token": token})
     assert joined.status_code == 400 and "not taking new members" in joined.get_data(as_text=True)
     with app.app_context():

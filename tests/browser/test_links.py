@@ -71,6 +71,9 @@ def test_forgetting_the_device_leaves_no_poll_answers(demo_cohort):
     # Storage, not cookies: another group on the same device stays signed in.
     phone.context.add_cookies([{"name": "mend_p_other", "value": "kept", "url": phone.url}])
     phone.click("text=Forget me on this device")
+    # A confirmation says what forgetting costs; the person confirms.
+    expect(phone.locator("h1")).to_have_text("Forget me on this device?")
+    phone.get_by_role("button", name="Forget me on this device").click()
     phone.wait_for_url("**/")
     assert phone.evaluate(KEPT_KEYS) == []
     assert any(cookie["name"] == "mend_p_other" for cookie in phone.context.cookies())
