@@ -53,8 +53,9 @@ class EventBudget:
     Two token buckets. Events: 20 at once, refilled at 10 a second (600 a minute). Time: what the
     connection's handlers took, from validation to the last push sent, on the wall clock (the
     process serves nobody else meanwhile, unless a handler waits for the database). A participant
-    may keep the process busy for a tenth of a second at once and a fiftieth of the time after
-    that; their events cost a few milliseconds each, whatever the size of the group. A
+    may keep the process busy for half a second at once and a fiftieth of the time after that;
+    their events cost a few milliseconds each, whatever the size of the group, but on PostgreSQL
+    under load a burst of fifteen snapshots took more than a tenth of a second of wall clock. A
     facilitator's step change reaches everyone, so it costs more in a large group: the team may
     keep the process busy for half the time. An event is answered while both buckets hold
     something, so one costly event can overdraw the time bucket; the debt is repaid before the next
@@ -68,7 +69,7 @@ class EventBudget:
     BURST = 20
     PER_SECOND = 10
     # Seconds of handler time at once, and per second, by role.
-    BUSY = {"participant": (0.1, 0.02), "facilitator": (2.0, 0.5), "projector": (2.0, 0.5)}
+    BUSY = {"participant": (0.5, 0.02), "facilitator": (2.0, 0.5), "projector": (2.0, 0.5)}
     # Seconds before a refusal is answered: a client that waits for its answers (as Socket.IO
     # clients do) cannot make the process refuse it hundreds of times a second.
     REFUSAL_DELAY = 1.0
