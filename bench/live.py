@@ -417,6 +417,8 @@ def mend_servers(args, instance: Path, database_url: str, secret_key: str, workd
         "HOST": "127.0.0.1",
         "PYTHONUNBUFFERED": "1",
         "MEND_REDIS_PREFIX": f"mend-bench-{secrets.token_hex(4)}",
+        # Every simulated person connects from 127.0.0.1: the per-address cap would refuse all but 200.
+        "MEND_CONNECTIONS_PER_ADDRESS": "1000000",
     }
     env.pop("SOCKETIO_MESSAGE_QUEUE", None)
     if args.message_queue:

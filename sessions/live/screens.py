@@ -25,9 +25,10 @@ from sessions.realtime import pushes
 from sessions.realtime.rooms import room_of, team_of
 from sessions.safety.screens import break_screen, private_state, signals_of, skipped_count
 
-# The cohort's name with its facilitators' names, in one statement (read with every change).
+# The cohort's name with its facilitators' names, and whether it takes new people, in one statement
+# (read with every change).
 _HEADER = (
-    select(Cohort.name, User.name)
+    select(Cohort.name, User.name, Cohort.enrolment_open, Cohort.archived_at)
     .outerjoin(cohort_facilitators, cohort_facilitators.c.cohort_id == Cohort.id)
     .outerjoin(User, User.id == cohort_facilitators.c.user_id)
     .where(Cohort.id == bindparam("cohort_id"))
@@ -35,9 +36,11 @@ _HEADER = (
 )
 
 
-def cohort_header(cohort_id: int) -> dict:
+def cohort_header(cohort_id: int) -> tuple[dict, bool]:
+    """The header every screen shows, and whether the join code lets anyone new in."""
     rows = db.session.execute(_HEADER, {"cohort_id": cohort_id}).all()
-    return {"name": rows[0][0], "facilitators": [name for _, name in rows if name is not None]}
+    joinable = bool(rows[0][2]) and rows[0][3] is None
+    return {"name": rows[0][0], "facilitators": [row[1] for row in rows if row[1] is not None]}, joinable
 
 
 class Snapshot:
@@ -63,18 +66,19 @@ class Snapshot:
     def public(self) -> dict:
         """The state every participant and the projector may see."""
         cohort_id, live = self.cohort_id, self.live
+        header, joinable = cohort_header(cohort_id)
         state: dict[str, Any] = {
-            "cohort": cohort_header(cohort_id),
+            "cohort": header,
             "server_time": millis(now()),
             "version": 0,
             "status": "idle",
             "online": online_count(cohort_id),
+            # Whether the join code lets anyone new in: the projector shows the code only then. Everyone
+            # who can see the code on the wall may know this much; the waiting room stays the team's.
+            "joinable": joinable,
         }
-        cohort = db.session.get_one(Cohort, cohort_id)
-        # Whether the join code lets anyone new in: the projector shows the code only then. Everyone
-        # who can see the code on the wall may know this much; the waiting room stays the team's.
-        state["joinable"] = cohort.enrolment_open
         if live is None:
+            cohort = db.session.get_one(Cohort, cohort_id)
             meeting = next_meeting(cohort)
             state["next_meeting"] = (
                 {"week": meeting.week, "starts_at": millis(meeting.starts_at), "timezone": cohort.timezone}
