@@ -11,14 +11,6 @@ from tests.live import Browser, LiveClient, make_group, wait_until
 LINK = re.compile(r"https?://[^/\"]+(/p/[\w-]+)")
 
 
-@pytest.fixture
-def clients():
-    made: list[LiveClient] = []
-    yield made
-    for client in made:
-        client.close()
-
-
 def make_personal_link(browser: Browser, public_id: str) -> str:
     """Press "Make a personal link" on the group page: the link's path, as the page shows it once."""
     made = browser.post_form(f"/g/{public_id}/link", {}, token_from=f"/g/{public_id}")

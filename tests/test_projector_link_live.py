@@ -3,20 +3,11 @@ and connects as its projector, and nothing else; revoking it (or making a new on
 
 import re
 
-import pytest
 import socketio
 
 from tests.live import Browser, LiveClient, make_group, wait_until
 
 LINK = re.compile(r"https?://[^/\"]+(/s/[\w-]+)")
-
-
-@pytest.fixture
-def clients():
-    made: list[LiveClient] = []
-    yield made
-    for client in made:
-        client.close()
 
 
 def make_projector_link(facilitator: Browser, cohort_id: int) -> str:
