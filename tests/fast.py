@@ -357,7 +357,6 @@ def fresh_process_state(monkeypatch) -> BackgroundTasks:
     from sessions.realtime import coalescing, plumbing
 
     monkeypatch.setattr(plumbing, "_callers", {})
-    monkeypatch.setattr(plumbing, "_people", {})
     monkeypatch.setattr(plumbing, "_limiters", None)
     monkeypatch.setattr(coalescing, "_in_memory", set())
     monkeypatch.setattr(poll_events, "_count_scheduled", {})

@@ -154,18 +154,3 @@ def test_one_person_whose_events_keep_the_process_busy_is_limited_and_the_others
     assert bo.snapshot()["status"] == "lobby"
     clock.now += 20
     assert ash.snapshot()["status"] == "lobby"
-
-
-def test_a_person_with_several_sockets_has_one_budget_not_one_per_socket(room, monkeypatch):
-    from tests.fast import Device
-
-    ash, bo = room.participants[:2]
-    # A second tab of Ash's (the same cookies), as an abuser opens twenty.
-    other_tab = room.connect(Device(ash.name, "participant", ash.http, participant_id=ash.participant_id))
-    clock = HandlerClock(cost=EventBudget.BUSY["participant"][0] * 0.4)
-    monkeypatch.setattr(plumbing, "time", clock)
-    first = [ash.call("snapshot")["ok"] for _ in range(3)]
-    assert first == [True, True, True]
-    # The busy time Ash's first tab spent is Ash's: the second tab is asked to wait too.
-    assert other_tab.call("snapshot")["error"]["code"] == "rate_limited"
-    assert bo.snapshot()["status"] == "lobby"

@@ -108,24 +108,13 @@ class Caller:
     role: str
     participant_id: int | None
     user_id: int | None
-    # The person's budget and turn, shared by every socket of that person on this process (set by
-    # `register`): twenty sockets of one participant get one budget, not twenty.
     budget: EventBudget = field(init=False)
-    # One event of a person is handled at a time, in the order they came: twenty sent together would
-    # otherwise all start on a full budget, and keep everyone else waiting meanwhile.
+    # One event of a connection is handled at a time, in the order they came: twenty sent together
+    # would otherwise all start on a full budget, and keep everyone else waiting meanwhile.
     turn: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.budget = EventBudget(self.role)
-
-    @property
-    def person(self) -> tuple:
-        """Who spends the budget: a participant, a signed-in user, or a cohort's paired screen."""
-        if self.participant_id is not None:
-            return ("participant", self.participant_id)
-        if self.user_id is not None:
-            return (self.role, self.user_id)
-        return (self.role, self.cohort_id)
 
     # A facilitator's or projector's socket carries a user and a participant's a participant, never
     # both: a handler registered for one role reads its person here, and the other role is refused.
@@ -146,16 +135,7 @@ class Caller:
 _callers: dict[str, Caller] = {}
 
 
-# Each person's budget and turn on this process. Kept after their last socket closes, so that
-# reconnecting does not refill it (a budget refills with time anyway); a few hundred bytes a person.
-_people: dict[tuple, tuple[EventBudget, threading.Lock]] = {}
-
-
 def register(sid: str, caller: Caller) -> None:
-    shared = _people.get(caller.person)
-    if shared is None:
-        shared = _people[caller.person] = (caller.budget, caller.turn)
-    caller.budget, caller.turn = shared
     _callers[sid] = caller
 
 
