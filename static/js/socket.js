@@ -48,13 +48,17 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
   // again): Socket.IO gives the connection up, and so does "online" below; the page says why.
   // The one refusal that does fix itself is the waiting room's: the page asks again every few seconds
   // until a facilitator lets the person in. A removed person is told once and never reconnects.
+  // A refused page closes its transport at once: the server closes a connection that never joins
+  // (sessions/realtime/slots.py), and a poll on a closed connection would only fail.
   let refused = false;
   socket.on("connect_error", (error) => {
     if (error.data && error.data.code === "waiting") {
+      socket.disconnect();
       onConnection("refused", { code: "waiting", message: error.message });
       window.setTimeout(() => { if (!refused) socket.connect(); }, WAITING_RETRY_MS);
     } else if (error.data && error.data.code) {
       refused = true;
+      socket.disconnect();
       onConnection("refused", { code: error.data.code, message: error.message });
     } else {
       onConnection("reconnecting");
