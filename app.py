@@ -288,7 +288,10 @@ def main() -> None:
     # eventlet's server holds at most 1,024 connections unless told otherwise; one more would wait unanswered.
     limits = {}
     if app.config["MEND_ASYNC_MODE"] == "eventlet":
+        from sessions.realtime.frames import unmask_fast
         from sessions.realtime.slots import header_deadline_protocol
+
+        unmask_fast()
 
         limits = {
             "max_size": app.config["MEND_MAX_CONNECTIONS"],
