@@ -13,10 +13,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import address_block, db, limiter, login_manager
-from facilitation import audit
+from facilitation import audit, passwords
 from facilitation.forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
@@ -76,7 +75,7 @@ def _account_and_address_key() -> str:
 def _nobody_hash() -> str:
     """A hash that no password matches, made once: an email without an account costs the same
     password check as one with, so the answer's timing does not say which emails have accounts."""
-    return generate_password_hash(secrets.token_urlsafe(32))
+    return passwords.hashed(secrets.token_urlsafe(32))
 
 
 def _safe_next(target: str | None) -> str:
@@ -94,9 +93,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-        if user is None:
-            check_password_hash(_nobody_hash(), form.password.data)
-        elif user.check_password(form.password.data) and not user.is_active:
+        # The password is hashed once whether or not the email has an account (the same time for both).
+        correct = passwords.matches(user.password_hash if user else _nobody_hash(), form.password.data)
+        if user is not None and correct and not user.is_active:
             # Only someone who knows the password learns that the account exists and is deactivated.
             audit.record(None, "auth.sign_in_refused", target=user.email, organisation_id=user.organisation_id)
             commit()
@@ -104,7 +103,7 @@ def login():
                 "This account has been deactivated. Ask an administrator of your organisation to reactivate it."
             )
             return render_template("auth/login.html", form=form), 403
-        elif user.check_password(form.password.data):
+        if user is not None and correct:
             session.clear()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))

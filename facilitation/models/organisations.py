@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import Model, db
+from facilitation import passwords
 
 MIN_REVEAL_THRESHOLD = 3
 DEFAULT_TIMEZONE = "Europe/London"
@@ -110,10 +110,10 @@ class User(UserMixin, Model):
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard KDF.
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = passwords.hashed(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.matches(self.password_hash, password)
 
 
 class AccountLink(Model):
