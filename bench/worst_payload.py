@@ -1,7 +1,7 @@
 """The worst-payload benchmark: one abusive participant against a real Mend server, and what a
 bystander session sees meanwhile.
 
-    python -m bench.worst_payload [--seconds 8] [--bystanders 8] [--json PATH]
+    python -m bench.worst_payload [--seconds 8] [--bystanders 8] [--json PATH] [--only NAME ...]
 
 A real `python app.py` (eventlet, SQLite) serves two groups. In the bystander's, a facilitator
 changes step over and over while eight participants receive each change (`fanout_ms`: from just
@@ -23,6 +23,7 @@ import asyncio  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
+import re  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -144,6 +145,27 @@ async def _abuse(url: str, cohort: str, cookie: str, pipe) -> None:
         await asyncio.gather(*(_send(client, sequence, n, deadline, codes) for n in range(IN_FLIGHT)))
         pipe.send(("done", {"sent": sum(codes.values()), "answers": codes}))
     await client.disconnect()
+
+
+def wrong_passwords(url: str, attempts: int = 12):
+    """Sign-in attempts with wrong passwords for emails that have no account, all at once from one
+    address (each costs a password hash; the address's limit refuses the rest): their answers' codes."""
+    import concurrent.futures
+
+    import requests
+
+    def attempt(number: int) -> int:
+        browser = requests.Session()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get(f"{url}/login", timeout=30).text)
+        data = {"email": f"guess{number}@example.org", "password": "not-the-password", "csrf_token": token.group(1)}
+        return browser.post(f"{url}/login", data=data, allow_redirects=False, timeout=60).status_code
+
+    def all_of_them() -> dict:
+        with concurrent.futures.ThreadPoolExecutor(attempts) as pool:
+            codes = list(pool.map(attempt, range(attempts)))
+        return {"sent": len(codes), "answers": {str(code): codes.count(code) for code in sorted(set(codes))}}
+
+    return concurrent.futures.ThreadPoolExecutor(1).submit(all_of_them)
 
 
 def abuser_process(url: str, cohort: str, cookie: str, pipe) -> None:
@@ -288,13 +310,16 @@ async def measure(args, server, prepared) -> dict:
 
     phases = []
 
-    async def phase(name: str, sequence: list | None) -> None:
+    async def phase(name: str, sequence: list | None, signing_in: bool = False) -> None:
         nonlocal version
         probe.take()
         if sequence is not None:
             pipe.send(("abuse", (sequence, args.seconds)))
+        guesses = wrong_passwords(url) if signing_in else None
         fanout, version = await bystanders.step_for(args.seconds, version, slides)
         abuse = await asyncio.get_running_loop().run_in_executor(None, pipe.recv) if sequence else (None, None)
+        if guesses is not None:
+            abuse = (None, guesses.result())
         phases.append(
             {
                 "phase": name,
@@ -308,7 +333,10 @@ async def measure(args, server, prepared) -> dict:
 
     await phase("idle", None)
     for name, sequence in payloads(round_id, 1, poll).items():
-        await phase(name, sequence)
+        if not args.only or any(part in name for part in args.only):
+            await phase(name, sequence)
+    if not args.only or any(part in "sign-in" for part in args.only):
+        await phase("sign-in (wrong passwords)", None, signing_in=True)
     await phase("idle again", None)
 
     probe.running = False
@@ -336,6 +364,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=8.0, help="how long each phase lasts")
     parser.add_argument("--bystanders", type=int, default=8, help="participants in the bystander session")
     parser.add_argument("--json", help="where to write the results")
+    parser.add_argument("--only", action="append", help="run only the abuses whose name contains this (repeatable)")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="mend-worst-"))
