@@ -49,29 +49,40 @@ def demo_login(server) -> tuple[str, str]:
     return re.search(r"Demo sign-in: (\S+) / (\S+)", server.text).groups()
 
 
+class ConsoleErrors(list):
+    """The console errors of every page opened through `open_page` (their text, which tests may take
+    out as expected), and the address each came from, for the failure's message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addresses: dict[str, list[str]] = {}
+
+    def described(self) -> list[str]:
+        return [f"{text} ({', '.join(self.addresses.get(text, [])) or 'no address'})" for text in self]
+
+
 @pytest.fixture
 def console_errors():
     """Every page opened through `open_page` reports its console errors here; none are allowed."""
-    errors: list[str] = []
+    errors = ConsoleErrors()
     yield errors
-    assert errors == [], f"console errors: {errors}"
+    assert list(errors) == [], f"console errors: {errors.described()}"
 
 
 # Engine.IO answers 400 to a long poll that reaches the server just after its session closed (the
 # page closed a refused connection, or the server closed one that never joined): the client reads it
 # as the end of that transport, and nobody sees it. Every other failed request is an error.
-CLOSED_SESSION_POLL = re.compile(r"status of 400 .*/socket\.io/\?EIO=4&transport=polling&t=\w+&sid=")
+CLOSED_SESSION_POLL = re.compile(r"status of 400 .* http://[^/]+/socket\.io/\?EIO=4&transport=polling&t=\w+&sid=")
 
 
-def _described(message) -> str:
-    """A console error with the address it came from, so that a failed request says which one."""
-    url = (message.location or {}).get("url")
-    return f"{message.text} ({url})" if url else message.text
-
-
-def _console_error(errors: list[str], message) -> None:
-    if message.type == "error" and not CLOSED_SESSION_POLL.search(text := _described(message)):
-        errors.append(text)
+def _console_error(errors: ConsoleErrors, message) -> None:
+    if message.type != "error":
+        return
+    url = (message.location or {}).get("url") or ""
+    if CLOSED_SESSION_POLL.search(f"{message.text} {url}"):
+        return
+    errors.append(message.text)
+    errors.addresses.setdefault(message.text, []).append(url)
 
 
 @pytest.fixture
