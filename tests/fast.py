@@ -233,7 +233,9 @@ class Room:
             )
         return device
 
-    def connect(self, device: Device, role: str | None = None, cohort: str | None = None) -> Device:
+    def connect(
+        self, device: Device, role: str | None = None, cohort: str | None = None, snapshot: bool = True
+    ) -> Device:
         """Open `device`'s socket (with its cookies) and, if it was accepted, take its snapshot."""
         device.socket = Socket(
             self.app,
@@ -244,7 +246,7 @@ class Room:
         )
         self.sockets.append(device.socket)
         device.received.clear()
-        if device.connected:
+        if device.connected and snapshot:
             device.snapshot()
         return device
 
@@ -357,6 +359,7 @@ def fresh_process_state(monkeypatch) -> BackgroundTasks:
     from sessions.realtime import coalescing, plumbing
 
     monkeypatch.setattr(plumbing, "_callers", {})
+    monkeypatch.setattr(plumbing, "_people", {})
     monkeypatch.setattr(plumbing, "_limiters", None)
     monkeypatch.setattr(coalescing, "_in_memory", set())
     monkeypatch.setattr(poll_events, "_count_scheduled", {})

@@ -14,7 +14,7 @@ from sessions.live import events as live_events
 from sessions.live.models import LiveSession, Transition
 from sessions.live.screens import moved
 from sessions.realtime import plumbing
-from sessions.realtime.plumbing import EventBudget
+from sessions.realtime.plumbing import EventBudget, TimeBudget
 
 
 def transitions(room) -> int:
@@ -145,7 +145,7 @@ def test_one_person_whose_events_keep_the_process_busy_is_limited_and_the_others
     ash, bo = room.participants[:2]
     # Each of Ash's events keeps the process busy for 40% of what a participant may take at once: three
     # of them, far fewer than the event budget's burst, are answered before Ash is asked to wait.
-    clock = HandlerClock(cost=EventBudget.BUSY["participant"][0] * 0.4)
+    clock = HandlerClock(cost=TimeBudget.BUSY["participant"][0] * 0.4)
     monkeypatch.setattr(plumbing, "time", clock)
     answers = [ash.call("snapshot") for _ in range(EventBudget.BURST // 2)]
     codes = [answer["error"]["code"] if not answer["ok"] else "ok" for answer in answers]
@@ -154,3 +154,24 @@ def test_one_person_whose_events_keep_the_process_busy_is_limited_and_the_others
     assert bo.snapshot()["status"] == "lobby"
     clock.now += 20
     assert ash.snapshot()["status"] == "lobby"
+
+
+def test_a_person_with_several_sockets_has_one_time_budget_and_reconnecting_does_not_refill_it(room, monkeypatch):
+    from tests.fast import Device
+
+    ash, bo = room.participants[:2]
+    clock = HandlerClock(cost=TimeBudget.BUSY["participant"][0] * 0.4)
+    monkeypatch.setattr(plumbing, "time", clock)
+    assert [ash.call("snapshot")["ok"] for _ in range(3)] == [True, True, True]
+    # A second tab of Ash's (the same cookies), as an abuser opens twenty: the time Ash's first tab
+    # took is Ash's, so it is asked to wait too.
+    other_tab = room.connect(Device(ash.name, "participant", ash.http, ash.participant_id), snapshot=False)
+    assert other_tab.call("snapshot")["error"]["code"] == "rate_limited"
+    # Closing every socket and connecting again brings no fresh budget either.
+    room.disconnect(other_tab)
+    room.disconnect(ash)
+    again = room.connect(Device(ash.name, "participant", ash.http, ash.participant_id), snapshot=False)
+    assert again.call("snapshot")["error"]["code"] == "rate_limited"
+    assert bo.snapshot()["status"] == "lobby"
+    clock.now += 30
+    assert again.snapshot()["status"] == "lobby"

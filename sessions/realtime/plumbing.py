@@ -46,20 +46,46 @@ def rollback() -> None:
     pushes.discard()
 
 
+class TimeBudget:
+    """How long one person's handlers may keep this process busy: whatever they open (tabs, devices,
+    reconnections), they share one, so a person who reconnects for a fresh connection gets no more
+    time. Wall clock from validation to the last push sent (the process serves nobody else
+    meanwhile, unless a handler waits for the database). A participant may keep the process busy for
+    half a second at once and a fiftieth of the time after that; their events cost a few milliseconds
+    each, whatever the size of the group, but on PostgreSQL under load a burst of fifteen snapshots
+    took more than a tenth of a second of wall clock. A facilitator's step change reaches everyone,
+    so it costs more in a large group: the team may keep the process busy for half the time. One
+    costly event can overdraw the bucket; the debt is repaid before the person's next event is
+    answered (what one handler can cost is bounded by its input)."""
+
+    # Seconds of handler time at once, and per second, by role.
+    BUSY = {"participant": (0.5, 0.02), "facilitator": (2.0, 0.5), "projector": (2.0, 0.5)}
+
+    __slots__ = ("busy", "burst", "per_second", "updated")
+
+    def __init__(self, role: str) -> None:
+        self.burst, self.per_second = self.BUSY[role]
+        self.busy = self.burst
+        self.updated = time.monotonic()
+
+    def left(self) -> float:
+        """Seconds the person may still take now (none, or a debt, when zero or less)."""
+        moment = time.monotonic()
+        self.busy = min(self.burst, self.busy + (moment - self.updated) * self.per_second)
+        self.updated = moment
+        return self.busy
+
+    def charge(self, seconds: float) -> None:
+        """Count what an answered event took."""
+        self.busy -= seconds
+
+
 class EventBudget:
     """How much more one connection may ask of this process now: a burst of clicks is fine, a flood
     is not, and neither is a stream of events that each keep the process busy.
 
-    Two token buckets. Events: 20 at once, refilled at 10 a second (600 a minute). Time: what the
-    connection's handlers took, from validation to the last push sent, on the wall clock (the
-    process serves nobody else meanwhile, unless a handler waits for the database). A participant
-    may keep the process busy for half a second at once and a fiftieth of the time after that;
-    their events cost a few milliseconds each, whatever the size of the group, but on PostgreSQL
-    under load a burst of fifteen snapshots took more than a tenth of a second of wall clock. A
-    facilitator's step change reaches everyone, so it costs more in a large group: the team may
-    keep the process busy for half the time. An event is answered while both buckets hold
-    something, so one costly event can overdraw the time bucket; the debt is repaid before the next
-    one is answered (what one handler can cost is bounded by its input).
+    Events, per connection: 20 at once, refilled at 10 a second (600 a minute). Time, per person:
+    their `TimeBudget`. An event is answered while both hold something.
 
     Only the process holding a socket ever sees its events, so the budget lives beside the socket
     in this process and goes with it; limits shared between processes (pause requests, sign-in
@@ -68,34 +94,46 @@ class EventBudget:
 
     BURST = 20
     PER_SECOND = 10
-    # Seconds of handler time at once, and per second, by role.
-    BUSY = {"participant": (0.5, 0.02), "facilitator": (2.0, 0.5), "projector": (2.0, 0.5)}
     # Seconds before a refusal is answered: a client that waits for its answers (as Socket.IO
     # clients do) cannot make the process refuse it hundreds of times a second.
     REFUSAL_DELAY = 1.0
 
-    __slots__ = ("busy", "busy_burst", "busy_per_second", "tokens", "updated")
+    __slots__ = ("time", "tokens", "updated")
 
-    def __init__(self, role: str = "participant") -> None:
-        self.busy_burst, self.busy_per_second = self.BUSY[role]
+    def __init__(self, time_budget: TimeBudget) -> None:
+        self.time = time_budget
         self.tokens = float(self.BURST)
-        self.busy = self.busy_burst
         self.updated = time.monotonic()
 
     def spend(self) -> bool:
         moment = time.monotonic()
-        elapsed = moment - self.updated
-        self.tokens = min(self.BURST, self.tokens + elapsed * self.PER_SECOND)
-        self.busy = min(self.busy_burst, self.busy + elapsed * self.busy_per_second)
+        self.tokens = min(self.BURST, self.tokens + (moment - self.updated) * self.PER_SECOND)
         self.updated = moment
-        if self.tokens < 1 or self.busy <= 0:
+        if self.tokens < 1 or self.time.left() <= 0:
             return False
         self.tokens -= 1
         return True
 
     def charge(self, seconds: float) -> None:
-        """Count what an answered event took."""
-        self.busy -= seconds
+        self.time.charge(seconds)
+
+
+class Person:
+    """What all of one person's sockets on this process share: the time budget, and the turn (one
+    event of a person is handled at a time, in the order they came: twenty sent together would
+    otherwise all start on a full budget, and keep everyone else waiting meanwhile)."""
+
+    __slots__ = ("sockets", "time", "turn")
+
+    def __init__(self, role: str) -> None:
+        self.time = TimeBudget(role)
+        self.turn = threading.Lock()
+        self.sockets = 0
+
+
+# Each person with a socket on this process, and those without whose time budget is still refilling
+# (so that reconnecting does not refill it): a few hundred bytes a person.
+_people: dict[tuple, Person] = {}
 
 
 @dataclass(slots=True)
@@ -108,13 +146,25 @@ class Caller:
     role: str
     participant_id: int | None
     user_id: int | None
+    person: Person = field(init=False)
     budget: EventBudget = field(init=False)
-    # One event of a connection is handled at a time, in the order they came: twenty sent together
-    # would otherwise all start on a full budget, and keep everyone else waiting meanwhile.
-    turn: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.budget = EventBudget(self.role)
+        self.person = _people.get(self.who) or _people.setdefault(self.who, Person(self.role))
+        self.budget = EventBudget(self.person.time)
+
+    @property
+    def who(self) -> tuple:
+        """The person spending the budget: a participant, a signed-in user, or a cohort's paired screen."""
+        if self.participant_id is not None:
+            return ("participant", self.participant_id)
+        if self.user_id is not None:
+            return (self.role, self.user_id)
+        return (self.role, self.cohort_id)
+
+    @property
+    def turn(self) -> threading.Lock:
+        return self.person.turn
 
     # A facilitator's or projector's socket carries a user and a participant's a participant, never
     # both: a handler registered for one role reads its person here, and the other role is refused.
@@ -137,10 +187,20 @@ _callers: dict[str, Caller] = {}
 
 def register(sid: str, caller: Caller) -> None:
     _callers[sid] = caller
+    caller.person.sockets += 1
+    if len(_people) > 2 * len(_callers) + 100:
+        # People without a socket whose budget has refilled need no entry: a new one starts full too.
+        for who, person in list(_people.items()):
+            if person.sockets <= 0 and person.time.left() >= person.time.burst:
+                del _people[who]
 
 
 def forget(sid: str) -> None:
-    _callers.pop(sid, None)
+    caller = _callers.pop(sid, None)
+    if caller is not None:
+        caller.person.sockets -= 1
+        if caller.person.sockets <= 0 and caller.person.time.left() >= caller.person.time.burst:
+            _people.pop(caller.who, None)
 
 
 _limiters: tuple[strategies.SlidingWindowCounterRateLimiter, strategies.SlidingWindowCounterRateLimiter] | None = None
