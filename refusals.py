@@ -75,6 +75,14 @@ ERRORS = {
     "name_reserved": "That name belongs to the people who run this group. Please choose another.",
     "waiting": "You're in the waiting room. A facilitator will let you in shortly; this page will open by itself.",
     "enrolment_closed": "This group is not taking new members. If you were invited, ask your facilitator.",
+    # People and their account links (facilitation/people.py)
+    "link_used": "This link has been used already: each one works once.",
+    "link_expired": "This link has expired.",
+    "link_withdrawn": "This link was withdrawn.",
+    "no_such_role": "Choose a role: facilitator or administrator.",
+    "has_account": "That email already has a Mend account.",
+    "last_admin": "The organisation needs at least one active administrator. Make someone else one first.",
+    "own_account": "You cannot deactivate your own account. Ask another administrator.",
 }
 
 # HTTP answers a refusal with 400 unless it says otherwise here.
@@ -85,6 +93,9 @@ HTTP_STATUS = {
     "forbidden": 403,
     "rate_limited": 429,
     "server_error": 500,
+    "link_used": 410,
+    "link_expired": 410,
+    "link_withdrawn": 410,
 }
 # The refusal for each HTTP error Flask or Werkzeug raises itself.
 FROM_HTTP = {400: "bad_request", 404: "not_found", 413: "too_large", 429: "rate_limited"}

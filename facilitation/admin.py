@@ -101,8 +101,8 @@ def invite():
         return _people_page(form, 400)
     try:
         link, token = people.invite(current_user, form.email.data, form.role.data)
-    except people.PeopleError as problem:
-        form.email.errors = [str(problem)]
+    except Refusal as refusal:
+        form.email.errors = [refusal.message]
         return _people_page(form, 400)
     return _link_issued(link, token)
 
@@ -125,8 +125,8 @@ def change_role(user_id: int):
         raise Refusal("bad_request")
     try:
         people.change_role(current_user, person, form.role.data)
-    except people.PeopleError as problem:
-        flash(str(problem))
+    except Refusal as refusal:
+        flash(refusal.message)
         return redirect(url_for("admin.people_page"))
     commit()
     flash(f"{person.name} is now {'an administrator' if person.is_admin else 'a facilitator'}.")
@@ -140,8 +140,8 @@ def deactivate(user_id: int):
         raise Refusal("bad_request")
     try:
         people.deactivate(current_user, person)
-    except people.PeopleError as problem:
-        flash(str(problem))
+    except Refusal as refusal:
+        flash(refusal.message)
         return redirect(url_for("admin.people_page"))
     commit()
     flash(f"{person.name} is deactivated: signed out everywhere, and unable to sign in until reactivated.")

@@ -24,6 +24,7 @@ from facilitation.forms import (
     PasswordChangeForm,
 )
 from facilitation.models import User
+from refusals import Refusal
 from sessions.live.models import Connection
 from sessions.realtime import pushes
 from sessions.realtime.plumbing import commit
@@ -151,8 +152,15 @@ def change_password():
 # Referrer-Policy keeps it from other sites, and nginx's log keeps only the kind of link).
 
 
-def _unusable(reason: str, kind: str):
-    return render_template("auth/link_unusable.html", reason=reason, kind=kind), 410
+LINK_GONE = ("link_used", "link_expired", "link_withdrawn")
+
+
+def _unusable(refusal: Refusal, kind: str):
+    """The page for a link that exists but can no longer be used, or the refusal's own for anything else."""
+    if refusal.code not in LINK_GONE:
+        raise refusal
+    reason = refusal.code.removeprefix("link_")
+    return render_template("auth/link_unusable.html", reason=reason, kind=kind), refusal.status
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -162,14 +170,14 @@ def accept_invitation(token: str):
 
     try:
         link = people.usable_link(token, "invitation")
-    except people.LinkUnusable as unusable:
-        return _unusable(unusable.reason, "invitation")
+    except Refusal as refusal:
+        return _unusable(refusal, "invitation")
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
             user = people.accept_invitation(link, form.name.data or "", form.password.data or "")
-        except people.LinkUnusable as unusable:
-            return _unusable(unusable.reason, "invitation")
+        except Refusal as refusal:
+            return _unusable(refusal, "invitation")
         commit()
         session.clear()
         login_user(user)
@@ -185,8 +193,8 @@ def reset_password(token: str):
 
     try:
         link = people.usable_link(token, "reset")
-    except people.LinkUnusable as unusable:
-        return _unusable(unusable.reason, "reset")
+    except Refusal as refusal:
+        return _unusable(refusal, "reset")
     form = NewPasswordForm()
     if form.validate_on_submit():
         user = people.reset_password(link, form.password.data or "")

@@ -21,18 +21,6 @@ from sessions.realtime import pushes
 LIFETIMES = {"invitation": timedelta(days=7), "reset": timedelta(hours=24)}
 
 
-class LinkUnusable(Exception):
-    """A link that exists but can no longer be used: `reason` is "used", "expired" or "withdrawn"."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class PeopleError(Exception):
-    """An administrator's request that cannot be done, with the sentence that says why."""
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -111,9 +99,9 @@ def _issue(kind: str, organisation: Organisation, email: str, **fields) -> tuple
 def invite(admin: User, email: str, role: str) -> tuple[AccountLink, str]:
     email = normalise_email(email)
     if role not in User.ROLES:
-        raise PeopleError("Choose a role: facilitator or administrator.")
+        raise Refusal("no_such_role")
     if account_for(email) is not None:
-        raise PeopleError(f"{email} already has a Mend account.")
+        raise Refusal("has_account", f"{email} already has a Mend account.")
     link, token = _issue("invitation", admin.organisation, email, role=role, created_by_id=admin.id)
     audit.record(admin.id, "people.invite", target=email, details={"role": role})
     return link, token
@@ -148,19 +136,19 @@ def usable_link(token: str, kind: str) -> AccountLink:
     if link is None or link.kind != kind:
         raise Refusal("not_found")
     if link.used_at is not None:
-        raise LinkUnusable("used")
+        raise Refusal("link_used")
     if link.revoked_at is not None:
-        raise LinkUnusable("withdrawn")
+        raise Refusal("link_withdrawn")
     if link.expires_at <= now():
-        raise LinkUnusable("expired")
+        raise Refusal("link_expired")
     if kind == "reset" and (link.user is None or not link.user.is_active):
-        raise LinkUnusable("withdrawn")
+        raise Refusal("link_withdrawn")
     return link
 
 
 def accept_invitation(link: AccountLink, name: str, password: str) -> User:
     if account_for(link.email) is not None:
-        raise LinkUnusable("used")
+        raise Refusal("link_used")
     user = User(organisation_id=link.organisation_id, email=link.email, name=name.strip(), role=link.role)
     user.set_password(password)
     db.session.add(user)
@@ -203,11 +191,11 @@ def _close_sockets(user_id: int) -> None:
 
 def change_role(admin: User, user: User, role: str) -> None:
     if role not in User.ROLES:
-        raise PeopleError("Choose a role: facilitator or administrator.")
+        raise Refusal("no_such_role")
     if role == user.role:
         return
     if user.role == "admin" and user.is_active and _active_admins(user.organisation_id) <= 1:
-        raise PeopleError("The organisation needs at least one administrator. Make someone else one first.")
+        raise Refusal("last_admin", "The organisation needs at least one administrator. Make someone else one first.")
     audit.record(admin.id, "people.role_change", target=user.email, details={"role": [user.role, role]})
     user.role = role
     _close_sockets(user.id)
@@ -215,11 +203,11 @@ def change_role(admin: User, user: User, role: str) -> None:
 
 def deactivate(admin: User, user: User) -> None:
     if user.id == admin.id:
-        raise PeopleError("You cannot deactivate your own account. Ask another administrator.")
+        raise Refusal("own_account")
     if not user.is_active:
         return
     if user.role == "admin" and _active_admins(user.organisation_id) <= 1:
-        raise PeopleError("The organisation needs at least one active administrator.")
+        raise Refusal("last_admin", "The organisation needs at least one active administrator.")
     user.deactivated_at = now()
     for link in db.session.scalars(
         select(AccountLink).where(
