@@ -2,15 +2,13 @@
 archive download with its progress line, and a participant's catch-up of a missed week. Three weeks are
 run with real clients first; the screenshots of the report and the trend are the README's."""
 
-from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, screenshot, sign_in
 from tests.live import LiveClient, make_group, open_session
 from tests.test_records_live import paced, positions, run_poll, versioned
 
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NAMES = ("Ash", "Bo", "Cy", "Di")
 # Each week: who came, and their check-in and check-out. Week 3 has too few answers for a figure.
 WEEKS = {
@@ -43,11 +41,6 @@ def run_weeks(server, demo_login):
     return group, people, runs
 
 
-def save(page, name: str) -> None:
-    DOCS_SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.png"), full_page=True, scale="css")
-
-
 def test_the_report_the_trend_and_the_catch_up_in_the_browser(open_page, server, demo_login):
     group, people, runs = run_weeks(server, demo_login)
     facilitator = open_page(DESKTOP)
@@ -64,7 +57,7 @@ def test_the_report_the_trend_and_the_catch_up_in_the_browser(open_page, server,
     facilitator.click("text=Save notes")
     expect(facilitator.locator(".flash")).to_contain_text("Session notes saved")
     assert axe_violations(facilitator) == [], "the session report"
-    save(facilitator, "session-report")
+    screenshot(facilitator, "session-report")
 
     facilitator.click("text=Across the weeks")
     facilitator.wait_for_url(f"**/cohorts/{group.cohort_id}/record")
@@ -74,7 +67,7 @@ def test_the_report_the_trend_and_the_catch_up_in_the_browser(open_page, server,
     expect(trend).to_have_count(3)
     expect(trend.nth(2)).to_contain_text("no figure")
     assert axe_violations(facilitator) == [], "the cohort across the weeks"
-    save(facilitator, "cohort-trend")
+    screenshot(facilitator, "cohort-trend")
     with facilitator.expect_download() as downloaded:
         facilitator.click("text=Download the archive")
     assert downloaded.value.suggested_filename == f"cohort-{group.cohort_id}-record.zip"
