@@ -7,6 +7,7 @@ open sockets.
 """
 
 import secrets
+from collections.abc import Callable
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -163,27 +164,38 @@ def _unusable(refusal: Refusal, kind: str):
     return render_template("auth/link_unusable.html", reason=reason, kind=kind), refusal.status
 
 
+def _link_page(token: str, kind: str, form_class, template: str, use: Callable, welcome: Callable[[User], str]):
+    """A one-time link's page: its form, then `use(link, form)` gives the account it signs in."""
+    from facilitation import people
+
+    try:
+        link = people.usable_link(token, kind)
+        form = form_class()
+        if not form.validate_on_submit():
+            return render_template(template, form=form, link=link), 400 if form.errors else 200
+        user = use(link, form)
+    except Refusal as refusal:
+        return _unusable(refusal, kind)
+    commit()
+    session.clear()
+    login_user(user)
+    flash(welcome(user))
+    return redirect(url_for("facilitation.dashboard"))
+
+
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per hour", methods=["POST"])
 def accept_invitation(token: str):
     from facilitation import people
 
-    try:
-        link = people.usable_link(token, "invitation")
-    except Refusal as refusal:
-        return _unusable(refusal, "invitation")
-    form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            user = people.accept_invitation(link, form.name.data or "", form.password.data or "")
-        except Refusal as refusal:
-            return _unusable(refusal, "invitation")
-        commit()
-        session.clear()
-        login_user(user)
-        flash(f"Welcome to Mend, {user.name}. You are signed in.")
-        return redirect(url_for("facilitation.dashboard"))
-    return render_template("auth/accept_invitation.html", form=form, link=link), 400 if form.errors else 200
+    return _link_page(
+        token,
+        "invitation",
+        AcceptInvitationForm,
+        "auth/accept_invitation.html",
+        lambda link, form: people.accept_invitation(link, form.name.data or "", form.password.data or ""),
+        lambda user: f"Welcome to Mend, {user.name}. You are signed in.",
+    )
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -191,19 +203,14 @@ def accept_invitation(token: str):
 def reset_password(token: str):
     from facilitation import people
 
-    try:
-        link = people.usable_link(token, "reset")
-    except Refusal as refusal:
-        return _unusable(refusal, "reset")
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        user = people.reset_password(link, form.password.data or "")
-        commit()
-        session.clear()
-        login_user(user)
-        flash("Your new password is set. Any device that was signed in to your account is signed out.")
-        return redirect(url_for("facilitation.dashboard"))
-    return render_template("auth/reset_password.html", form=form, link=link), 400 if form.errors else 200
+    return _link_page(
+        token,
+        "reset",
+        NewPasswordForm,
+        "auth/reset_password.html",
+        lambda link, form: people.reset_password(link, form.password.data or ""),
+        lambda _user: "Your new password is set. Any device that was signed in to your account is signed out.",
+    )
 
 
 def _forgot_email_key() -> str:
