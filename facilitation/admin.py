@@ -6,6 +6,7 @@ organisation: another organisation's person or entry is not found, never hinted 
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -117,46 +118,41 @@ def withdraw_invitation(link_id: int):
     return redirect(url_for("admin.people_page"))
 
 
-@bp.post("/people/<int:user_id>/role")
-def change_role(user_id: int):
-    person = people.colleague_of(current_user, user_id)
-    form = RoleForm(prefix=f"person-{person.id}")
+def _change_person(person: User, form, change: Callable[..., None], *arguments, done: str):
+    """An administrator's `change(admin, person, *arguments)` to a colleague's account, from the people
+    page and back to it with a sentence: what was done, or why it could not be."""
     if not form.validate_on_submit():
         raise Refusal("bad_request")
     try:
-        people.change_role(current_user, person, form.role.data)
+        change(current_user, person, *arguments)
     except Refusal as refusal:
         flash(refusal.message)
         return redirect(url_for("admin.people_page"))
     commit()
-    flash(f"{person.name} is now {'an administrator' if person.is_admin else 'a facilitator'}.")
+    flash(done.format(name=person.name, role="an administrator" if person.is_admin else "a facilitator"))
     return redirect(url_for("admin.people_page"))
+
+
+@bp.post("/people/<int:user_id>/role")
+def change_role(user_id: int):
+    person = people.colleague_of(current_user, user_id)
+    form = RoleForm(prefix=f"person-{person.id}")
+    return _change_person(person, form, people.change_role, form.role.data, done="{name} is now {role}.")
 
 
 @bp.post("/people/<int:user_id>/deactivate")
 def deactivate(user_id: int):
     person = people.colleague_of(current_user, user_id)
-    if not ConfirmForm().validate_on_submit():
-        raise Refusal("bad_request")
-    try:
-        people.deactivate(current_user, person)
-    except Refusal as refusal:
-        flash(refusal.message)
-        return redirect(url_for("admin.people_page"))
-    commit()
-    flash(f"{person.name} is deactivated: signed out everywhere, and unable to sign in until reactivated.")
-    return redirect(url_for("admin.people_page"))
+    done = "{name} is deactivated: signed out everywhere, and unable to sign in until reactivated."
+    return _change_person(person, ConfirmForm(), people.deactivate, done=done)
 
 
 @bp.post("/people/<int:user_id>/reactivate")
 def reactivate(user_id: int):
     person = people.colleague_of(current_user, user_id)
-    if not ConfirmForm().validate_on_submit():
-        raise Refusal("bad_request")
-    people.reactivate(current_user, person)
-    commit()
-    flash(f"{person.name} can sign in again with their password.")
-    return redirect(url_for("admin.people_page"))
+    return _change_person(
+        person, ConfirmForm(), people.reactivate, done="{name} can sign in again with their password."
+    )
 
 
 @bp.post("/people/<int:user_id>/reset-link")
