@@ -450,12 +450,12 @@ def test_built_in_course_has_the_shape_of_every_session() -> None:
         steps = session.steps
         kinds = [step.kind for step in steps]
         assert set(kinds) == {"slide", "poll", "breakout", "reflection", "measure"}, session.file
-        # The session rating ends every week, before the last word; the PHQ-4 follows the check-in in
+        # The session rating ends every week, before the last word; the PHQ-4 comes just before it in
         # weeks 1, 6 and 12 (docs/measures.md).
         instruments = [step.settings["instrument"] for step in steps if step.kind == "measure"]
         assert steps[-2].kind == "measure" and steps[-2].settings["instrument"] == "session-rating", session.file
         if session.number in (1, 6, 12):
-            assert instruments == ["phq-4", "session-rating"] and steps[1].kind == "measure", session.file
+            assert instruments == ["phq-4", "session-rating"] and steps[-3].kind == "measure", session.file
         else:
             assert instruments == ["session-rating"], session.file
         polls = [n for n, step in enumerate(steps) if step.kind == "poll"]
