@@ -94,6 +94,8 @@ def _page(cohort: Cohort, participant: Participant, query: str):
         query=query,
         week=journal.current_week(cohort, journal.open_session_of(cohort.id)),
         trigger_fields=TRIGGER_FIELDS,
+        has_trend=trends.has_scores(participant.id),
+        trend_shared=measures.is_shared(participant.id),
     )
 
 

@@ -95,5 +95,12 @@ def trend_of(participant_id: int) -> list[dict]:
     return sorted(by_measure.values(), key=lambda measure: measure["name"])
 
 
+def has_scores(participant_id: int) -> bool:
+    return (
+        db.session.scalar(select(JournalScore.id).where(JournalScore.participant_id == participant_id).limit(1))
+        is not None
+    )
+
+
 def forget_all(participant_id: int) -> None:
     db.session.execute(delete(JournalScore).where(JournalScore.participant_id == participant_id))

@@ -1,0 +1,110 @@
+"""Measures in the browser (docs/measures.md): a phone at 390×844 answers the session rating with the
+keyboard only, passing a question; the console shows the group's aggregates and, on the Measures tab,
+the trend as a chart; the phone's own answers are in its journal, as a chart only it can see."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE, axe_violations, join, screenshot, start_session
+
+# Week 1 of the built-in course: the PHQ-4 and then the session rating come before the last slide.
+SESSION_RATING = 16
+
+
+def test_a_phone_answers_the_session_rating_by_keyboard_and_sees_its_own_trend(open_page, demo_cohort):
+    facilitator, phone, join_url = demo_cohort
+    others = [open_page(PHONE), open_page(PHONE)]
+    for page, name in zip(others, ("Sasha", "Kim"), strict=True):
+        join(page, join_url, name)
+    start_session(facilitator)
+    facilitator.locator("#agenda-list li").nth(SESSION_RATING).locator("button").click()
+    expect(facilitator.locator("#position")).to_have_text(re.compile(rf"^{SESSION_RATING + 1} of"))
+    expect(phone.locator("#stage")).to_contain_text("4 short questions")
+    facilitator.get_by_role("button", name="Open these questions").click()
+
+    form = phone.locator(".poll-form")
+    expect(form.locator(".measure-item legend").first).to_have_text("1. I felt heard and respected today")
+    expect(form).to_contain_text("the facilitators see only the group's totals, once enough people have answered")
+    expect(form.locator(".measure-item")).to_have_count(4)
+    assert axe_violations(phone) == [], "the session rating on a phone"
+    screenshot(phone, "phone-measure-open")
+
+    # Keyboard only: into the first question, Space picks 0, arrows move to 8; Tab to each next question.
+    form.locator("input[name=item-0]").first.focus()
+    phone.keyboard.press("Space")
+    for _ in range(8):
+        phone.keyboard.press("ArrowRight")
+    phone.keyboard.press("Tab")
+    phone.keyboard.press("Space")
+    for _ in range(6):
+        phone.keyboard.press("ArrowRight")
+    phone.keyboard.press("Tab")
+    phone.keyboard.press("Space")
+    phone.keyboard.press("ArrowRight")
+    # The fourth question is passed: left from its first value wraps round to "Pass this question".
+    phone.keyboard.press("Tab")
+    phone.keyboard.press("ArrowLeft")
+    expect(phone.locator("input[name=item-3][value=pass]")).to_be_checked()
+    phone.keyboard.press("Tab")  # "Keep my answers in my private journal", on by default
+    expect(phone.locator("input[name=keep]")).to_be_focused()
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_role("button", name="Send my answer")).to_be_focused()
+    phone.keyboard.press("Enter")
+    expect(phone.locator(".poll-status")).to_contain_text("You answered 3 questions and passed 1. Received.")
+
+    for page, values in zip(others, ((6, 7, 8, 9), (5, 5, 5, 5)), strict=True):
+        for item, value in enumerate(values):
+            page.click(f"label[for$='-{item}-{value}']")
+        page.click("text=Send my answer")
+        expect(page.locator(".poll-status")).to_contain_text("You answered 4 questions.")
+    expect(facilitator.locator("#poll-responded")).to_have_text("3 of 3 have responded")
+    facilitator.get_by_role("button", name="Close the questions").click()
+
+    results = facilitator.locator(".measure-results")
+    expect(results).to_contain_text("3 answered · 0 passed · for the facilitators only")
+    expect(results.locator(".measure-item-result").first).to_contain_text("Mean 6.3 (0 to 10) · 3 answered")
+    # Two answered the fourth question, fewer than k: it is not shown.
+    expect(results.locator(".measure-item-result").nth(3)).to_contain_text("Too few answered this question")
+    expect(phone.locator("#stage")).to_contain_text("Thank you. The questions are closed.")
+    assert facilitator.get_by_role("button", name="Show results to the room").count() == 0
+
+    # The Measures tab: the group's trend as a chart, week 1 below k for the total (two completed it).
+    facilitator.get_by_role("tab", name="Measures").click()
+    trend = facilitator.locator("#measures-group .measure-trend").first
+    expect(trend.locator("h3")).to_have_text("Session rating")
+    expect(trend.locator(".chart-trend")).to_be_visible()
+    expect(trend.locator("table")).to_contain_text("fewer than 3 answered")
+    expect(facilitator.locator("#measures-shared")).to_contain_text("Nobody has shared their answers with you.")
+    assert axe_violations(facilitator) == [], "the Measures tab"
+    screenshot(facilitator, "desktop-console-measures")
+
+    # The phone's own answers, in its journal: a chart and every answer, passed included.
+    phone.click("text=See my answers over the weeks")
+    mine = phone.locator("#my-answers")
+    expect(mine.locator("h3")).to_have_text("Session rating")
+    expect(mine.locator(".chart-trend")).to_be_visible()
+    expect(mine.locator("tbody tr")).to_have_text(re.compile(r"^1\s*8\s*6\s*1\s*passed\s*–$"))
+    assert axe_violations(phone) == [], "my answers in my journal"
+    screenshot(phone, "phone-journal-my-answers")
+
+    # Sharing them by name, and withdrawing: the console's row for Robin says so, then no more.
+    phone.get_by_role("button", name="Share my answers with my facilitators").click()
+    expect(phone.locator("#my-answers")).to_contain_text("You share these with your facilitators, with your name.")
+    robin = facilitator.locator("#presence-list li", has_text="Robin")
+    expect(robin.locator(".tag.shared")).to_have_text("shared their answers")
+    expect(facilitator.locator("#measures-shared")).to_contain_text("Robin")
+    phone.get_by_role("button", name="Stop sharing (their copy is deleted)").click()
+    expect(robin.locator(".tag.shared")).to_have_count(0)
+    expect(facilitator.locator("#measures-shared")).to_contain_text("Nobody has shared their answers with you.")
+
+
+def test_the_projector_shows_a_measure_without_anyone_s_answers(open_page, demo_cohort):
+    facilitator, phone, _join_url = demo_cohort
+    start_session(facilitator)
+    facilitator.locator("#agenda-list li").nth(SESSION_RATING).locator("button").click()
+    facilitator.get_by_role("button", name="Open these questions").click()
+    projector = facilitator.context.new_page()
+    projector.goto(facilitator.get_attribute("a:has-text('Projector view')", "href"))
+    expect(projector.locator("body")).to_contain_text("Answer on your phone")
+    expect(phone.locator(".measure-item")).to_have_count(4)
