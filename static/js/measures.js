@@ -18,7 +18,8 @@ function scaleOf(instrument, item) {
 // and "Pass". Nothing is chosen to begin with; a question left alone is passed.
 export function measureFields(poll) {
   const instrument = poll.settings;
-  const parts = [el("p", { class: "measure-purpose", text: instrument.purpose }), el("p", { class: "hint", text: MEASURE_WORDS.who })];
+  // The purpose is the programme author's words ("prose"), the sentence after it Mend's own.
+  const parts = [el("p", { class: "measure-purpose prose", text: instrument.purpose }), el("p", { class: "hint", text: MEASURE_WORDS.who })];
   if (instrument.stem) parts.push(el("p", { class: "measure-stem", text: instrument.stem }));
   parts.push(el("p", { class: "hint", text: MEASURE_WORDS.pass }));
   instrument.items.forEach((item, index) => {

@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, axe_violations, join, screenshot, start_session
+from tests.browser.test_privacy_words import GROUP_PAGE, ON_THE_GROUP_PAGE, SENT, check_screen
 
 # Week 1 of the built-in course: the PHQ-4 and then the session rating come before the last slide.
 SESSION_RATING = 16
@@ -28,6 +29,9 @@ def test_a_phone_answers_the_session_rating_by_keyboard_and_sees_its_own_trend(o
     expect(form).to_contain_text("the facilitators see only the group's totals, once enough people have answered")
     expect(form.locator(".measure-item")).to_have_count(4)
     assert axe_violations(phone) == [], "the session rating on a phone"
+    # The words about who sees what are those docs/privacy.md lists for this screen, and no others.
+    measure_screens = ("A measure, while it is open", "Said to screen readers when a measure opens")
+    check_screen(phone, (GROUP_PAGE, measure_screens[0]), (*ON_THE_GROUP_PAGE, *measure_screens))
     screenshot(phone, "phone-measure-open")
 
     # Keyboard only: into the first question, Space picks 0, arrows move to 8; Tab to each next question.
@@ -52,6 +56,7 @@ def test_a_phone_answers_the_session_rating_by_keyboard_and_sees_its_own_trend(o
     expect(phone.get_by_role("button", name="Send my answer")).to_be_focused()
     phone.keyboard.press("Enter")
     expect(phone.locator(".poll-status")).to_contain_text("You answered 3 questions and passed 1. Received.")
+    check_screen(phone, (GROUP_PAGE, measure_screens[0], SENT), (*ON_THE_GROUP_PAGE, *measure_screens))
 
     for page, values in zip(others, ((6, 7, 8, 9), (5, 5, 5, 5)), strict=True):
         for item, value in enumerate(values):
@@ -86,6 +91,7 @@ def test_a_phone_answers_the_session_rating_by_keyboard_and_sees_its_own_trend(o
     expect(mine.locator(".chart-trend")).to_be_visible()
     expect(mine.locator("tbody tr")).to_have_text(re.compile(r"^1\s*8\s*6\s*1\s*passed\s*–$"))
     assert axe_violations(phone) == [], "my answers in my journal"
+    check_screen(phone, (), ("My journal", "My answers over the weeks", "On every journal page"))
     screenshot(phone, "phone-journal-my-answers")
 
     # Sharing them by name, and withdrawing: the console's row for Robin says so, then no more.
