@@ -3,8 +3,11 @@ rating over three weeks; the facilitators' aggregates equal the answers' distrib
 below k; no socket but the author's receives a person's scores; each person's own trend over HTTP
 equals what they answered; sharing and withdrawing; the risk item's check-in."""
 
+import csv
+import io
 import json
 import time
+import zipfile
 from dataclasses import dataclass, field
 
 import pytest
@@ -79,6 +82,7 @@ class Weeks:
     team: list = field(default_factory=list)  # every event the consoles received
     room: dict[str, list] = field(default_factory=dict)  # every event each participant received
     closed_results: dict[int, dict] = field(default_factory=dict)
+    live_ids: dict[int, int] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +105,7 @@ def weeks(server, demo_login) -> Weeks:
             ran.polls[week] = run_measure(console, where["session-rating"], RATINGS[week], clients)
             ran.closed_results[week] = state(console)["poll"]["results"]
             versioned(console, "session:end")
+            ran.live_ids[week] = group.live_session_id
             wait_until(lambda console=console: console.events("measures:group"))
             ran.team += console.received
             for name, client in clients.items():
@@ -179,6 +184,41 @@ def test_the_cue_says_when_the_group_s_rating_fell_and_what_to_ask(weeks):
     # The same measures reached the team's consoles, and nobody else.
     assert any(event == "measures:group" for event, _ in weeks.team)
     assert not any(event.startswith("measures:") for events in weeks.room.values() for event, _ in events)
+
+
+def test_the_reports_hold_the_week_s_aggregates_and_the_trend_and_nobody_s_answers(weeks):
+    group = weeks.group
+    report = group.facilitator.get(f"/cohorts/{group.cohort_id}/sessions/{weeks.live_ids[1]}/report").text
+    assert "Measures" in report and "Session rating" in report and "PHQ-4" in report
+    given = [v[0] for v in RATINGS[1].values()]
+    assert f"{sum(given) / len(given):g} (0 to 10)" in report.replace("&nbsp;", " ")
+    rows = csv.reader(
+        io.StringIO(group.facilitator.get(f"/cohorts/{group.cohort_id}/sessions/{weeks.live_ids[1]}/measures.csv").text)
+    )
+    counts = {(r[0], r[1], r[2]): r[3] for r in rows}
+    first = "I felt heard and respected today"
+    assert [int(counts[("Session rating", first, str(v))]) for v in range(11)] == distribution(RATINGS[1], 0)
+    below = group.facilitator.get(f"/cohorts/{group.cohort_id}/sessions/{weeks.live_ids[3]}/report").text
+    assert "fewer than 3 answered, so no figure is kept" in below
+    below_csv = group.facilitator.get(f"/cohorts/{group.cohort_id}/sessions/{weeks.live_ids[3]}/measures.csv").text
+    assert below_csv.splitlines()[1:] == ["Session rating,,responded,9"]
+    record = group.facilitator.get(f"/cohorts/{group.cohort_id}/record").text
+    assert "Measures, week by week" in record and "no figure (fewer than 3)" in record
+    # The organisation's export: aggregates only; no file in it holds one person's answers.
+    archive = zipfile.ZipFile(io.BytesIO(group.facilitator.get(f"/cohorts/{group.cohort_id}/export.zip").content))
+    trend = list(csv.reader(io.StringIO(archive.read("measures-trend.csv").decode())))
+    rating = [row for row in trend[1:] if row[0] == "Session rating"]
+    assert [row[:4] for row in rating] == [
+        ["Session rating", "1", "9", "0"],
+        ["Session rating", "2", "9", "0"],
+        ["Session rating", "3", "2", "7"],
+    ]
+    assert rating[1][4] != "" and rating[2][4] == ""  # week 3: fewer than k, no figure
+    everything = b"\n".join(archive.read(name) for name in archive.namelist())
+    for answers in (*RATINGS.values(), PHQ_WEEK_1):
+        for values in answers.values():
+            assert json.dumps(values).encode() not in everything
+            assert ",".join(map(str, values)).encode() not in everything
 
 
 def test_no_socket_but_the_author_s_receives_their_scores(weeks):
