@@ -198,7 +198,7 @@ def _check(instrument: dict, root: yaml.Node | None) -> list[InstrumentIssue]:
 
     def check_bands(bands: list[dict], low: float, high: float, path: tuple[Any, ...]) -> None:
         ordered = sorted(enumerate(bands), key=lambda pair: pair[1]["min"])
-        for (n, band), following in zip(ordered, [*ordered[1:], None], strict=True):
+        for (n, band), following in zip(ordered, [*ordered[1:], None], strict=False):
             if band["min"] > band["max"]:
                 problem((*path, n, "max"), f"must be at least min ({band['min']:g})")
             elif band["min"] < low or band["max"] > high:

@@ -219,6 +219,13 @@ def test_scoring_sums_reverses_and_leaves_out_scores_with_a_passed_item(tmp_path
     assert measures.band_of(instrument["scoring"]["bands"], 8.0)["concern"] is True
 
 
+def test_an_instrument_needs_no_bands_subscales_or_stem(tmp_path: Path) -> None:
+    text = INSTRUMENT.split("  bands:")[0].replace("stem: Over the last week,\n", "")
+    instrument = load_programme(with_instrument(tmp_path, text)).sessions[0].steps[0].settings
+    assert instrument["scoring"]["bands"] == [] and instrument["scoring"]["subscales"] == []
+    assert instrument["stem"] is None and measures.scores(instrument, [0, 0, 0]) == {"total": 3.0}
+
+
 def test_mean_scoring_divides_by_the_items(tmp_path: Path) -> None:
     text = INSTRUMENT.replace("method: sum", "method: mean").replace("max: 9,", "max: 3,").replace("max: 4,", "max: 1,")
     text = text.replace("{min: 5,", "{min: 1.5,").replace("{min: 4, max: 6,", "{min: 2, max: 3,")

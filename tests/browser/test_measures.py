@@ -2,12 +2,16 @@
 keyboard only, passing a question; the console shows the group's aggregates and, on the Measures tab,
 the trend as a chart; the phone's own answers are in its journal, as a chart only it can see."""
 
+import os
 import re
+import subprocess
+import sys
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, axe_violations, join, screenshot, start_session
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, join, screenshot, sign_in, start_session
 from tests.browser.test_privacy_words import GROUP_PAGE, ON_THE_GROUP_PAGE, SENT, check_screen
+from tests.live import PROJECT_ROOT
 
 # Week 1 of the built-in course: the PHQ-4 and then the session rating come before the last slide.
 SESSION_RATING = 16
@@ -114,3 +118,102 @@ def test_the_projector_shows_a_measure_without_anyone_s_answers(open_page, demo_
     projector.goto(facilitator.get_attribute("a:has-text('Projector view')", "href"))
     expect(projector.locator("body")).to_contain_text("Answer on your phone")
     expect(phone.locator(".measure-item")).to_have_count(4)
+
+
+RISK_PROGRAMME = {
+    "programme.yaml": "slug: a-weekly-check\ntitle: A weekly check\nsummary: One session with a short check.\n",
+    "01-check.md": """---
+number: 1
+title: Checking in
+duration: 30
+summary: A short check.
+---
+
+::: measure
+instrument: weekly-check
+???
+Say that pass is fine.
+:::
+""",
+    "measures/weekly-check.yaml": """name: A weekly check
+short_name: Weekly check
+purpose: So that you can see how you are over the weeks.
+source: Written for Mend's tests.
+licence: Free to use.
+scale:
+  min: 0
+  max: 3
+  anchors: {0: Never, 3: Always}
+items:
+  - id: worried
+    text: I worried
+  - id: hopeless
+    text: I felt hopeless
+    risk:
+      at_least: 3
+      meaning: Feeling hopeless all the time is worth a private word.
+scoring:
+  higher_is: worse
+""",
+}
+
+
+def import_programme(server, folder) -> None:
+    """Import a programme folder into the running server's data with `mend import-programme`."""
+    for name, text in RISK_PROGRAMME.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    command = [sys.executable, "-m", "flask", "--app", "app", "mend", "import-programme", str(folder)]
+    env = {**os.environ, **server.env, "MEND_INSTANCE_PATH": server.instance}
+    subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
+
+
+def test_a_risk_answer_shows_crisis_support_at_once_and_only_a_yes_reaches_the_facilitators(
+    open_page, server, demo_login, tmp_path
+):
+    import_programme(server, tmp_path / "programme")
+    facilitator = open_page(DESKTOP)
+    sign_in(facilitator, *demo_login)
+    facilitator.goto("/cohorts/new")
+    facilitator.fill("#name", "Check group")
+    facilitator.select_option("#programme", label="A weekly check")
+    facilitator.fill("#start_date", "2026-11-02")
+    facilitator.select_option("#weekday", "0")
+    facilitator.fill("#start_time", "18:30")
+    facilitator.click("text=Create cohort")
+    expect(facilitator.locator("h1")).to_have_text("Check group")
+    join_url = facilitator.locator(".join-url").first.inner_text()
+    phones = [open_page(PHONE), open_page(PHONE)]
+    for page, name in zip(phones, ("Robin", "Sasha"), strict=True):
+        join(page, join_url, name)
+    start_session(facilitator)
+    facilitator.get_by_role("button", name="Open these questions").click()
+    robin, sasha = phones
+
+    # Sasha's answers are under the threshold: nothing is shown, nothing is sent.
+    sasha.click("label[for$='-0-2']")
+    sasha.click("label[for$='-1-2']")
+    sasha.click("text=Send my answer")
+    expect(sasha.locator(".poll-status")).to_contain_text("You answered 2 questions.")
+    assert sasha.locator(".risk-panel").count() == 0
+
+    # Robin's second answer is past it: crisis support at once, on Robin's phone only.
+    robin.click("label[for$='-0-1']")
+    robin.click("label[for$='-1-3']")
+    robin.click("text=Send my answer")
+    panel = robin.locator(".risk-panel")
+    expect(panel).to_contain_text("If you or someone else is in danger right now, call your local emergency number.")
+    expect(panel.locator("a.support-link")).to_be_visible()
+    expect(panel.locator(".emergency")).to_be_visible()  # the organisation's page, read into this one
+    expect(panel).to_contain_text("Would you like Demo Facilitator to check in with you?")
+    expect(panel.locator("h3")).to_be_focused()
+    assert axe_violations(robin) == [], "the crisis panel on a phone"
+    screenshot(robin, "phone-measure-risk")
+    # Until Robin says yes, the console has nothing.
+    expect(facilitator.locator("#signals-card")).not_to_contain_text("Robin")
+    panel.get_by_role("button", name="Yes, please").click()
+    expect(panel).to_contain_text(
+        "Demo Facilitator will check in with you privately. Nobody else in the group is told."
+    )
+    expect(facilitator.locator("#signals-card")).to_contain_text("Robin would like a check-in")
+    assert "Robin" not in sasha.locator("main").inner_text()
