@@ -14,6 +14,7 @@ import pytest
 
 from tests.live import Browser, Group, LiveClient, make_group, open_session, wait_until
 from tests.services import SCALED
+from tests.test_forensics import query
 
 BACKENDS = ("sqlite", SCALED)
 NAMES = tuple(f"Person {n}" for n in range(1, 10))
@@ -242,6 +243,13 @@ def test_each_person_s_own_trend_over_http_equals_what_they_answered(weeks):
         phq = by_instrument["phq-4"]["weeks"]
         assert [(w["week"], w["values"]) for w in phq] == [(1, PHQ_WEEK_1[name])]
         assert phq[0]["scores"]["total"] == sum(PHQ_WEEK_1[name])
+        # Exported with the journal.
+        exported = weeks.people[name].get(f"/g/{weeks.group.public_id}/journal/export.md").text
+        assert "## My answers: Session rating" in exported and "## My answers: PHQ-4" in exported
+        week_one = exported.split("## My answers: Session rating", 1)[1].split("### Week 1", 1)[1].split("###")[0]
+        assert [line.rsplit(": ", 1)[1] for line in week_one.splitlines() if line.startswith("- ")] == [
+            str(v) for v in RATINGS[1][name]
+        ]
     # Another person's link, or none, is refused like a page that does not exist.
     assert (
         Browser(weeks.people[NAMES[0]].server).get(f"/g/{weeks.group.public_id}/journal/trend.json").status_code == 404
@@ -295,6 +303,20 @@ def test_a_check_in_after_a_risk_item_reaches_both_facilitators_by_name_and_no_p
     finally:
         for client in (first, second, *people.values()):
             client.close()
+
+
+def test_deleting_the_journal_deletes_the_kept_answers_with_it(weeks, server):
+    group, leaver = weeks.group, weeks.people[NAMES[8]]
+    [(participant_id,)] = query(
+        server, "SELECT id FROM participant WHERE cohort_id = ? AND display_name = ?", (group.cohort_id, NAMES[8])
+    )
+    kept = query(server, "SELECT count(*) FROM journal_score WHERE participant_id = ?", (participant_id,))
+    assert kept == [(3,)]  # two session ratings and the PHQ-4
+    response = leaver.post_form(f"/g/{group.public_id}/journal/delete", {})
+    assert response.status_code == 302
+    assert query(server, "SELECT count(*) FROM journal_score WHERE participant_id = ?", (participant_id,)) == [(0,)]
+    assert query(server, "SELECT count(*) FROM journal_key WHERE participant_id = ?", (participant_id,)) == [(0,)]
+    assert leaver.get(f"/g/{group.public_id}/journal/trend.json").status_code == 404
 
 
 def test_bad_measure_answers_are_refused_and_change_nothing(weeks, server):
