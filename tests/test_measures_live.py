@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.live import Browser, Group, LiveClient, make_group, open_session, wait_until
+from tests.live import Browser, Group, LiveClient, create_facilitator, make_group, open_session, wait_until
 from tests.services import SCALED
 from tests.test_forensics import query
 
@@ -164,6 +164,13 @@ def test_below_k_the_facilitators_see_how_many_answered_and_nothing_else(weeks):
     assert [week["week"] for week in rating["weeks"]] == [1, 2, 3]
     assert rating["weeks"][2] == {"week": 3, "poll": weeks.polls[3], **results}
     assert "items" in rating["weeks"][1] and "items" not in rating["weeks"][2]
+    # Only the cohort's team reads them: a participant's browser is sent to sign in, and gets no figure.
+    asked = weeks.people[NAMES[0]].get(f"/cohorts/{weeks.group.cohort_id}/measures.json", allow_redirects=False)
+    assert asked.status_code in (302, 404) and b"scores" not in asked.content
+    outsider = create_facilitator(
+        weeks.group.facilitator.server, "other@elsewhere.example", "a long password 1", "Elsewhere"
+    )
+    assert outsider.get(f"/cohorts/{weeks.group.cohort_id}/measures.json").status_code == 404
 
 
 def test_the_cue_says_when_the_group_s_rating_fell_and_what_to_ask(weeks):
