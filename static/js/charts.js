@@ -154,7 +154,8 @@ export function trendChart(points, { min, max, label }) {
   const left = 36;
   const height = 120;
   const top = 24;
-  const width = left + Math.max(points.length, 1) * step;
+  // Room for six weeks at least, so that one or two weeks are not drawn huge.
+  const width = left + Math.max(points.length, 6) * step;
   const y = (value) => top + height - ((value - min) / (max - min || 1)) * height;
   const spoken = points.map((p) => `week ${p.week}: ${p.value === null ? "none" : formatNumber(p.value)}`).join(", ");
   const chart = svg("svg", {
