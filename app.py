@@ -70,6 +70,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from sessions.breakouts import events as breakout_events  # noqa: F401
     from sessions.journal import events as journal_events  # noqa: F401
     from sessions.live import events as live_events  # noqa: F401
+    from sessions.measures import events as measure_events  # noqa: F401
     from sessions.messages import events as message_events  # noqa: F401
     from sessions.polls import events as poll_events  # noqa: F401
     from sessions.realtime.packets import close_on_unreadable_packets
@@ -98,6 +99,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from sessions.journal import routes as journal_routes
     from sessions.live import console
     from sessions.live import routes as live_routes
+    from sessions.measures import routes as measure_routes
     from sessions.records import routes as records_routes
     from sessions.safety import routes as safety_routes
 
@@ -112,6 +114,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(safety_routes.bp)
     app.register_blueprint(journal_routes.bp)
     app.register_blueprint(records_routes.bp)
+    app.register_blueprint(measure_routes.bp)
     app.cli.add_command(cli.mend)
     _register_health(app)
     _register_socketio_path(app)

@@ -29,6 +29,7 @@ ERRORS = {
     "no_poll": "There is no such poll open on screen.",
     "poll_state": "The poll is not in a state where that can happen.",
     "poll_revealed": "The results are already shown, so answers can no longer be hidden.",
+    "measure_private": "A measure's results are for the facilitators only; they are not shown to the room.",
     "below_threshold": "Too few people answered to show the results without risking someone being picked out.",
     "no_answer": "There is no such answer in this poll.",
     "bad_answer": "That answer does not fit this poll.",

@@ -28,9 +28,13 @@ from pydantic import (
     model_validator,
 )
 
-StepKind = Literal["slide", "poll", "breakout", "reflection"]
+from facilitation.measures import load_instruments
+
+StepKind = Literal["slide", "poll", "breakout", "reflection", "measure"]
 STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 PROGRAMME_FILE = "programme.yaml"
+# A programme's instruments (docs/measures.md): one YAML file each, named by the instrument's slug.
+MEASURES_FOLDER = "measures"
 
 _ALLOWED_TAGS = {
     "p",
@@ -151,6 +155,14 @@ class ReflectionSettings(_Settings):
     title: Text
 
 
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class MeasureSettings(_Settings):
+    instrument: Slug
+    title: SlideTitle | None = None
+
+
 class Role(_Settings):
     name: Text
     prompt: Text
@@ -252,6 +264,7 @@ _STEPS: dict[str, type[_Settings]] = {
     "slide": SlideSettings,
     "breakout": BreakoutSettings,
     "reflection": ReflectionSettings,
+    "measure": MeasureSettings,
 }
 _TEXT_PART = {"slide": "the slide's text", "breakout": "the scenario", "reflection": "the prompt"}
 _MESSAGES = {
@@ -372,7 +385,7 @@ def _is_step_kind(kind: str) -> TypeGuard[StepKind]:
     return kind in STEP_KINDS
 
 
-def _load_step(file: _File, lines: list[str], token: Token) -> StepSpec | None:
+def _load_step(file: _File, lines: list[str], token: Token, instruments: dict[str, dict | None]) -> StepSpec | None:
     kind = token.info.strip()
     start, end = token.map or (0, 0)  # 0-based: the opening line, the closing line
     line = start + 1
@@ -400,12 +413,26 @@ def _load_step(file: _File, lines: list[str], token: Token) -> StepSpec | None:
             file.error(line, "poll: a poll has settings only; put words for the facilitator after ??? as notes")
     else:
         model = _STEPS[kind]
-        if not body_md:
+        if not body_md and kind in _TEXT_PART:
             file.error(line, f"{kind}: {_TEXT_PART[kind]} is missing; write it after a line that is exactly ---")
     settings = file.validate(model, data, settings_lines, line + 1, line, f"{kind}: ")
-    if settings is None or (kind != "poll" and not body_md):
+    if settings is None or (kind in _TEXT_PART and not body_md):
         return None
     values = settings.model_dump()
+    if kind == "measure":
+        # A broken instrument file's issues are listed with it; the step stands (nothing is imported).
+        broken = values["instrument"] in instruments and instruments[values["instrument"]] is None
+        instrument = {"name": values["instrument"]} if broken else instruments.get(values["instrument"])
+        if instrument is None:
+            index = _key_line(settings_lines, "instrument")
+            known = ", ".join(sorted(instruments)) or "none yet"
+            file.error(
+                line + 1 + (index or 0),
+                f"measure: instrument: no file {MEASURES_FOLDER}/{values['instrument']}.yaml "
+                f"(instruments in this programme: {known})",
+            )
+            return None
+        values = {"instrument": values["instrument"], "title": values["title"] or instrument["name"], **instrument}
     title = values.pop("title", None) or values["question"]
     content_note = values.pop("content_note", None)
     return StepSpec(
@@ -435,7 +462,7 @@ def _load_front_matter(file: _File, token: Token) -> SessionSettings | None:
     return None if data is None else file.validate(SessionSettings, data, front_lines, 2, 1)
 
 
-def _load_session(path: Path, file: _File) -> SessionSpec | None:
+def _load_session(path: Path, file: _File, instruments: dict[str, dict | None]) -> SessionSpec | None:
     text = file.read(path)
     if text is None:
         return None
@@ -455,7 +482,7 @@ def _load_session(path: Path, file: _File) -> SessionSpec | None:
         line = token.map[0] + 1 if token.map else 1
         content = token.content.strip()
         if token.type == "container_step_open":
-            step = _load_step(file, lines, token)
+            step = _load_step(file, lines, token, instruments)
             steps += [step] if step else []
         elif token.type == "html_block" and content.startswith("<!--") and content.endswith("-->"):
             continue
@@ -508,19 +535,22 @@ def load_programme(path: Path) -> ProgrammeSpec:
     session_paths = sorted(p for p in folder.glob("*.md") if p.is_file() and not p.name.startswith("."))
     if not session_paths:
         issues.append(ProgrammeIssue(".", 1, "no session files: write one .md file per session"))
+    instruments, instrument_issues = load_instruments(folder / MEASURES_FOLDER)
+    issues += [ProgrammeIssue(name, issue.line, issue.message) for name, issue in instrument_issues]
     loaded = []
     for session_path in session_paths:
         file = _File(session_path.name, issues)
-        session = _load_session(session_path, file)
+        session = _load_session(session_path, file, instruments)
         if session is not None:
             loaded.append((session, file))
     _check_numbers(loaded, len(session_paths))
     if issues or header is None:
         raise ProgrammeError(issues)
     digest = hashlib.sha256()
-    for file_path in [folder / PROGRAMME_FILE, *session_paths]:
+    measure_paths = sorted(p for p in (folder / MEASURES_FOLDER).glob("*.yaml") if not p.name.startswith("."))
+    for file_path in [folder / PROGRAMME_FILE, *session_paths, *measure_paths]:
         data = file_path.read_bytes()
-        digest.update(f"{file_path.name}\0{len(data)}\0".encode())
+        digest.update(f"{file_path.relative_to(folder).as_posix()}\0{len(data)}\0".encode())
         digest.update(data)
     sessions = sorted((session for session, _ in loaded), key=lambda session: session.number)
     return ProgrammeSpec(header.slug, header.title, header.summary, header.language, sessions, digest.hexdigest())

@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 POLL_TABLES = ("poll", "poll_participation", "poll_tally", "poll_text_answer", "spent_receipt")
 # "Delete everything": the wrapped data key and the name; the sealed entries (unreadable without
 # their key) go too. Deleting one entry: that entry, whose key still exists.
-JOURNAL_TABLES = ("journal_key", "participant", "journal_entry")
+JOURNAL_TABLES = ("journal_key", "participant", "journal_entry", "journal_score", "shared_trend")
 ENTRY_TABLES = ("journal_entry",)
+# A trend shared by name and withdrawn: the facilitators' copy.
+SHARED_TREND_TABLES = ("shared_trend",)
 # A checkpoint waits for readers of older pages to finish (and VACUUM FULL for the tables' locks): it is
 # tried again, every 0.1 s for up to half a minute, until they have.
 ATTEMPTS = 300

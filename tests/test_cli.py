@@ -50,7 +50,7 @@ def test_create_user_prints_only_the_account_it_created(tmp_path):
 
 def test_check_programme_prints_only_its_verdict(tmp_path):
     result = run_mend(tmp_path, "check-programme", str(COURSE))
-    assert_says_only(result, "Repairing attachment injuries: 12 sessions, 188 steps, no problems found.\n")
+    assert_says_only(result, "Repairing attachment injuries: 12 sessions, 203 steps, no problems found.\n")
 
 
 def test_import_programme_prints_only_what_it_imported(tmp_path):

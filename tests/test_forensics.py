@@ -201,7 +201,18 @@ PLANS = {
     "single": (SINGLE, [{"picks": [p]} for p in (2, 0, 2, 1, 0, 2, 1, 1, 0, 2)]),
     "scale": (SCALE, [{"value": v} for v in (7, 3, 9, 0, 10, 5, 3, 7, 8, 1)]),
     "text": (TEXT, [{"text": f"what helps me is thing {n:02d}, said once"} for n in range(20)]),
+    # Week 1's PHQ-4 (docs/measures.md), opened from its step: every person's four answers differ.
+    "measure": (None, [{"items": [n % 4, (n // 4) % 4, (n + 1) % 4, 3 - n % 4]} for n in range(10)]),
 }
+
+
+def open_measure(console) -> int:
+    """Go to the session's first measure step and open it; the poll's id."""
+    state = console.call("snapshot")["state"]
+    position = next(item["position"] for item in state["agenda"] if item["kind"] == "measure")
+    assert console.call("step:go", {"version": state["version"], "position": position})["ok"]
+    assert command(console, "poll:open")["ok"]
+    return console.call("snapshot")["state"]["poll"]["id"]
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +230,7 @@ def ballots(server, demo_login, tmp_path_factory) -> Ballots:
     runs = []
     try:
         for kind, (settings, plan) in PLANS.items():
-            poll = open_quick(console, settings)
+            poll = open_measure(console) if settings is None else open_quick(console, settings)
             time.sleep(0.6)
             key = query(server, "SELECT receipt_key FROM poll WHERE id = ?", (poll,))[0][0]
             run = PollRun(poll, kind, [], bytes(key) if key is not None else None)
@@ -252,7 +263,7 @@ def ballots(server, demo_login, tmp_path_factory) -> Ballots:
 
             wait_for_scrub(server, left)
             record.versions["closed"] = versions_of(server, (*POLL_TABLES, "poll"))
-            record.pages["closed"] = pages_of(server, (*POLL_TABLES, "poll"))
+            record.pages["closed"] = pages_of(server, (*POLL_TABLES, "poll", "journal_score"))
             record.redis_closed = redis_contents(server)
         else:
             wait_for_scrub(server, None)
@@ -264,7 +275,7 @@ def ballots(server, demo_login, tmp_path_factory) -> Ballots:
     try:
         if postgres_url(server):
             record.versions["stopped"] = versions_of(server, (*POLL_TABLES, "poll"))
-            record.pages["stopped"] = pages_of(server, (*POLL_TABLES, "poll"))
+            record.pages["stopped"] = pages_of(server, (*POLL_TABLES, "poll", "journal_score"))
         else:
             record.copies["stopped"] = forensics.copy_database_files(server.instance, folder / "stopped")
     finally:
@@ -520,6 +531,38 @@ def test_tallies_are_stored_with_their_keys_in_sorted_order(ballots):
             expected[key] = expected.get(key, 0) + 1
         assert json.loads(stored) == expected, f"{kind}: the stored tally is not what was answered"
         assert keys in (sorted(keys), sorted(keys, key=int)), f"{kind}: tally keys stored as {keys}"
+
+
+def test_a_measure_is_stored_as_counters_and_each_person_s_own_copy_only_sealed(ballots):
+    """A measure's answers are an anonymous poll's (the tests above ran on them too): after the close its
+    tally is counters per question value and per score, in sorted order; the copy each person keeps in
+    their journal holds none of their values in the clear, in any file."""
+    run = ballots.run("measure")
+    if "stopped" in ballots.copies:
+        copy = forensics.SqliteCopy(ballots.copies["stopped"])
+        rows = copy.states(["poll_tally"])[-1].rows["poll_tally"]
+        [stored] = [r.values["counts"] for r in rows if r.values["poll_id"] == run.poll]
+    else:
+        live = [v for v in ballots.versions["stopped"]["poll_tally"] if v.live and v.values["poll_id"] == run.poll]
+        [stored] = [v.values["counts"] for v in live]
+    keys = [key for key, _ in json.loads(stored, object_pairs_hook=lambda pairs: pairs)]
+    expected: dict[str, int] = {}
+    for _pid, answer in run.answers:
+        values = answer["items"]
+        scores = {"total": sum(values), "anxiety": values[0] + values[1], "depression": values[2] + values[3]}
+        for key in [f"item:{n}:{v}" for n, v in enumerate(values)] + [f"score:{k}:{v}" for k, v in scores.items()]:
+            expected[key] = expected.get(key, 0) + 1
+    assert json.loads(stored) == expected, "the stored tally is not what was answered"
+    assert keys == sorted(keys), f"tally keys stored as {keys}"
+    # As the kept copy and the answer's receipt would write them in the clear.
+    needles = [f'"values": {json.dumps(answer["items"])}' for _pid, answer in run.answers]
+    needles += [json.dumps({"items": answer["items"]}, separators=(",", ":")) for _pid, answer in run.answers]
+    for moment in ("closed", "stopped"):
+        for needle in needles:
+            hits = hits_after_close(ballots, moment, needle)
+            assert not hits, f"a person's own answers ({needle}) are in the clear in {hits[:3]}"
+    if ballots.pages:
+        assert any("journal_score" in name for name in ballots.pages["closed"]), "the kept copies were not read"
 
 
 # Deleting a journal ------------------------------------------------------------------------------------

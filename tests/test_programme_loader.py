@@ -251,7 +251,9 @@ def test_front_matter_keys_are_checked(tmp_path: Path) -> None:
 def test_unknown_step_kind(tmp_path: Path) -> None:
     bad = SESSION_TWO.replace("::: slide", "::: slid")
     issues = issues_for(write_programme(tmp_path, {"02-closing.md": bad}))
-    assert issues == ["02-closing.md:13: unknown step kind 'slid' (expected slide, poll, breakout, reflection)"]
+    assert issues == [
+        "02-closing.md:13: unknown step kind 'slid' (expected slide, poll, breakout, reflection, measure)"
+    ]
 
 
 def test_missing_required_setting(tmp_path: Path) -> None:
@@ -422,7 +424,7 @@ def test_every_issue_in_every_file_is_reported_at_once(tmp_path: Path) -> None:
         load_programme(folder)
     assert [str(issue) for issue in raised.value.issues] == [
         "01-welcome.md:40: breakout: minutes: must be at most 60",
-        "01-welcome.md:50: unknown step kind 'reflect' (expected slide, poll, breakout, reflection)",
+        "01-welcome.md:50: unknown step kind 'reflect' (expected slide, poll, breakout, reflection, measure)",
         "02-closing.md:13: text outside a step; put it inside a step or in a <!-- comment -->",
         "programme.yaml:1: title: is required",
     ]
@@ -447,7 +449,15 @@ def test_built_in_course_has_the_shape_of_every_session() -> None:
     for session in programme.sessions:
         steps = session.steps
         kinds = [step.kind for step in steps]
-        assert set(kinds) == {"slide", "poll", "breakout", "reflection"}, session.file
+        assert set(kinds) == {"slide", "poll", "breakout", "reflection", "measure"}, session.file
+        # The session rating ends every week, before the last word; the PHQ-4 comes just before it in
+        # weeks 1, 6 and 12 (docs/measures.md).
+        instruments = [step.settings["instrument"] for step in steps if step.kind == "measure"]
+        assert steps[-2].kind == "measure" and steps[-2].settings["instrument"] == "session-rating", session.file
+        if session.number in (1, 6, 12):
+            assert instruments == ["phq-4", "session-rating"] and steps[-3].kind == "measure", session.file
+        else:
+            assert instruments == ["session-rating"], session.file
         polls = [n for n, step in enumerate(steps) if step.kind == "poll"]
         assert steps[polls[0]].settings["kind"] == "scale" and polls[0] == 0, f"{session.file}: check-in"
         assert steps[polls[-1]].settings["kind"] == "scale", f"{session.file}: check-out"

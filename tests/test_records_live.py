@@ -284,8 +284,8 @@ def test_the_archive_holds_every_session_as_pdf_and_csv_and_the_cli_makes_the_sa
     facilitator = weeks.group.facilitator
     data = facilitator.get(f"/cohorts/{weeks.group.cohort_id}/export.zip").content
     names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    tables = ("attendance", "breakouts", "polls", "report", "safety")
-    expected = ["attendance-grid.csv", "check-in-trend.csv"] + [
+    tables = ("attendance", "breakouts", "measures", "polls", "report", "safety")
+    expected = ["attendance-grid.csv", "check-in-trend.csv", "measures-trend.csv"] + [
         f"session-{n:02d}-week-{n:02d}/{t}.{'pdf' if t == 'report' else 'csv'}" for n in (1, 2) for t in tables
     ]
     assert names == sorted(expected)

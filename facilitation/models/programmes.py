@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extensions import Model, db
 from facilitation.models.organisations import utcnow
 
-STEP_KINDS = ("slide", "poll", "breakout", "reflection")
+STEP_KINDS = ("slide", "poll", "breakout", "reflection", "measure")
 
 
 class Programme(Model):
@@ -71,5 +71,5 @@ class Step(Model):
 
     __table_args__ = (
         UniqueConstraint("session_plan_id", "position"),
-        CheckConstraint("kind in ('slide', 'poll', 'breakout', 'reflection')", name="kind_known"),
+        CheckConstraint("kind in ('slide', 'poll', 'breakout', 'reflection', 'measure')", name="kind_known"),
     )

@@ -78,3 +78,16 @@ class SharedExcerpt(Model):
         CheckConstraint("status in ('pending', 'approved')", name="status_known"),
         {"sqlite_with_rowid": False},
     )
+
+
+class JournalScore(Model):
+    """A participant's own answers to one measure, kept for their trend: sealed under their data key,
+    like an entry, with nothing in the clear but its author (which measure, which week and every
+    value are inside the seal). Shredded with the key, deleted with the journal."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    # Ordered by the random key, not by arrival.
+    __table_args__ = {"sqlite_with_rowid": False}

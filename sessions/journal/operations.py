@@ -19,7 +19,7 @@ from extensions import db
 from facilitation.cohorts import meetings
 from facilitation.models import Cohort, Participant, Step
 from refusals import Refusal
-from sessions.journal import crypto, keys
+from sessions.journal import crypto, keys, trends
 from sessions.journal.models import JournalEntry, JournalKey, SharedExcerpt, random_id
 from sessions.live.models import LiveSession
 from sessions.live.operations import begin, open_session_of, record
@@ -298,6 +298,7 @@ def delete_everything(participant: Participant) -> None:
     """Shred the journal (the data key first, then the entries) and remove the participant record."""
     db.session.execute(delete(JournalKey).where(JournalKey.participant_id == participant.id))
     db.session.execute(delete(JournalEntry).where(JournalEntry.participant_id == participant.id))
+    trends.forget_all(participant.id)
     db.session.delete(participant)
     db.session.flush()
 
@@ -324,6 +325,15 @@ def export_markdown(participant: Participant) -> str:
             for name, label, _hint in TRIGGER_FIELDS:
                 if entry.fields.get(name):
                     lines += ["", f"**{label}**", "", entry.fields[name]]
+    for measure in trends.trend_of(participant.id):
+        lines += ["", f"## My answers: {measure['name']}"]
+        for week in measure["weeks"]:
+            total = week["scores"].get("total")
+            lines += ["", f"### Week {week['week']}" + ("" if total is None else f": total {total:g}"), ""]
+            lines += [
+                f"- {text}: {'passed' if value is None else value}"
+                for text, value in zip(week["items"], week["values"], strict=True)
+            ]
     return "\n".join(lines) + "\n"
 
 

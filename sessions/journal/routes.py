@@ -31,12 +31,15 @@ from facilitation.models import Cohort, Participant
 from refusals import Refusal
 from sessions import scrub
 from sessions.journal import operations as journal
+from sessions.journal import trends
 from sessions.journal.events import announce_excerpts
 from sessions.journal.operations import TRIGGER_FIELDS
 from sessions.journal.schemas import EntrySubmission
 from sessions.live.events import announce_presence
 from sessions.live.identity import clear_site_data, cookie_name
 from sessions.live.models import Connection
+from sessions.measures import operations as measures
+from sessions.measures.events import announce_shared
 from sessions.realtime import pushes
 from sessions.realtime.plumbing import commit, rollback
 
@@ -91,6 +94,8 @@ def _page(cohort: Cohort, participant: Participant, query: str):
         query=query,
         week=journal.current_week(cohort, journal.open_session_of(cohort.id)),
         trigger_fields=TRIGGER_FIELDS,
+        has_trend=trends.has_scores(participant.id),
+        trend_shared=measures.is_shared(participant.id),
     )
 
 
@@ -253,6 +258,36 @@ def share(public_id: str, entry_id: str):
         suggestion=suggestion[: journal.MAX_EXCERPT_CHARACTERS],
         limit=journal.MAX_EXCERPT_CHARACTERS,
     )
+
+
+@bp.get("/trend.json")
+def own_trend(public_id: str):
+    """The author's own answers to the programme's measures, for their chart: nobody else's."""
+    _cohort, participant = participant_of(public_id)
+    return jsonify(trend=trends.trend_of(participant.id), shared=measures.is_shared(participant.id))
+
+
+@bp.post("/trend/share")
+def share_trend(public_id: str):
+    cohort, participant = participant_of(public_id)
+    measures.share_trend(participant)
+    announce_shared(cohort.id)
+    commit()
+    flash(
+        "Your facilitators can now see your answers over the weeks, with your name. You can withdraw this at any time."
+    )
+    return redirect(url_for("journal.journal_page", public_id=public_id) + "#my-answers")
+
+
+@bp.post("/trend/withdraw")
+def withdraw_trend(public_id: str):
+    cohort, participant = participant_of(public_id)
+    measures.withdraw_trend(participant)
+    announce_shared(cohort.id)
+    pushes.after_commit(lambda: scrub.soon(scrub.SHARED_TREND_TABLES))
+    commit()
+    flash("Withdrawn. Your facilitators' copy of your answers is deleted; your own copy stays in your journal.")
+    return redirect(url_for("journal.journal_page", public_id=public_id) + "#my-answers")
 
 
 @bp.get("/export.md")

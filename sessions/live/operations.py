@@ -167,10 +167,10 @@ def go_to(live: LiveSession, seen_version: int, position: int, user_id: int) -> 
         raise Refusal("invalid_step")
     if position != live.position:
         # A step's timer and poll belong to that step; coming back to a poll step shows its poll again.
-        # Only poll steps have polls of their own (quick polls belong to no step).
+        # Only poll and measure steps have polls of their own (quick polls belong to no step).
         live.timer_started_at = live.timer_ends_at = None
         live.active_poll_id = None
-        if outline.steps[position]["kind"] == "poll":
+        if outline.steps[position]["kind"] in ("poll", "measure"):
             live.active_poll_id = db.session.scalar(
                 _POLL_OF_STEP, {"live_id": live.id, "step_id": outline.step_ids[position]}
             )

@@ -15,6 +15,7 @@ from sessions.live.models import LiveSession
 PUBLIC_SETTINGS = {
     "poll": ("kind", "options", "labels", "max_picks", "max_length"),
     "breakout": ("group_size", "minutes"),
+    "measure": ("instrument", "short_name", "purpose", "stem", "scale", "items"),
 }
 
 

@@ -7,14 +7,18 @@ the count of who responded goes out after a random delay, and results change onl
 counted.
 """
 
+import json
 import random
 import time
 
 from extensions import db, socketio
 from sessions import scrub
+from sessions.journal import trends
 from sessions.live import presence
 from sessions.live.models import LiveSession
 from sessions.live.screens import moved
+from sessions.measures import operations as shared_trends
+from sessions.measures.events import announce_measures, announce_shared
 from sessions.polls import operations as polls
 from sessions.polls.models import Poll
 from sessions.polls.schemas import PollAnswer, PollModerate, PollOpen
@@ -71,6 +75,8 @@ def after_close(poll: Poll | None, outcomes: list[polls.Outcome]) -> None:
     if poll is None:
         return
     tell_counted(poll.id, outcomes)
+    if poll.kind == "measure":
+        announce_measures(db.session.get_one(LiveSession, poll.live_session_id).cohort_id)
     pushes.after_commit(lambda: scrub.soon(scrub.POLL_TABLES))
 
 
@@ -99,6 +105,13 @@ def answer_poll(caller: Caller, payload: PollAnswer) -> dict:
     receipt = polls.receive_answer(
         caller.cohort_id, caller.joined_participant_id, payload.poll, payload.answer.as_dict(), previous
     )
+    facts = polls.facts_of(payload.poll)
+    if facts is not None and facts.kind == "measure":
+        # The person's own copy, sealed in their journal (or forgotten when they choose not to keep it).
+        kept = json.loads(receipt["choice"]) if payload.keep else {"pass": True}
+        trends.keep(caller.joined_participant_id, payload.poll, polls.week_of(payload.poll), facts.settings, kept)
+        if shared_trends.refresh_shared(caller.joined_participant_id):
+            announce_shared(caller.cohort_id)
     schedule_count(caller.cohort_id, payload.poll)
     announce_progress(caller.cohort_id, payload.poll)
     return {"ok": True, "counted": False, "receipt": receipt}

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from extensions import Model, db
 from facilitation.models.organisations import utcnow
 
-POLL_KINDS = ("single", "multiple", "scale", "words", "text")
+# "measure": an instrument's items (facilitation/measures.py), answered together, counted as one poll.
+POLL_KINDS = ("single", "multiple", "scale", "words", "text", "measure")
 
 
 class Poll(Model):
@@ -38,7 +39,7 @@ class Poll(Model):
 
     __table_args__ = (
         CheckConstraint("status in ('open', 'closed', 'revealed')", name="status_known"),
-        CheckConstraint("kind in ('single', 'multiple', 'scale', 'words', 'text')", name="kind_known"),
+        CheckConstraint("kind in ('single', 'multiple', 'scale', 'words', 'text', 'measure')", name="kind_known"),
     )
 
 
@@ -50,7 +51,8 @@ class PollParticipation(Model):
 
 
 class PollTally(Model):
-    """What was answered, as counters only: by option index, scale value or word. Its JSON is written
+    """What was answered, as counters only: by option index, scale value or word (a measure's by
+    "item:<index>:<value>" and "score:<name>:<score>"). Its JSON is written
     with sorted keys (the engine's serializer), so it keeps no order of first choice."""
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)

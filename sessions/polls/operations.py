@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from extensions import db
+from facilitation import measures
 from facilitation.models import Organisation
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
 from facilitation.programmes import validate_poll_settings
@@ -73,11 +74,13 @@ def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | 
         step_id = None
     else:
         step = live.session_plan.steps[live.position]
-        if step.kind != "poll":
+        if step.kind not in ("poll", "measure"):
             raise Refusal("not_a_poll")
         if poll_of_step(live, step.id) is not None:
             raise Refusal("poll_done")
         settings, step_id = dict(step.settings, question=step.title), step.id
+        if step.kind == "measure":
+            settings["kind"] = "measure"
     organisation = db.session.get_one(Organisation, live.cohort.organisation_id)
     poll = Poll(
         live_session_id=live.id,
@@ -153,6 +156,8 @@ def reveal_results(live: LiveSession, seen_version: int, user_id: int) -> Poll:
     """Show the results to the room: only after closing, and only with at least k answers."""
     begin(live, seen_version, "live")
     poll = _active(live, "closed")
+    if poll.kind == "measure":
+        raise Refusal("measure_private")
     answers = db.session.get_one(PollTally, poll.id).answers
     if answers < poll.threshold:
         raise Refusal(
@@ -204,6 +209,8 @@ def normalise_answer(poll: "Poll | PollFacts", answer: dict) -> dict:
     if answer.get("pass") is True and len(answer) == 1:
         return {"pass": True}
     kind, settings = poll.kind, poll.settings
+    if kind == "measure":
+        return _measure_answer(settings, answer)
     if kind in ("single", "multiple"):
         picks = answer.get("picks")
         options = len(settings["options"])
@@ -238,6 +245,30 @@ def normalise_answer(poll: "Poll | PollFacts", answer: dict) -> dict:
     if len(cleaned) > limit:
         raise Refusal("bad_answer", f"Please keep your answer to {limit} characters.")
     return {"text": cleaned}
+
+
+def _measure_answer(instrument: dict, answer: dict) -> dict:
+    """One value per item, each on its item's scale or None (passed); passing every item is a pass."""
+    values = answer.get("items")
+    items = instrument["items"]
+    if not isinstance(values, list) or len(values) != len(items):
+        raise Refusal("bad_answer", f"Answer or pass each of the {len(items)} questions.")
+    for item, value in zip(items, values, strict=True):
+        scale = measures.item_scale(instrument, item)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not scale["min"] <= value <= scale["max"]
+        ):
+            raise Refusal("bad_answer", f"Choose a number from {scale['min']} to {scale['max']}, or pass.")
+    if all(value is None for value in values):
+        return {"pass": True}
+    return {"items": list(values)}
+
+
+def measure_keys(instrument: dict, values: list[int | None]) -> list[str]:
+    """The counters one measure answer adds to: each item's value, and each score it completes."""
+    keys = [f"item:{n}:{value}" for n, value in enumerate(values) if value is not None]
+    keys += [f"score:{name}:{score:g}" for name, score in measures.scores(instrument, values).items()]
+    return keys
 
 
 def _clean_text(text: str) -> str:
@@ -287,6 +318,12 @@ def facts_of(poll_id: int) -> PollFacts | None:
             del _facts[stale]
     _facts[poll_id] = (moment + FACTS_SECONDS, facts)
     return facts
+
+
+def week_of(poll_id: int) -> int:
+    """The week of the session a poll ran in (a measure's answers are kept by week)."""
+    poll = db.session.get_one(Poll, poll_id)
+    return db.session.get_one(LiveSession, poll.live_session_id).session_plan.number
 
 
 def forget_facts(poll_id: int) -> None:
@@ -476,6 +513,8 @@ def _apply(poll: Poll, tally: PollTally, choice: dict, sign: int) -> None:
         tally.passes += sign
         return
     keys = [str(p) for p in choice.get("picks", ())] + choice.get("words", [])
+    if "items" in choice:
+        keys += measure_keys(poll.settings, choice["items"])
     if "value" in choice:
         keys.append(str(choice["value"]))
     counts = dict(tally.counts)

@@ -83,7 +83,7 @@ class PollOpen(Versioned):
 
 
 class Answer(Payload):
-    """Exactly one of: pass, picks (single/multiple), value (scale), words, text."""
+    """Exactly one of: pass, picks (single/multiple), value (scale), words, text, items (measure)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     pass_: bool | None = Field(default=None, alias="pass")
@@ -91,12 +91,15 @@ class Answer(Payload):
     value: int | None = None
     words: list[str] | None = Field(default=None, max_length=3)
     text: str | None = Field(default=None, max_length=2000)
+    # A measure's answers, one per item in order; null passes that item.
+    items: list[int | None] | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Answer":
-        given = [name for name in ("pass_", "picks", "value", "words", "text") if getattr(self, name) is not None]
+        names = ("pass_", "picks", "value", "words", "text", "items")
+        given = [name for name in names if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of pass, picks, value, words or text")
+            raise ValueError("give exactly one of pass, picks, value, words, text or items")
         return self
 
     def as_dict(self) -> dict:
@@ -116,6 +119,8 @@ class PollAnswer(Payload):
     poll: Id
     answer: Answer
     previous: Receipt | None = None
+    # A measure's answers only: whether to keep them in the person's own journal, for their trend.
+    keep: bool = True
 
 
 class PollModerate(Payload):

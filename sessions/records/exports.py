@@ -16,7 +16,15 @@ from extensions import db
 from facilitation.cohorts import meetings
 from facilitation.models import Cohort
 from sessions.records.models import CalendarChoice
-from sessions.records.operations import CohortRecord, Scale, SessionReport, cohort_record, local, session_report
+from sessions.records.operations import (
+    CohortRecord,
+    MeasureRecord,
+    Scale,
+    SessionReport,
+    cohort_record,
+    local,
+    session_report,
+)
 
 # A font with more than Latin-1, for names such as "Zoë" or "Ѕаm" (Debian's fonts-dejavu-core); Helvetica
 # (Latin-1 only) without it.
@@ -88,6 +96,45 @@ def polls_csv(report: SessionReport) -> str:
     return _csv(["question", "kind", "answer", "count"], rows)
 
 
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def measure_rows(measure: MeasureRecord) -> list[list[object]]:
+    """A measure's aggregates as rows: per question and per score, how many gave it and the mean, and
+    each value's count; nothing for a part fewer than k gave (nor for the measure below k)."""
+    rows: list[list[object]] = [[measure.name, "", "responded", measure.responded]]
+    if not measure.shown:
+        return rows
+    for item in measure.results["items"]:
+        if "mean" in item:
+            rows.append([measure.name, item["text"], "mean", _number(item["mean"])])
+            rows += [
+                [measure.name, item["text"], str(item["min"] + n), count] for n, count in enumerate(item["counts"])
+            ]
+    for score in measure.results["scores"]:
+        if "mean" in score:
+            rows.append([measure.name, score["name"], "mean", _number(score["mean"])])
+            rows += [[measure.name, score["name"], _number(value), count] for value, count in score["distribution"]]
+    return rows
+
+
+def measures_csv(report: SessionReport) -> str:
+    rows = [row for measure in report.measures for row in measure_rows(measure)]
+    return _csv(["measure", "question or score", "value", "count"], rows)
+
+
+def measures_trend_csv(record: CohortRecord) -> str:
+    """The group's mean total per measure and week; empty where fewer than k completed it."""
+    rows: list[list[object]] = []
+    for measure in record.measures:
+        for week in measure["weeks"]:
+            total: dict = next((score for score in week.get("scores", []) if score["id"] == "total"), {})
+            mean = _number(total["mean"]) if "mean" in total else ""
+            rows.append([measure["name"], week["week"], week["answers"], week["passes"], mean])
+    return _csv(["measure", "week", "answered", "passed", "mean total"], rows)
+
+
 def safety_csv(report: SessionReport) -> str:
     rows: list[list[object]] = [
         ["pause", pause.name, _when(report, pause.raised_at), pause.step, pause.acknowledged_by or ""]
@@ -109,6 +156,7 @@ def breakouts_csv(report: SessionReport) -> str:
 REPORT_TABLES = {
     "attendance": attendance_csv,
     "polls": polls_csv,
+    "measures": measures_csv,
     "safety": safety_csv,
     "breakouts": breakouts_csv,
 }
@@ -196,6 +244,16 @@ def write_report(pdf: ReportPDF, report: SessionReport) -> None:
             continue
         pdf.para(f"{poll.question}: {poll.responded} responded, as revealed to the room:")
         pdf.grid(["Answer", "Count"], [[row[2], row[3]] for row in _result_rows("", "", poll.results)])
+    pdf.heading("Measures")
+    for measure in report.measures:
+        if not measure.shown:
+            pdf.para(
+                f"{measure.name}: {measure.responded} responded; fewer than {report.threshold} answered, so no figure is kept."
+            )
+            continue
+        pdf.para(f"{measure.name}: {measure.responded} responded. The group's aggregates, for the team only:")
+        means = [row for row in measure_rows(measure) if row[2] == "mean"]
+        pdf.grid(["Question or score", "Mean"], [[row[1], row[3]] for row in means])
     pdf.heading("Safety")
     pdf.para(f"{len(report.pauses)} pause request(s), {len(report.breaks)} grounding break(s).")
     pdf.grid(
@@ -254,6 +312,7 @@ def cohort_archive(cohort: Cohort) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("attendance-grid.csv", grid_csv(record))
         archive.writestr("check-in-trend.csv", trend_csv(record))
+        archive.writestr("measures-trend.csv", measures_trend_csv(record))
         for number, run in enumerate(record.runs, start=1):
             report = session_report(cohort, run)
             folder = f"session-{number:02d}-week-{report.week:02d}"

@@ -19,6 +19,7 @@ from sessions.breakouts.models import BreakoutRound
 from sessions.journal.models import SharedExcerpt
 from sessions.live.models import Attendance, LiveSession, Transition
 from sessions.live.operations import open_session_of, runs_of
+from sessions.measures.operations import cohort_measures
 from sessions.polls.models import Poll, PollTally
 from sessions.polls.screens import results
 from sessions.records.models import NOTES_MAX, SessionNote
@@ -110,6 +111,19 @@ class RoundRecord:
 
 
 @dataclass
+class MeasureRecord:
+    """A measure asked in the session: the team's aggregates, only where at least k gave them."""
+
+    name: str
+    responded: int
+    results: dict
+
+    @property
+    def shown(self) -> bool:
+        return not self.results.get("below_threshold")
+
+
+@dataclass
 class SessionReport:
     live: LiveSession
     cohort: Cohort
@@ -122,6 +136,7 @@ class SessionReport:
     check_in: Scale | None
     check_out: Scale | None
     polls: list[PollRecord]
+    measures: list[MeasureRecord]
     pauses: list[PauseRecord]
     breaks: list[BreakRecord]
     skipped: list[tuple[str, int]]
@@ -197,6 +212,10 @@ def poll_record(poll: Poll, threshold: int) -> PollRecord:
         revealed=revealed,
         results=results(poll, for_team=False) if revealed else None,
     )
+
+
+def measure_record(poll: Poll) -> MeasureRecord:
+    return MeasureRecord(poll.settings["short_name"], _responded(poll, _tally(poll)), results(poll, for_team=True))
 
 
 def attendance_of(live: LiveSession) -> list[Presence]:
@@ -334,7 +353,10 @@ def session_report(cohort: Cohort, live: LiveSession) -> SessionReport:
         attendance=attendance_of(live),
         check_in=scale_of(poll_at(check_in_step), threshold),
         check_out=scale_of(poll_at(check_out_step), threshold),
-        polls=[poll_record(poll, threshold) for poll in polls if poll.step_id not in scale_ids],
+        polls=[
+            poll_record(poll, threshold) for poll in polls if poll.step_id not in scale_ids and poll.kind != "measure"
+        ],
+        measures=[measure_record(poll) for poll in polls if poll.kind == "measure" and poll.status != "open"],
         pauses=pauses_of(live),
         breaks=breaks_of(live),
         skipped=skipped_of(live),
@@ -408,6 +430,8 @@ class CohortRecord:
     trend: list[TrendPoint]
     open_live: LiveSession | None
     weeks_run: dict[int, int] = field(default_factory=dict)
+    # The group's measures across the weeks, as the console's Measures tab shows them (aggregates only).
+    measures: list[dict] = field(default_factory=list)
 
     @property
     def needing_a_call(self) -> list[GridRow]:
@@ -480,6 +504,7 @@ def cohort_record(cohort: Cohort) -> CohortRecord:
         trend=trend_of(cohort, runs, threshold),
         open_live=open_session_of(cohort.id),
         weeks_run=weeks_run,
+        measures=cohort_measures(cohort.id),
     )
 
 

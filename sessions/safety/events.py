@@ -42,7 +42,9 @@ def tell_participant(participant_id: int, signal: SafetySignal | None) -> None:
     pushes.queue("pause:status", status, to=own_room(participant_id))
 
 
-def ask_for_pause(cohort_id: int, live: LiveSession, participant_id: int) -> tuple[SafetySignal | None, bool]:
+def ask_for_pause(
+    cohort_id: int, live: LiveSession, participant_id: int, reason: str = "pause"
+) -> tuple[SafetySignal | None, bool]:
     """ "I need a pause", from the live view (the event below) or a journal page (a post, in routes.py):
     the same signal to the same team, queued to be sent once the caller commits; and whether it is new."""
     if not within(PAUSE_LIMITS, "pause", str(participant_id)):
@@ -50,7 +52,7 @@ def ask_for_pause(cohort_id: int, live: LiveSession, participant_id: int) -> tup
             "rate_limited",
             "Your facilitators already have your request for a pause. Give them a moment before asking again.",
         )
-    signal, new = safety.raise_signal(live, participant_id)
+    signal, new = safety.raise_signal(live, participant_id, reason)
     if new and signal is not None:
         announce_signals(cohort_id, live, new=signal.id)
     tell_participant(participant_id, signal)

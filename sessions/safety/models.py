@@ -36,11 +36,16 @@ class SafetySignal(Model):
     reply: Mapped[str | None] = mapped_column(String(REPLY_MAX))
     # Set when the participant says "I'm OK now".
     resolved_at: Mapped[datetime | None]
+    # "pause": "I need a pause"; "check_in": after a measure's risk item, they said yes to a check-in.
+    reason: Mapped[str] = mapped_column(String(10), default="pause", server_default="pause")
 
     participant: Mapped[Participant] = relationship()
     acknowledged_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("live_session_id", "ongoing_participant_id"),)
+    __table_args__ = (
+        UniqueConstraint("live_session_id", "ongoing_participant_id"),
+        CheckConstraint("reason in ('pause', 'check_in')", name="reason_known"),
+    )
 
 
 class ContentNoteChoice(Model):

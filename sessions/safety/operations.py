@@ -38,7 +38,7 @@ def ongoing_signal(live: LiveSession, participant_id: int) -> SafetySignal | Non
     )
 
 
-def raise_signal(live: LiveSession, participant_id: int) -> tuple[SafetySignal | None, bool]:
+def raise_signal(live: LiveSession, participant_id: int, reason: str = "pause") -> tuple[SafetySignal | None, bool]:
     """The participant's ongoing signal, raised now unless one is already ongoing; and whether it is new.
     None if another device's tap raised it at the same moment and it was resolved since."""
     if live.status == "ended":
@@ -50,6 +50,7 @@ def raise_signal(live: LiveSession, participant_id: int) -> tuple[SafetySignal |
         live_session_id=live.id,
         participant_id=participant_id,
         ongoing_participant_id=participant_id,
+        reason=reason,
         step_position=live.position if live.status == "live" else None,
         raised_at=now(),
     )

@@ -19,6 +19,7 @@ def signal_screen(signal: SafetySignal, live: LiveSession) -> dict:
     return {
         "id": signal.id,
         "name": signal.participant.display_name,
+        "reason": signal.reason,
         "raised_at": millis(signal.raised_at),
         "step": {"number": position + 1, "title": agenda[position]["title"]} if position is not None else None,
         "acknowledged_by": signal.acknowledged_by.name if signal.acknowledged_by else None,

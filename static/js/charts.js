@@ -145,3 +145,48 @@ export function wordCloud(words) {
   }
   return el("figure", { class: "chart word-cloud-figure" }, cloud);
 }
+
+// A score week by week, as a line with a dot per week and its value written above it: a person's own
+// measure in their journal, or the group's mean on the console. A week without a value (passed, or
+// fewer than k answered) has no dot and says "–" under its week. Described in full for screen readers.
+export function trendChart(points, { min, max, label }) {
+  const step = 56;
+  const left = 36;
+  const height = 120;
+  const top = 24;
+  // Room for six weeks at least, so that one or two weeks are not drawn huge.
+  const width = left + Math.max(points.length, 6) * step;
+  const y = (value) => top + height - ((value - min) / (max - min || 1)) * height;
+  const spoken = points.map((p) => `week ${p.week}: ${p.value === null ? "none" : formatNumber(p.value)}`).join(", ");
+  const chart = svg("svg", {
+    class: "chart-trend", viewBox: `0 0 ${width} ${top + height + 40}`, width: "100%", role: "img",
+    "aria-label": `${label}, from ${formatNumber(min)} to ${formatNumber(max)}: ${spoken}`,
+  });
+  for (const tick of [min, max]) {
+    chart.append(svg("line", { class: "chart-axis", x1: left, x2: width, y1: y(tick), y2: y(tick), stroke: TRACK, "stroke-width": 1 }));
+    chart.append(svg("text", { x: left - 6, y: y(tick) + 5, "text-anchor": "end", "font-size": 13, fill: INK, text: formatNumber(tick) }));
+  }
+  const shown = points.map((p, n) => ({ ...p, x: left + step * n + step / 2 })).filter((p) => p.value !== null);
+  if (shown.length > 1) {
+    chart.append(svg("polyline", { class: "trend-line", fill: "none", stroke: ACCENT, "stroke-width": 3,
+      points: shown.map((p) => `${p.x},${y(p.value).toFixed(1)}`).join(" ") }));
+  }
+  points.forEach((p, n) => {
+    const x = left + step * n + step / 2;
+    const group = svg("g", { class: "trend-point" });
+    group.dataset.week = p.week;
+    group.dataset.value = p.value === null ? "" : p.value;
+    if (p.value !== null) {
+      group.append(svg("circle", { cx: x, cy: y(p.value), r: 5, fill: ACCENT }),
+        svg("text", { x, y: y(p.value) - 10, "text-anchor": "middle", "font-size": 13, "font-weight": 700, fill: INK, text: formatNumber(p.value) }));
+    }
+    group.append(svg("text", { x, y: top + height + 24, "text-anchor": "middle", "font-size": 13, fill: INK,
+      text: p.value === null ? `W${p.week} –` : `W${p.week}` }));
+    chart.append(group);
+  });
+  return el("figure", { class: "chart chart-trend-figure" }, chart);
+}
+
+function formatNumber(value) {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}

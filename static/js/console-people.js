@@ -5,7 +5,7 @@ import { button, el } from "./dom.js";
 
 const STATE_LABELS = { online: "online", reconnecting: "reconnecting…", left: "left", absent: "not here", waiting: "waiting to be let in" };
 
-export function consolePeople({ live, announce, showError, message }) {
+export function consolePeople({ live, announce, showError, message, sharedBy = () => false }) {
   const $ = (id) => document.getElementById(id);
   const dialog = $("remove-dialog");
   let known = null; // ids seen in the first presence of this page: anyone after that is an arrival
@@ -52,6 +52,7 @@ export function consolePeople({ live, announce, showError, message }) {
         el("span", { class: "dot", "aria-hidden": "true" }),
         el("span", { class: "person", text: p.name }),
         p.new ? el("span", { class: "tag", text: "new" }) : null,
+        sharedBy(p.id) ? el("span", { class: "tag shared", text: "shared their answers" }) : null,
         el("span", { class: "quiet", text: `${STATE_LABELS[p.state]}${p.minutes ? ` · ${p.minutes} min` : ""}` }),
         labelled(button("Message…", "link small", () => message.open({ participant: p.id, name: p.name })), `Message ${p.name}`),
         labelled(button("Remove…", "link small", () => confirmRemoval(p, false)), `Remove ${p.name}`))));

@@ -1,9 +1,9 @@
-// The console's tools (poll, breakout rooms, grounding break, journals, the room's screen) as tabs
+// The console's tools (poll, breakout rooms, grounding break, journals, measures, the room's screen) as tabs
 // beside the presenter notes. The tab a step needs opens by itself when the step changes (a poll
 // step or an open poll shows the poll, a breakout step or a round the rooms, a running break the
 // break), and when one of those starts during a step. Nothing else moves the facilitator's choice:
 // when a break ends, its tab stays open.
-const TABS = ["poll", "rooms", "break", "journal", "screen"];
+const TABS = ["poll", "rooms", "break", "journal", "measures", "screen"];
 
 export function consoleTools() {
   const $ = (id) => document.getElementById(id);
@@ -36,7 +36,7 @@ export function consoleTools() {
   // What the state needs on screen, or null when nothing in particular.
   function need(state, breakOn) {
     if (breakOn) return "break";
-    if (state.poll || state.step.kind === "poll") return "poll";
+    if (state.poll || state.step.kind === "poll" || state.step.kind === "measure") return "poll";
     if (state.breakout || state.step.kind === "breakout") return "rooms";
     return null;
   }

@@ -7,6 +7,7 @@ import { renderStep } from "./step.js";
 import { formatDuration, onTick, remainingSeconds } from "./ticker.js";
 import { aloneCalls, renderBreakoutPanel, tickBreakout, updateRoomNotes } from "./console-breakouts.js";
 import { renderResults } from "./polls.js";
+import { consoleMeasures, measureResults } from "./console-measures.js";
 import { consoleSafety } from "./safety-console.js";
 import { renderExcerptQueue, renderJournalCount } from "./journal-console.js";
 import { consolePeople } from "./console-people.js";
@@ -23,18 +24,21 @@ const announcer = $("announcer");
 // The command waiting for its answer: a second press of the same button is dropped (a double click never
 // skips a step); another command waits for it and then goes out based on the state it produced.
 let inflight = null;
+let lastPresence = null;
 
 const live = connectLive({
   cohort: root.dataset.cohort,
   role: "facilitator",
   onState: render,
-  onPresence: (presence) => people.render(presence),
+  onPresence: (presence) => { lastPresence = presence; people.render(presence); },
   on: {
     enrolment: (enrolment) => people.renderEnrolment(enrolment),
     "safety:signals": (payload) => safety.signals(payload),
     "content_note:skipped": (payload) => safety.skipped(payload),
     "excerpt:queue": (queue) => { renderExcerptQueue(queue.pending, send, live); tools.waiting(queue.pending.length); },
     "poll:results": (poll) => renderPoll(live.state() && { ...live.state(), poll }),
+    "measures:group": (payload) => measures.group(payload),
+    "measures:shared": (payload) => measures.shared(payload),
     "breakout:notes": (change) => updateRoomNotes(change),
     "poll:progress": (progress) => {
       const line = $("poll-responded");
@@ -48,6 +52,7 @@ const live = connectLive({
 });
 
 const tools = consoleTools();
+const measures = consoleMeasures({ url: root.dataset.measures, onShared: () => lastPresence && people.render(lastPresence) });
 const attention = consoleAttention({ title: document.title });
 
 const messages = consoleMessages({
@@ -60,6 +65,7 @@ const people = consolePeople({
   live,
   announce,
   message: messages,
+  sharedBy: (participantId) => measures.sharedBy(participantId),
   showError: (message) => { errorBox.hidden = false; errorBox.textContent = message; },
 });
 
@@ -159,20 +165,23 @@ function renderPoll(state) {
   const panel = $("poll-panel");
   if (!state || state.status !== "live") { panel.replaceChildren(el("p", { class: "quiet", text: "Polls open once the session has started." })); return; }
   const poll = state.poll;
-  const stepIsPoll = state.step.kind === "poll";
+  const stepIsPoll = state.step.kind === "poll" || state.step.kind === "measure";
   if (!poll) {
     panel.replaceChildren(stepIsPoll
-      ? el("p", {}, button("Open this poll", "primary", () => send("poll:open")))
+      ? el("p", {}, button(state.step.kind === "measure" ? "Open these questions" : "Open this poll", "primary", () => send("poll:open")))
       : el("p", { class: "quiet", text: "This step has no poll. Use a quick poll below if you need one." }));
     return;
   }
   const parts = [el("p", { class: "poll-question", text: poll.question }),
     el("p", { id: "poll-responded", text: responded(poll.responded, state.online) })];
-  if (poll.results) {
+  if (poll.results && poll.kind === "measure") parts.push(measureResults(poll));
+  else if (poll.results) {
     parts.push(renderResults(poll, poll.status === "revealed" ? {} : { moderate: (target, hidden) => moderate(target, hidden) }));
   }
-  if (poll.status === "open") parts.push(el("p", {}, button("Close the poll", "primary", () => send("poll:close"))));
-  if (poll.status === "closed") {
+  if (poll.status === "open") parts.push(el("p", {}, button(poll.kind === "measure" ? "Close the questions" : "Close the poll", "primary", () => send("poll:close"))));
+  if (poll.status === "closed" && poll.kind === "measure") {
+    parts.push(el("p", { class: "quiet", text: "Closed. These results are for the facilitators only; the week's trend is on the Measures tab." }));
+  } else if (poll.status === "closed") {
     const enough = poll.results.answers >= poll.results.threshold;
     parts.push(el("p", {}, button("Show results to the room", enough ? "primary" : "", () => send("poll:reveal"))));
     if (!enough) parts.push(el("p", { class: "hint", text: `Results can be shown once at least ${poll.results.threshold} people have answered; ${poll.results.answers} did.` }));

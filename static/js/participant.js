@@ -5,6 +5,7 @@ import { connectLive } from "./socket.js";
 import { renderStep } from "./step.js";
 import { formatDuration, meetingTime, onTick, remainingSeconds } from "./ticker.js";
 import { BreakoutView } from "./breakouts.js";
+import { riskAnswered, riskPanel } from "./measures.js";
 import { answerCounted, renderPollForm, renderResults, resendIfLost } from "./polls.js";
 import { participantSafety } from "./safety.js";
 import { reflectionSpace, renderShared } from "./journal.js";
@@ -19,6 +20,8 @@ const agenda = document.getElementById("agenda");
 const timerBox = document.getElementById("timer");
 
 let shownKey = null;
+// The cohort's facilitators, by name: whom a measure's check-in offer names.
+let lastFacilitators = [];
 let lastAnnouncedMinute = null;
 // This participant's own place in the current breakout round: from their snapshot, then `breakout:you`.
 let mine = null;
@@ -106,6 +109,7 @@ function render(state) {
     return;
   }
   const poll = state.poll;
+  lastFacilitators = state.cohort.facilitators;
   const key = [state.status, state.session && state.session.id, state.step && state.step.position,
     poll && poll.id, poll && poll.status, safety.key(state)].join(":");
   const changed = key !== shownKey;
@@ -123,7 +127,9 @@ function render(state) {
   if (!cover && state.status === "live" && poll) {
     if (!stepPoll) stage.append(pollView(poll));
     showProgress({ poll: poll.id, responded: poll.responded, of: state.online });
-    if (poll.status === "open") announce("A poll is open. Answering is anonymous, and you can pass.");
+    if (poll.status === "open") {
+      announce(poll.kind === "measure" ? "A few questions are open. You can pass any of them." : "A poll is open. Answering is anonymous, and you can pass.");
+    }
     if (poll.status === "revealed") announce("The poll results are on screen.");
   }
   if (state.status === "live") {
@@ -165,14 +171,27 @@ function formatMeeting(meeting) {
 }
 
 function pollView(poll, step) {
-  const label = step ? `Poll · step ${step.number} of ${step.total}` : "Quick poll";
+  const kind = poll.kind === "measure" ? "Questions" : "Poll";
+  const label = step ? `${kind} · step ${step.number} of ${step.total}` : "Quick poll";
   const card = el("section", { class: "card poll", "aria-labelledby": "poll-title" },
     el("p", { class: "eyebrow", text: label }),
     el("h2", { id: "poll-title", text: poll.question }),
     el("p", { class: "poll-progress", id: "poll-progress", role: "status", "aria-live": "polite" }));
   if (poll.status === "open") {
-    card.append(renderPollForm(poll, (answer, previous) =>
-      live.command("poll:answer", previous ? { poll: poll.id, answer, previous } : { poll: poll.id, answer })));
+    const form = renderPollForm(poll, (answer, previous, extra) =>
+      live.command("poll:answer", { poll: poll.id, answer, ...(previous ? { previous } : {}), ...extra }), {
+      answered: (answer) => {
+        if (poll.kind !== "measure" || !riskAnswered(poll, answer) || card.querySelector(".risk-panel")) return;
+        const panel = riskPanel({ cohort: root.dataset.cohort, facilitators: lastFacilitators, checkIn: () => live.command("measure:check_in", {}) });
+        form.after(panel);
+        panel.querySelector("h3").setAttribute("tabindex", "-1");
+        panel.querySelector("h3").focus();
+      },
+    });
+    card.append(form);
+  } else if (poll.status === "closed" && poll.kind === "measure") {
+    card.append(el("p", { text: "Thank you. The questions are closed. Your own answers, if you kept them, are in your private journal." }),
+      el("p", {}, el("a", { href: `/g/${root.dataset.cohort}/journal#my-answers`, text: "See my answers over the weeks" })));
   } else if (poll.status === "closed") {
     card.append(el("p", { text: "The poll is closed. The facilitator may show the results if enough people answered." }));
   } else {

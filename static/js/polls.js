@@ -2,6 +2,7 @@
 // device only, and results drawn for the room once revealed.
 import { choiceChart, scaleChart, wordCloud } from "./charts.js";
 import { el } from "./dom.js";
+import { describeMeasure, measureFields, readMeasure, showMeasure } from "./measures.js";
 
 const STORE = "mend.poll.";
 
@@ -34,11 +35,12 @@ async function answerWith(poll, send, answer, show) {
   const saved = savedAnswer(poll.id);
   const previous = saved ? (saved.waiting ? saved.receipt : saved.counted) : null;
   show.busy(true);
-  const ack = await send(answer, previous || undefined);
+  const ack = await send(answer, previous || undefined, show.extra ? show.extra() : {});
   show.busy(false);
   if (ack.ok) {
     saveAnswer(poll.id, { answer, receipt: ack.receipt, counted: saved ? saved.counted : null, waiting: true });
     show.status(`${describeAnswer(poll, answer)} ${WORDS.received}`, true);
+    if (show.answered) show.answered(answer);
   } else {
     show.status(ack.error.message, Boolean(saved));
   }
@@ -73,21 +75,25 @@ export function resendIfLost(poll, you) {
 
 function describeAnswer(poll, answer) {
   if (answer.pass) return "You passed.";
+  if (answer.items) return describeMeasure(answer);
   if (answer.picks) return `You chose: ${answer.picks.map((i) => poll.settings.options[i]).join(", ")}.`;
   if (answer.value !== undefined) return `You chose ${answer.value}.`;
   if (answer.words) return `You wrote: ${answer.words.join(", ")}.`;
   return `You wrote: “${answer.text}”.`;
 }
 
-// The form for an open poll. `send(answer, previousReceipt)` returns the server's acknowledgement.
-export function renderPollForm(poll, send) {
+// The form for an open poll. `send(answer, previousReceipt, extra)` returns the server's acknowledgement;
+// `answered(answer)` hears of each answer received (a measure's risk items).
+export function renderPollForm(poll, send, { answered } = {}) {
   const saved = savedAnswer(poll.id);
   const form = el("form", { class: "poll-form", novalidate: true });
   const fields = el("fieldset");
   // The card above shows the question; the legend names the group for screen readers.
   fields.append(el("legend", { class: "visually-hidden", text: poll.question }));
   const s = poll.settings;
-  if (poll.kind === "single" || poll.kind === "multiple") {
+  if (poll.kind === "measure") {
+    fields.append(...measureFields(poll));
+  } else if (poll.kind === "single" || poll.kind === "multiple") {
     if (poll.kind === "multiple" && s.max_picks < s.options.length) fields.append(el("p", { class: "hint", text: `Choose up to ${s.max_picks}.` }));
     s.options.forEach((option, index) => {
       const id = `poll-${poll.id}-${index}`;
@@ -118,8 +124,11 @@ export function renderPollForm(poll, send) {
   const status = el("p", { class: "poll-status", role: "status", "aria-live": "polite" });
   const submit = el("button", { type: "submit", class: "primary", text: saved ? "Change my answer" : "Send my answer" });
   const pass = el("button", { type: "button", class: "secondary", text: "Pass" });
-  form.append(fields, el("p", { class: "poll-actions" }, submit, pass), status, el("p", { class: "hint", text: WORDS.anonymous }));
+  form.append(fields, el("p", { class: "poll-actions" }, submit, pass), status);
+  if (poll.kind !== "measure") form.append(el("p", { class: "hint", text: WORDS.anonymous }));
   const show = {
+    answered,
+    extra: poll.kind === "measure" ? () => ({ keep: readMeasure(form, poll).keep }) : null,
     busy: (busy) => { submit.disabled = pass.disabled = busy; },
     status: (text, answered) => {
       status.textContent = text;
@@ -127,13 +136,15 @@ export function renderPollForm(poll, send) {
     },
   };
   if (saved) show.status(`${describeAnswer(poll, saved.answer)} ${saved.waiting ? WORDS.received : WORDS.counted}`, true);
+  if (saved && poll.kind === "measure") showMeasure(form, saved.answer);
   onScreen = { poll, send, show };
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(form);
     let answer;
-    if (poll.kind === "single" || poll.kind === "multiple") answer = { picks: data.getAll("pick").map(Number) };
+    if (poll.kind === "measure") answer = readMeasure(form, poll).answer;
+    else if (poll.kind === "single" || poll.kind === "multiple") answer = { picks: data.getAll("pick").map(Number) };
     else if (poll.kind === "scale") answer = data.get("value") === null ? { value: null } : { value: Number(data.get("value")) };
     else if (poll.kind === "words") answer = { words: data.getAll("word").map((w) => w.trim()).filter(Boolean) };
     else answer = { text: data.get("text") };
@@ -144,6 +155,7 @@ export function renderPollForm(poll, send) {
     answerWith(poll, send, answer, show);
   });
   pass.addEventListener("click", () => answerWith(poll, send, { pass: true }, show));
+  if (poll.kind === "measure") pass.textContent = "Pass all";
   return form;
 }
 

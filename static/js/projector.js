@@ -143,6 +143,9 @@ function stepScreen(step) {
     if (settings.options) card.append(el("ul", { class: "poll-options" }, ...settings.options.map((option) => el("li", { text: option }))));
     else if (settings.kind === "scale") card.append(el("p", { class: "quiet", text: `0 = ${settings.labels[0]} · 10 = ${settings.labels[1]}` }));
     card.append(el("p", { class: "quiet", text: "The poll opens when the facilitator starts it. Answers are anonymous, and “pass” is always fine." }));
+  } else if (step.kind === "measure") {
+    if (step.html) card.append(el("div", { class: "prose", html: step.html }));
+    card.append(el("p", { class: "quiet", text: "A few questions on your phone. Only you see your answers, and you can pass any of them." }));
   } else {
     if (step.kind === "breakout") card.append(el("p", { class: "quiet", text: `In groups of ${step.settings.group_size} · ${step.settings.minutes} minutes` }));
     card.append(el("div", { class: "prose", html: step.html }));
@@ -162,7 +165,7 @@ function pollScreen(poll) {
   const parts = [el("h2", { text: poll.question })];
   if (poll.status === "revealed") parts.push(renderResults(poll));
   else parts.push(el("p", { id: "poll-progress", class: "poll-count", text: `${poll.responded} responded` }),
-    el("p", { class: "quiet", text: poll.status === "open" ? "Answer on your phone. It is anonymous, and you can pass." : "The poll is closed." }));
+    el("p", { class: "quiet", text: poll.status === "open" ? "Answer on your phone. It is anonymous, and you can pass." : poll.kind === "measure" ? "Thank you. The questions are closed." : "The poll is closed." }));
   return el("article", { class: `projector-poll kind-${poll.kind}` }, ...parts);
 }
 

@@ -4,6 +4,9 @@ import { announceIn, button, el } from "./dom.js";
 import { clockTime, formatDuration, onTick, secondsUntil } from "./ticker.js";
 import { breakIsOn } from "./safety.js";
 
+// After a measure's risk item a person may say yes to a check-in: the same signal, in its own words.
+const asked = (signal) => (signal.reason === "check_in" ? `${signal.name} would like a check-in` : `${signal.name} asked for a pause`);
+
 const SUGGESTIONS = [
   "I see you. Take your time.",
   "Take your time; I'll check in with you after.",
@@ -27,7 +30,7 @@ export function consoleSafety({ live, send, showError, onNeeds = () => {} }) {
   function signalCard(signal) {
     const where = signal.step ? `during step ${signal.step.number}: ${signal.step.title}` : "in the lobby";
     const card = el("article", { class: `signal${signal.acknowledged_at ? " answered" : ""}`, "aria-labelledby": `signal-${signal.id}` },
-      el("p", {}, el("strong", { id: `signal-${signal.id}`, text: `${signal.name} asked for a pause` }), ` at ${clockTime(signal.raised_at)}, ${where}.`));
+      el("p", {}, el("strong", { id: `signal-${signal.id}`, text: asked(signal) }), ` at ${clockTime(signal.raised_at)}, ${where}.`));
     if (signal.acknowledged_at) {
       card.append(el("p", { text: signal.reply
         ? `${signal.acknowledged_by} answered privately: “${signal.reply}”`
@@ -62,14 +65,14 @@ export function consoleSafety({ live, send, showError, onNeeds = () => {} }) {
     list.replaceChildren(...parts);
     if (focused && focused.startsWith("reply-") && $(focused)) $(focused).focus();
     // A request stays in need of attention until a facilitator acknowledges it (or the person is OK).
-    onNeeds(new Map(ongoing.filter((s) => !s.acknowledged_at).map((s) => [`pause:${s.id}`, `${s.name} asked for a pause`])));
+    onNeeds(new Map(ongoing.filter((s) => !s.acknowledged_at).map((s) => [`pause:${s.id}`, asked(s)])));
   }
 
   function onSignals(payload) {
     renderSignals(payload.signals);
     const raised = payload.new && payload.signals.find((s) => s.id === payload.new);
     if (raised) {
-      announceIn(alert, `${raised.name} asked for a pause.`);
+      announceIn(alert, `${asked(raised)}.`);
     }
   }
 

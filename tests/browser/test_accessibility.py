@@ -22,7 +22,7 @@ def running(demo_cohort):
 
 def go_to(facilitator, position: int) -> None:
     facilitator.locator("#agenda-list li").nth(position).locator("button").click()
-    expect(facilitator.locator("#position")).to_have_text(f"{position + 1} of 16")
+    expect(facilitator.locator("#position")).to_have_text(f"{position + 1} of 18")
 
 
 def test_no_serious_violations_on_any_main_page(open_page, running):
@@ -32,7 +32,7 @@ def test_no_serious_violations_on_any_main_page(open_page, running):
     for kind, position in WEEK_ONE.items():
         if position:
             go_to(facilitator, position)
-        expect(phone.locator("#progress")).to_have_text(f"Step {position + 1} of 16")
+        expect(phone.locator("#progress")).to_have_text(f"Step {position + 1} of 18")
         assert axe_violations(phone) == [], f"participant {kind} step"
         screenshot(phone, f"phone-step-{kind}")
     assert axe_violations(facilitator) == [], "console"
@@ -70,7 +70,7 @@ def test_joining_and_following_with_the_keyboard_alone(open_page, running):
     page.wait_for_url("**/g/**")
     expect(page.locator(".live-bar .eyebrow")).to_contain_text("Kai")
     facilitator.click("#start")
-    expect(page.locator("#progress")).to_have_text("Step 1 of 16")
+    expect(page.locator("#progress")).to_have_text("Step 1 of 18")
     # The agenda opens from the keyboard.
     page.focus("#agenda summary")
     page.keyboard.press("Enter")
@@ -82,9 +82,9 @@ def test_step_changes_and_timers_are_announced_to_screen_readers(running):
     announcer = phone.locator("#announcer")
     assert announcer.get_attribute("aria-live") == "polite"
     facilitator.click("#start")
-    expect(announcer).to_have_text("Now step 1 of 16: How settled do I feel right now?")
+    expect(announcer).to_have_text("Now step 1 of 18: How settled do I feel right now?")
     go_to(facilitator, 1)
-    expect(announcer).to_contain_text("Now step 2 of 16")
+    expect(announcer).to_contain_text("Now step 2 of 18")
     facilitator.fill("#timer-minutes", "1")
     facilitator.locator("#timer-form").get_by_role("button", name="Start").click()
     expect(announcer).to_have_text("1 minute left.")
@@ -95,7 +95,7 @@ def test_step_changes_and_timers_are_announced_to_screen_readers(running):
 def test_targets_are_at_least_24_pixels(running):
     facilitator, phone, _ = running
     facilitator.click("#start")
-    expect(phone.locator("#progress")).to_have_text("Step 1 of 16")
+    expect(phone.locator("#progress")).to_have_text("Step 1 of 18")
     small = phone.evaluate(
         """() => [...document.querySelectorAll('button, input, select, textarea, summary, a')]
             .filter(el => el.offsetParent !== null && !el.closest('p, li, .prose'))

@@ -60,11 +60,11 @@ def test_a_facilitator_and_three_participants_run_week_one(open_page, demo_login
     expect(facilitator.locator("#status")).to_have_text("Live")
     titles = []
     for step in range(1, 5):
-        expect(facilitator.locator("#position")).to_have_text(f"{step} of 16")
+        expect(facilitator.locator("#position")).to_have_text(f"{step} of 18")
         title = facilitator.locator("#now h2").inner_text()
         titles.append(title)
         for page in people:
-            expect(page.locator("#progress")).to_have_text(f"Step {step} of 16")
+            expect(page.locator("#progress")).to_have_text(f"Step {step} of 18")
             expect(page.locator("#stage h2")).to_have_text(title)
         if step == 2:
             screenshot(phone, "phone-slide")
@@ -93,21 +93,21 @@ def test_a_participant_who_drops_offline_comes_back_to_the_current_step(demo_coh
     facilitator, phone, _ = demo_cohort
     open_week_one(facilitator)
     facilitator.click("#start")
-    expect(phone.locator("#progress")).to_have_text("Step 1 of 16")
+    expect(phone.locator("#progress")).to_have_text("Step 1 of 18")
 
     phone.context.set_offline(True)
     expect(phone.locator("#connection-banner")).to_be_visible()
     expect(phone.locator("#connection-banner")).to_contain_text("Reconnecting")
     screenshot(phone, "phone-reconnecting")
-    for position in ("2 of 16", "3 of 16"):
+    for position in ("2 of 18", "3 of 18"):
         facilitator.keyboard.press("ArrowRight")
         expect(facilitator.locator("#position")).to_have_text(position)
     phone.context.set_offline(False)
     expect(phone.locator("#connection-banner")).to_be_hidden()
-    expect(phone.locator("#progress")).to_have_text("Step 3 of 16")
+    expect(phone.locator("#progress")).to_have_text("Step 3 of 18")
 
     phone.reload()
-    expect(phone.locator("#progress")).to_have_text("Step 3 of 16")
+    expect(phone.locator("#progress")).to_have_text("Step 3 of 18")
     expect(phone.locator(".live-bar .eyebrow")).to_contain_text("Robin")
     expect(facilitator.locator("#presence-list")).to_contain_text("Robin")
 

@@ -61,7 +61,7 @@ def test_a_slide_fills_the_screen_in_large_type_with_the_join_code_in_a_corner(d
     assert sizes and min(sizes) >= 32, sizes
     assert projector.evaluate(FONT_SIZES, "#slide h2")[0] > min(sizes)
     assert projector.evaluate(WIDER_THAN_THE_SCREEN) == []
-    # A presentation, not a web page: no site header, no "Slide · step 2 of 16".
+    # A presentation, not a web page: no site header, no "Slide · step 2 of 18".
     assert projector.locator(".site-header").count() == 0
     expect(projector.locator("body")).not_to_contain_text(re.compile(r"step \d+ of \d+", re.IGNORECASE))
     corner = projector.locator("#join-corner")
