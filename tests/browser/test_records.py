@@ -2,7 +2,6 @@
 archive download with its progress line, and a participant's catch-up of a missed week. Three weeks are
 run with real clients first; the screenshots of the report and the trend are the README's."""
 
-
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, screenshot, sign_in
