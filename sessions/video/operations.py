@@ -80,12 +80,12 @@ def _where(caller: Caller, live: LiveSession, room_id: int | None) -> tuple[int,
         if here != room_id:
             raise Refusal("video_not_your_room")
     if room_id is None:
-        return janus.main_room(cohort.id), f"{cohort.name}: main room", everyone
+        return janus.main_room(cohort.id), "Main room", everyone
     round_ = _open_round(live)
     room = next((room for room in round_.rooms if room.id == room_id), None) if round_ is not None else None
     if round_ is None or room is None:
         raise Refusal("no_room")
-    return janus.breakout_room(room.id), f"{cohort.name}: room {room.number}", round_.group_size + 6
+    return janus.breakout_room(room.id), f"Room {room.number}", round_.group_size + 6
 
 
 def ticket(caller: Caller, live: LiveSession, room_id: int | None) -> dict:

@@ -58,6 +58,11 @@ class Tile {
   }
 }
 
+function loadStyles() {
+  if (document.querySelector("link[data-video-styles]")) return;
+  document.head.append(el("link", { rel: "stylesheet", href: "/static/css/video.css", "data-video-styles": "" }));
+}
+
 export class VideoPanel {
   // `live`: the page's connection (its `command`); `announce`: the page's live region; `role`:
   // participant or facilitator; `onPlace`: told when the panel enters a room (a console's drop-in).
@@ -91,6 +96,7 @@ export class VideoPanel {
       this.heading,
       el("p", { class: "hint", text: "Your camera and microphone stay off until you turn them on. Audio only is fine. Nothing is recorded." }),
       this.joinButton, this.controls, this.status, this.grid);
+    loadStyles();
     this.render();
     window.addEventListener("mend:quick-exit", () => this.stop());
   }
@@ -144,21 +150,30 @@ export class VideoPanel {
     await this.publish();
   }
 
-  disconnect() {
+  // Out of the room: tracks stop, handles go; the Janus session stays for the next room.
+  leaveRoom() {
     this.generation += 1;
     for (const track of this.localTracks) track.stop();
     this.localTracks = [];
-    if (this.session) this.session.destroy({ unload: false, notifyDestroyed: false });
-    this.session = null;
+    if (this.publisher) this.publisher.detach();
+    for (const entry of this.remote.values()) if (entry.handle) entry.handle.detach();
     this.publisher = null;
     this.published = null;
+    this.privateId = undefined;
     this.remote.clear();
     this.tiles.clear();
     this.grid.replaceChildren();
   }
 
+  disconnect() {
+    this.leaveRoom();
+    if (this.session) this.session.destroy({ unload: false, notifyDestroyed: false });
+    this.session = null;
+    this.sessionKey = null;
+  }
+
   async connect() {
-    this.disconnect();
+    this.leaveRoom();
     const generation = this.generation;
     this.status.textContent = `Joining the video of ${this.where()}…`;
     const ack = await this.live.command("video:ticket", { room: this.place });
@@ -175,30 +190,55 @@ export class VideoPanel {
     }
     if (generation !== this.generation) return;
     this.ticket = ticket;
-    const session = await new Promise((resolve) => {
-      const made = new Janus({
-        server: ticket.server,
-        token: ticket.token,
-        iceServers: ticket.ice_servers,
-        success: () => resolve(made),
-        error: () => { resolve(null); if (generation === this.generation) this.status.textContent = "The video connection was lost. Choose “Join video” to try again."; this.joined = false; this.render(); },
+    const key = `${ticket.server} ${ticket.token}`;
+    if (!this.session || this.sessionKey !== key) {
+      if (this.session) this.session.destroy({ unload: false, notifyDestroyed: false });
+      this.session = null;
+      const session = await new Promise((resolve) => {
+        const made = new Janus({
+          server: ticket.server,
+          token: ticket.token,
+          iceServers: ticket.ice_servers,
+          success: () => resolve(made),
+          error: () => {
+            resolve(null);
+            if (this.session === made || generation === this.generation) this.lost();
+          },
+        });
       });
-    });
-    if (!session || generation !== this.generation) { if (session) session.destroy({ notifyDestroyed: false }); return; }
-    this.session = session;
+      if (!session || generation !== this.generation) { if (session) session.destroy({ notifyDestroyed: false }); return; }
+      this.session = session;
+      this.sessionKey = key;
+    }
+    const session = this.session;
     this.own = new Tile(`You (${ticket.display})`, true);
     this.grid.append(this.own.node);
-    this.publisher = await attach(session, {
+    const publisher = await attach(session, {
       onmessage: (message, jsep) => this.onPublisherMessage(message, jsep),
       onlocaltrack: (track, on) => { if (on) this.own.setTrack(track, true); },
+      webrtcState: (on) => { if (on) this.settle("up"); },
+      oncleanup: () => this.settle("clean"),
     });
+    if (generation !== this.generation) { publisher.detach(); return; }
+    this.publisher = publisher;
     this.publisher.send({ message: { request: "join", ptype: "publisher", room: ticket.janus_room, id: ticket.feed, display: ticket.display, token: ticket.room_token } });
+  }
+
+  lost() {
+    this.session = null;
+    this.sessionKey = null;
+    this.leaveRoom();
+    this.joined = false;
+    this.status.textContent = "The video connection was lost. Choose “Join video” to try again.";
+    this.render();
   }
 
   onPublisherMessage(message, jsep) {
     if (jsep) this.publisher.handleRemoteJsep({ jsep });
     const event = message.videoroom;
+    if (message.error) this.settle("error");
     if (message.error) {
+      console.warn("Janus:", message.error);
       this.status.textContent = "Video could not start in this room. You are still in the session.";
       return;
     }
@@ -219,39 +259,73 @@ export class VideoPanel {
     if (gone !== undefined && gone !== "ok") this.unsubscribe(gone);
   }
 
-  // Send what the person chose: nothing (no offer at all), audio only, or audio and video.
-  async publish() {
+  // Send what the person chose: nothing (no offer at all), audio only, or audio and video. One change
+  // at a time, each answered by Janus before the next (a publish while the last unpublish is still
+  // on its way would be refused).
+  publish() {
+    this.queue = (this.queue || Promise.resolve()).then(() => this.publishNow()).catch(() => {});
+    return this.queue;
+  }
+
+  // Until the media is up after a publish ("up"), or gone after an unpublish ("clean"); Janus refuses
+  // to unpublish what is not up yet, and to publish again before the last one is gone.
+  answered(kind) {
+    return new Promise((resolve) => {
+      this.waiting = { kind, resolve };
+      window.setTimeout(resolve, 10000);
+    });
+  }
+
+  settle(kind) {
+    if (this.waiting && (this.waiting.kind === kind || kind === "error")) {
+      const { resolve } = this.waiting;
+      this.waiting = null;
+      resolve();
+    }
+  }
+
+  async publishNow() {
     if (!this.publisher || this.privateId === undefined) return;
     const key = `${this.wanted.audio}:${this.wanted.video}`;
     if (key === this.published) return;
     const generation = this.generation;
+    const publisher = this.publisher;
     if (this.published && this.published !== "false:false") {
-      this.publisher.send({ message: { request: "unpublish" } });
+      const done = this.answered("clean");
+      publisher.send({ message: { request: "unpublish" } });
       for (const track of this.localTracks) track.stop();
       this.localTracks = [];
       this.own.video.srcObject = null;
+      await done;
+      if (generation !== this.generation) return;
     }
-    this.published = key;
-    this.own.show(this.wanted);
-    if (!this.wanted.audio && !this.wanted.video) return;
+    const wanted = { ...this.wanted };
+    this.published = `${wanted.audio}:${wanted.video}`;
+    this.own.show(wanted);
+    if (!wanted.audio && !wanted.video) return;
     let stream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: this.wanted.audio, video: this.wanted.video ? CAMERA : false });
+      stream = await navigator.mediaDevices.getUserMedia({ audio: wanted.audio, video: wanted.video ? CAMERA : false });
     } catch {
       this.status.textContent = "Your camera or microphone could not be used. Check the browser's permission for this page.";
       this.wanted = { audio: false, video: false };
       this.published = "false:false";
+      this.own.show(this.wanted);
       this.render();
       return;
     }
     if (generation !== this.generation) { stream.getTracks().forEach((track) => track.stop()); return; }
     this.localTracks = stream.getTracks();
     const tracks = this.localTracks.map((track) => ({ type: track.kind, capture: track, recv: false }));
-    this.publisher.createOffer({
+    const done = this.answered("up");
+    publisher.createOffer({
       tracks,
-      success: (jsep) => this.publisher.send({ message: { request: "publish", audio: this.wanted.audio, video: this.wanted.video }, jsep }),
-      error: () => { this.status.textContent = "Your camera or microphone could not be shared."; },
+      success: (jsep) => publisher.send({ message: { request: "publish", audio: wanted.audio, video: wanted.video }, jsep }),
+      error: () => { this.status.textContent = "Your camera or microphone could not be shared."; this.settle("error"); },
     });
+    await done;
+    // The person changed their mind meanwhile: send the newer choice.
+    if (generation === this.generation && `${this.wanted.audio}:${this.wanted.video}` !== this.published) this.publish();
   }
 
   async subscribe(publisher) {
@@ -278,7 +352,7 @@ export class VideoPanel {
       },
       onremotetrack: (track, mid, on) => tile.setTrack(track, on),
     });
-    if (generation !== this.generation) return;
+    if (generation !== this.generation) { handle.detach(); return; }
     entry.handle = handle;
     handle.send({ message: { request: "join", ptype: "subscriber", room: this.ticket.janus_room, streams: [{ feed: publisher.id }], private_id: this.privateId, token: this.ticket.room_token } });
   }
