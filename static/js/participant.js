@@ -41,6 +41,7 @@ const live = connectLive({
     "pause:status": (status) => safety.status(status.status === "resolved" ? null : status),
     "breakout:you": (view) => setMine(view),
     "breakout:notes": (change) => { if (breakout) breakout.notes(change); },
+    "video:visitor": (visitor) => { if (video) video.visitor(visitor); },
     message: showMessage,
   },
   onConnection: (status, detail) => {

@@ -80,6 +80,7 @@ export class VideoPanel {
     this.generation = 0;
 
     this.status = el("p", { class: "video-status", role: "status" });
+    this.visitorLine = el("p", { class: "video-visitor", role: "status" });
     this.grid = el("div", { class: "video-grid" });
     this.joinButton = el("button", { type: "button", class: "primary", text: "Join video" });
     this.micButton = el("button", { type: "button", "aria-pressed": "false", text: "Microphone off" });
@@ -95,7 +96,7 @@ export class VideoPanel {
     this.node = el("section", { class: "card video-panel", "aria-labelledby": "video-title" },
       this.heading,
       el("p", { class: "hint", text: "Your camera and microphone stay off until you turn them on. Audio only is fine. Nothing is recorded." }),
-      this.joinButton, this.controls, this.status, this.grid);
+      this.joinButton, this.controls, this.status, this.visitorLine, this.grid);
     loadStyles();
     this.render();
     window.addEventListener("mend:quick-exit", () => this.stop());
@@ -119,6 +120,7 @@ export class VideoPanel {
     if (label) this.heading.textContent = label;
     if (room === this.place) return;
     this.place = room;
+    this.visitorLine.textContent = "";
     if (this.joined) this.connect();
   }
 
@@ -364,6 +366,13 @@ export class VideoPanel {
     const tile = this.tiles.get(feed);
     if (tile) tile.node.remove();
     this.tiles.delete(feed);
+  }
+
+  // A facilitator dropped into this room's video, or left it: the room is told, as in Zoom.
+  visitor({ name, here }) {
+    const words = here ? `${name} joined your room's video.` : `${name} left your room's video.`;
+    this.visitorLine.textContent = words;
+    this.announce(words);
   }
 
   linkOut(ticket) {

@@ -134,6 +134,7 @@ def receiving(page, more_than: int = 0, timeout: float = 30) -> int:
 
 def test_video_in_the_main_room_into_breakout_rooms_and_back(open_page, open_media_page, demo_login, janus):
     facilitator = open_page(DESKTOP)
+    facilitator.context.add_init_script(WATCH_MEDIA)
     sign_in(facilitator, *demo_login)
     facilitator.goto("/settings")
     facilitator.select_option("#provider", "janus")
@@ -178,6 +179,21 @@ def test_video_in_the_main_room_into_breakout_rooms_and_back(open_page, open_med
         expect(page.locator(".video-tile:not(.own)")).to_contain_text(other, timeout=20_000)
         assert tile_names(page) == {other}
         receiving(page)
+    # The facilitator drops into Room 1 and sees and hears it; the room is told, and told again at leaving.
+    facilitator.get_by_role("button", name="Drop in to Room 1").click()
+    expect(facilitator.locator("#video-title")).to_have_text("Video: Room 1")
+    expect(facilitator.locator(".video-tile:not(.own)")).to_have_count(2, timeout=20_000)
+    assert tile_names(facilitator) == {"Robin", "Sasha"}
+    expect(facilitator.locator(".video-tile:not(.own)").first).to_contain_text("camera on, microphone on")
+    receiving(facilitator)
+    expect(robin.locator(".video-visitor")).to_have_text("Demo Facilitator joined your room's video.")
+    assert axe_violations(facilitator) == [], "console with video in a breakout room"
+    screenshot(facilitator, "desktop-console-video")
+    facilitator.get_by_role("button", name="Main room").click()
+    expect(robin.locator(".video-visitor")).to_have_text("Demo Facilitator left your room's video.")
+    expect(facilitator.locator("#video-title")).to_have_text("Video: the main room")
+    expect(facilitator.locator(".video-tile:not(.own)")).to_have_count(0, timeout=15_000)
+
     # The camera kept its choice; Kim, in the main room, no longer receives either of them.
     expect(robin.get_by_role("button", name="Camera on")).to_be_visible()
     expect(kim.locator(".video-tile:not(.own)")).to_have_count(0, timeout=15_000)
