@@ -194,3 +194,27 @@ def test_a_removed_participant_is_dropped_from_the_media_room_and_cannot_come_ba
             again.join(ash_ticket["janus_room"], ash_ticket["room_token"], ash_ticket["feed"])
     finally:
         again.close()
+
+
+def test_a_jitsi_organisation_gives_each_person_their_rooms_address_with_a_token(server, demo_login, clients):
+    import jwt
+
+    group, console, people = started_group(server, demo_login, clients, names=("Ash", "Bo"))
+    settings = {"provider": "jitsi", "link_template": "meet.example.org/{room}", "jitsi_app_id": "mend"}
+    refused = group.facilitator.post_form("/settings/video", settings, token_from="/settings")
+    assert refused.status_code == 400 and "starting with https://" in refused.text
+    secret = "a-jitsi-application-secret-of-32-bytes-or-more"
+    settings |= {"link_template": "https://meet.example.org/{room}", "jitsi_secret": secret}
+    assert group.facilitator.post_form("/settings/video", settings, token_from="/settings").status_code == 302
+    # The secret is kept sealed: the settings page never shows it again.
+    assert secret not in group.facilitator.get("/settings").text
+
+    tickets = [ticket(client) for client in (people[0], people[1], console)]
+    addresses = {t["url"].split("?jwt=")[0] for t in tickets}
+    assert len(addresses) == 1 and all(t["embed"] for t in tickets)
+    claims = [jwt.decode(t["url"].split("?jwt=")[1], secret, algorithms=["HS256"], audience="jitsi") for t in tickets]
+    assert [c["context"]["user"]["name"] for c in claims] == ["Ash", "Bo", "Demo Facilitator"]
+    assert [c["moderator"] for c in claims] == [False, False, True]
+    assert {c["room"] for c in claims} == {addresses.pop().rsplit("/", 1)[1]}
+    page = group.participants[0].get(f"/g/{group.public_id}")
+    assert "frame-src https://meet.example.org" in page.headers["Content-Security-Policy"]
