@@ -195,6 +195,12 @@ def test_a_removed_participant_is_dropped_from_the_media_room_and_cannot_come_ba
     finally:
         again.close()
 
+    # The session ends: its main room goes from Janus.
+    assert admin(janus).exists(ash_ticket["janus_room"])
+    version = console.call("snapshot")["state"]["version"]
+    assert console.call("session:end", {"version": version})["ok"]
+    wait_until(lambda: not admin(janus).exists(ash_ticket["janus_room"]))
+
 
 def test_a_jitsi_organisation_gives_each_person_their_rooms_address_with_a_token(server, demo_login, clients):
     import jwt

@@ -179,6 +179,10 @@ def test_video_in_the_main_room_into_breakout_rooms_and_back(open_page, open_med
         expect(page.locator(".video-tile:not(.own)")).to_contain_text(other, timeout=20_000)
         assert tile_names(page) == {other}
         receiving(page)
+    # Asking for help works the same while video runs.
+    sasha.get_by_role("button", name="We need help").click()
+    expect(facilitator.locator(".help-flag")).to_contain_text("This room asked for help")
+
     # The facilitator drops into Room 1 and sees and hears it; the room is told, and told again at leaving.
     facilitator.get_by_role("button", name="Drop in to Room 1").click()
     expect(facilitator.locator("#video-title")).to_have_text("Video: Room 1")
