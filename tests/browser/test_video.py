@@ -137,9 +137,11 @@ def test_video_in_the_main_room_into_breakout_rooms_and_back(open_page, open_med
     facilitator.context.add_init_script(WATCH_MEDIA)
     sign_in(facilitator, *demo_login)
     facilitator.goto("/settings")
+    expect(facilitator.locator("#provider")).to_have_value("off")
     facilitator.select_option("#provider", "janus")
     facilitator.get_by_role("button", name="Save video settings").click()
     expect(facilitator.locator("body")).to_contain_text("The video settings are saved.")
+    assert axe_violations(facilitator) == [], "settings with video"
     facilitator.goto("/dashboard")
     facilitator.click("text=Tuesday evening group")
     join_url = facilitator.locator(".join-url").first.inner_text()
