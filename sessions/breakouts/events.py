@@ -110,7 +110,10 @@ def propose_rooms(caller: Caller, payload: BreakoutPropose, live: LiveSession) -
 
 @handler("breakout:start", FACILITATOR, live=True)
 def open_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
-    return seated(caller, live, breakouts.start(live, payload.version, caller.signed_in_user_id, payload.round))
+    round_ = breakouts.start(live, payload.version, caller.signed_in_user_id, payload.round)
+    if round_.recall_at is not None:
+        close_rooms_of(round_, at=round_.recall_at)
+    return seated(caller, live, round_)
 
 
 @handler("breakout:move", FACILITATOR, live=True)
