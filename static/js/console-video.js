@@ -6,7 +6,7 @@ import { phaseOf } from "./breakouts.js";
 import { VideoPanel } from "./video.js";
 
 export function consoleVideo({ live, announce, before }) {
-  const panel = new VideoPanel({ live, announce, role: "facilitator" });
+  const panel = new VideoPanel({ live, announce });
   panel.heading.textContent = "Video: the main room";
   const rooms = el("div", { class: "video-rooms", role: "group", "aria-label": "Whose video you are in" });
   panel.node.insertBefore(rooms, panel.status);

@@ -97,7 +97,7 @@ function followWithVideo(state) {
 
 if (root.dataset.video) {
   import("./video.js").then(({ VideoPanel }) => {
-    video = new VideoPanel({ live, announce, role: "participant" });
+    video = new VideoPanel({ live, announce });
     root.insertBefore(video.node, stage);
     followWithVideo(live.state());
   });

@@ -64,12 +64,10 @@ function loadStyles() {
 }
 
 export class VideoPanel {
-  // `live`: the page's connection (its `command`); `announce`: the page's live region; `role`:
-  // participant or facilitator; `onPlace`: told when the panel enters a room (a console's drop-in).
-  constructor({ live, announce, role }) {
+  // `live`: the page's connection (its `command`); `announce`: the page's live region.
+  constructor({ live, announce }) {
     this.live = live;
     this.announce = announce;
-    this.role = role;
     this.place = null;
     this.joined = false;
     this.wanted = { audio: false, video: false };
@@ -83,8 +81,9 @@ export class VideoPanel {
     this.visitorLine = el("p", { class: "video-visitor", role: "status" });
     this.grid = el("div", { class: "video-grid" });
     this.joinButton = el("button", { type: "button", class: "primary", text: "Join video" });
-    this.micButton = el("button", { type: "button", "aria-pressed": "false", text: "Microphone off" });
-    this.cameraButton = el("button", { type: "button", "aria-pressed": "false", text: "Camera off" });
+    // Toggle buttons keep their names; whether each is on is their pressed state (and the own tile's caption).
+    this.micButton = el("button", { type: "button", "aria-pressed": "false", text: "Microphone" });
+    this.cameraButton = el("button", { type: "button", "aria-pressed": "false", text: "Camera" });
     this.leaveButton = el("button", { type: "button", text: "Leave video" });
     this.joinButton.addEventListener("click", () => this.join());
     this.leaveButton.addEventListener("click", () => this.leave());
@@ -106,9 +105,7 @@ export class VideoPanel {
     this.joinButton.hidden = this.joined;
     this.controls.hidden = !this.joined;
     this.micButton.setAttribute("aria-pressed", String(this.wanted.audio));
-    this.micButton.textContent = this.wanted.audio ? "Microphone on" : "Microphone off";
     this.cameraButton.setAttribute("aria-pressed", String(this.wanted.video));
-    this.cameraButton.textContent = this.wanted.video ? "Camera on" : "Camera off";
   }
 
   where() {
