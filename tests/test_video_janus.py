@@ -180,11 +180,10 @@ def test_a_removed_participant_is_dropped_from_the_media_room_and_cannot_come_ba
     try:
         ash.join(ash_ticket["janus_room"], ash_ticket["room_token"], ash_ticket["feed"], "Ash")
         assert "Ash" in in_room(janus, ash_ticket["janus_room"])
-
+        # A participant's feed is 2 × their id + 1 (sessions/video/janus.py).
         participant = (ash_ticket["feed"] - 1) // 2
         assert console.call("participant:remove", {"participant": participant})["ok"]
         wait_until(lambda: "Ash" not in in_room(janus, ash_ticket["janus_room"]))
-
     finally:
         ash.close()
     # Their token, still signed and unexpired, no longer opens the room.
