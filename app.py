@@ -77,6 +77,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from sessions.realtime.schemas import MAX_MESSAGE_BYTES
     from sessions.realtime.slots import hold_slots
     from sessions.safety import events as safety_events  # noqa: F401
+    from sessions.video import events as video_events  # noqa: F401
 
     socketio.init_app(
         app,
@@ -102,6 +103,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from sessions.measures import routes as measure_routes
     from sessions.records import routes as records_routes
     from sessions.safety import routes as safety_routes
+    from sessions.video import routes as video_routes
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -115,6 +117,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(journal_routes.bp)
     app.register_blueprint(records_routes.bp)
     app.register_blueprint(measure_routes.bp)
+    app.register_blueprint(video_routes.bp)
     app.cli.add_command(cli.mend)
     _register_health(app)
     _register_socketio_path(app)

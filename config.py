@@ -48,6 +48,10 @@ def postgres_driver(database_url: str) -> str:
     return database_url
 
 
+def _list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
 def settings_from_environment(instance_path: str) -> dict:
     """Build Flask settings from the environment, loading `.env` first if there is one."""
     load_dotenv(override=False)
@@ -107,6 +111,17 @@ def settings_from_environment(instance_path: str) -> dict:
         "MEND_RETENTION_SECONDS": float(env.get("MEND_RETENTION_SECONDS") or 3600),
         # Where "Quick exit" sends a participant; by default Mend's own blank page.
         "MEND_QUICK_EXIT_URL": env.get("MEND_QUICK_EXIT_URL") or None,
+        # Janus beside Mend (docs/deployment.md): its admin API for Mend's server, its API for browsers,
+        # the secret both sign tokens with, and the VideoRoom's admin key. Unset: no Janus.
+        "MEND_JANUS_ADMIN_URL": env.get("MEND_JANUS_ADMIN_URL") or None,
+        "MEND_JANUS_ADMIN_SECRET": env.get("MEND_JANUS_ADMIN_SECRET") or None,
+        "MEND_JANUS_PUBLIC_URL": env.get("MEND_JANUS_PUBLIC_URL") or None,
+        "MEND_JANUS_TOKEN_SECRET": env.get("MEND_JANUS_TOKEN_SECRET") or None,
+        "MEND_JANUS_ADMIN_KEY": env.get("MEND_JANUS_ADMIN_KEY") or None,
+        # STUN and TURN (coturn with `use-auth-secret`) for browsers behind strict networks.
+        "MEND_STUN_URLS": _list(env.get("MEND_STUN_URLS")),
+        "MEND_TURN_URLS": _list(env.get("MEND_TURN_URLS")),
+        "MEND_TURN_SECRET": env.get("MEND_TURN_SECRET") or None,
     }
 
 

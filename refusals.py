@@ -58,6 +58,10 @@ ERRORS = {
         "and out for 2 to 12 seconds."
     ),
     "no_content_note": "This step has no content note to choose about.",
+    # Audio and video (sessions/video/)
+    "video_off": "This group does not use video.",
+    "video_not_your_room": "That video room is not the one you are in now. Your page will move you with the group.",
+    "video_unavailable": "Video cannot start right now. You are still in the session; try again in a moment.",
     # The private journal (its HTTP requests) and its shared excerpts (sessions/journal/operations.py).
     "no_excerpt": "There is no such excerpt waiting to be shown.",
     "too_long": "That is longer than Mend keeps. Nothing was saved; please shorten it.",

@@ -31,6 +31,7 @@ from sessions.live.screens import moved, queue_state, queue_team_state
 from sessions.realtime import pushes
 from sessions.realtime.plumbing import FACILITATOR, PARTICIPANT, Caller, background, handler
 from sessions.realtime.rooms import own_room, team_of
+from sessions.video.events import close_rooms_of
 
 # While a member of an open room stays gone, how often to look whether they came back.
 RECHECK_SECONDS = 5
@@ -98,6 +99,9 @@ def seated(caller: Caller, live: LiveSession, round_: BreakoutRound | None) -> d
 @handler("breakout:propose", FACILITATOR, live=True)
 def propose_rooms(caller: Caller, payload: BreakoutPropose, live: LiveSession) -> dict:
     ad_hoc = payload.ad_hoc.model_dump() if payload.ad_hoc else None
+    previous = breakouts.current_round(live)
+    if previous is not None and previous.status != "proposed":
+        close_rooms_of(previous)
     breakouts.propose(
         live, payload.version, caller.signed_in_user_id, ad_hoc, payload.late_arrivals, payload.auto_recall
     )
@@ -106,7 +110,10 @@ def propose_rooms(caller: Caller, payload: BreakoutPropose, live: LiveSession) -
 
 @handler("breakout:start", FACILITATOR, live=True)
 def open_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
-    return seated(caller, live, breakouts.start(live, payload.version, caller.signed_in_user_id, payload.round))
+    round_ = breakouts.start(live, payload.version, caller.signed_in_user_id, payload.round)
+    if round_.recall_at is not None:
+        close_rooms_of(round_, at=round_.recall_at)
+    return seated(caller, live, round_)
 
 
 @handler("breakout:move", FACILITATOR, live=True)
@@ -136,13 +143,17 @@ def message_rooms(caller: Caller, payload: BreakoutMessage, live: LiveSession) -
 
 @handler("breakout:recall", FACILITATOR, live=True)
 def recall_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
-    breakouts.recall(live, payload.version, caller.signed_in_user_id, payload.round)
+    round_ = breakouts.recall(live, payload.version, caller.signed_in_user_id, payload.round)
+    close_rooms_of(round_, at=round_.recall_at)
     return moved(caller.cohort_id, live)
 
 
 @handler("breakout:close", FACILITATOR, live=True)
 def close_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> dict:
+    round_ = breakouts.current_round(live)
     breakouts.close(live, payload.version, caller.signed_in_user_id, payload.round)
+    if round_ is not None and round_.status == "ended":
+        close_rooms_of(round_)
     return moved(caller.cohort_id, live)
 
 

@@ -18,6 +18,7 @@ from facilitation.access import may_connect_as
 from facilitation.models import Cohort, User
 from refusals import Refusal
 from sessions import scrub
+from sessions.breakouts import operations as breakouts
 from sessions.breakouts.events import after_disconnect, announce_rooms, announce_waiting
 from sessions.breakouts.screens import members_of
 from sessions.live import admission, moves, presence
@@ -43,6 +44,7 @@ from sessions.realtime.plumbing import (
 )
 from sessions.realtime.rooms import own_room, room_of, team_of
 from sessions.realtime.schemas import NAMESPACE, describe, error
+from sessions.video.events import close_session_rooms, drop_removed
 
 PRESENCE_INTERVAL_SECONDS = 0.5
 _SESSION_VERSION = select(User.session_version).where(User.id == bindparam("user_id"))
@@ -182,7 +184,9 @@ def clear_timer(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
 @handler("session:end", FACILITATOR, live=True)
 def end_session(caller: Caller, payload: Versioned, live: LiveSession) -> dict:
     wait_for_batches(live)
+    last_round = breakouts.current_round(live)
     after_close(*moves.end(live, payload.version, caller.signed_in_user_id))
+    close_session_rooms(caller.cohort_id, last_round)
     return moved(caller.cohort_id, live)
 
 
@@ -224,6 +228,7 @@ def announce_removal(cohort_id: int, participant_id: int, removed: admission.Rem
         pushes.queue_disconnect(sid)
     if removed.round is not None:
         announce_rooms(cohort_id, removed.round, everyone=False, only=removed.room_members)
+    drop_removed(cohort_id, participant_id, removed.round)
     pushes.after_commit(_scrub_journal)
     announce_presence(cohort_id)
 

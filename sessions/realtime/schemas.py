@@ -30,6 +30,7 @@ from sessions.messages.schemas import MessageToParticipant, MessageToRoom  # noq
 from sessions.polls.schemas import PollAnswer, PollModerate, PollOpen  # noqa: E402
 from sessions.realtime.payloads import Empty, Payload, Versioned  # noqa: E402
 from sessions.safety.schemas import BreakStart, ContentNoteChoose, PauseAcknowledge  # noqa: E402
+from sessions.video.schemas import VideoLeave, VideoTicket  # noqa: E402
 
 # Every client-to-server event and its payload schema.
 EVENTS: dict[str, type[Payload]] = {
@@ -72,6 +73,8 @@ EVENTS: dict[str, type[Payload]] = {
     "enrolment:set": EnrolmentSet,
     "message:participant": MessageToParticipant,
     "message:room": MessageToRoom,
+    "video:ticket": VideoTicket,
+    "video:leave": VideoLeave,
 }
 
 # Every server-to-client event.
@@ -92,6 +95,7 @@ SERVER_EVENTS = (
     "removed",
     "enrolment",
     "message",
+    "video:visitor",
 )
 
 

@@ -97,7 +97,17 @@ function announce(text) {
 }
 
 let lastKey = null;
+// The facilitator's video, only in a cohort that uses it (data-video): its code loads then and only then.
+let video = null;
+if (root.dataset.video) {
+  import("./console-video.js").then(({ consoleVideo }) => {
+    video = consoleVideo({ live, announce, before: document.querySelector(".people-card") });
+    video.update(live.state());
+  });
+}
+
 function render(state) {
+  if (video) video.update(state);
   if (state.status === "ended" || state.status === "idle") {
     $("status").textContent = "Ended";
     window.location.assign(root.dataset.after || "/dashboard");

@@ -4,7 +4,7 @@ import { announceIn, el } from "./dom.js";
 import { connectLive } from "./socket.js";
 import { renderStep } from "./step.js";
 import { formatDuration, meetingTime, onTick, remainingSeconds } from "./ticker.js";
-import { BreakoutView } from "./breakouts.js";
+import { BreakoutView, phaseOf } from "./breakouts.js";
 import { riskAnswered, riskPanel } from "./measures.js";
 import { answerCounted, renderPollForm, renderResults, resendIfLost } from "./polls.js";
 import { participantSafety } from "./safety.js";
@@ -26,6 +26,8 @@ let lastAnnouncedMinute = null;
 // This participant's own place in the current breakout round: from their snapshot, then `breakout:you`.
 let mine = null;
 let breakout = null;
+// Audio and video, only in a cohort that uses it (data-video): its code loads then and only then.
+let video = null;
 
 const live = connectLive({
   cohort: root.dataset.cohort,
@@ -42,6 +44,7 @@ const live = connectLive({
     "pause:status": (status) => safety.status(status.status === "resolved" ? null : status),
     "breakout:you": (view) => setMine(view),
     "breakout:notes": (change) => { if (breakout) breakout.notes(change); },
+    "video:visitor": (visitor) => { if (video) video.visitor(visitor); },
     message: showMessage,
   },
   onConnection: (status, detail) => {
@@ -82,8 +85,30 @@ function announce(text) {
   announceIn(announcer, text);
 }
 
+// The video room this person is in: their breakout room while its round runs, else the main room.
+function videoPlace(state) {
+  const round = state && state.breakout;
+  if (!round || !mine || mine.place !== "room" || !mine.room || round.status !== "running") return null;
+  return phaseOf(round, live.serverNow()) === "ended" ? null : mine.room.id;
+}
+
+function followWithVideo(state) {
+  if (!video || !state) return;
+  const room = state.status === "live" ? videoPlace(state) : null;
+  video.setPlace(room, room === null ? "Video: the main room" : `Video: Room ${mine.room.number}`);
+}
+
+if (root.dataset.video) {
+  import("./video.js").then(({ VideoPanel }) => {
+    video = new VideoPanel({ live, announce });
+    root.insertBefore(video.node, stage);
+    followWithVideo(live.state());
+  });
+}
+
 function setMine(view) {
   mine = view;
+  followWithVideo(live.state());
   const state = live.state();
   if (state && breakout && breakoutOnScreen(state)) breakout.update(state, mine);
 }
@@ -92,8 +117,9 @@ const breakoutOnScreen = (state) => state.status === "live" && !state.poll && (s
 
 function render(state) {
   safety.update(state);
-  renderShared(document.getElementById("shared"), state.shared);
   if (state.you) mine = state.you.breakout;
+  followWithVideo(state);
+  renderShared(document.getElementById("shared"), state.shared);
   // Rooms stay on screen through updates (their notes editor keeps what is being typed), unless a
   // grounding break or a content note covers the step.
   if (breakoutOnScreen(state) && !safety.cover(state)) {
@@ -225,6 +251,7 @@ function renderAgenda(state) {
 function tick() {
   if (breakout && stage.contains(breakout.node)) breakout.tick();
   const state = live.state();
+  followWithVideo(state);
   // A break ends by its deadline, with no push from the server.
   if (safety.due(state)) { shownKey = null; render(state); }
   const seconds = state ? remainingSeconds(state.timer, live.serverNow()) : null;
