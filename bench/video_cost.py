@@ -40,14 +40,14 @@ def measure(participants: int, rounds: int) -> dict:
 
     from app import create_app
     from extensions import db, socketio
-    from facilitation.models import Organisation
+    from facilitation.models import Cohort, Organisation
     from sessions.realtime import plumbing
     from sessions.realtime.schemas import NAMESPACE
-    from sessions.video.models import VideoSetting
+    from sessions.video.models import VideoCohort, VideoSetting
     from tests.janus import running_janus
 
     plumbing.EventBudget.BURST = plumbing.EventBudget.PER_SECOND = 10**9
-    plumbing.EventBudget.BUSY = dict.fromkeys(plumbing.EventBudget.BUSY, (10.0**9, 10.0**9))
+    plumbing.TimeBudget.BUSY = dict.fromkeys(plumbing.TimeBudget.BUSY, (10.0**9, 10.0**9))
     instance = Path(tempfile.mkdtemp(prefix="mend-video-cost-"))
     database_url = f"sqlite:///{instance / 'mend.db'}"
     with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -118,6 +118,10 @@ def measure(participants: int, rounds: int) -> dict:
         with app.app_context():
             organisation_id = db.session.scalar(select(Organisation.id).order_by(Organisation.id.desc()))
             db.session.add(VideoSetting(organisation_id=organisation_id, provider="off"))
+            # The group meets online: the organisation's provider decides, off or Janus, in turns below.
+            db.session.add(
+                VideoCohort(cohort_id=db.session.scalar(select(Cohort.id).where(Cohort.public_id == cohort)))
+            )
             db.session.commit()
 
         def provider(chosen: str) -> None:

@@ -25,8 +25,18 @@ def server(tmp_path_factory, janus):
         yield running
 
 
-def use_janus(group) -> None:
+def use_janus(group, online: bool = True) -> None:
+    """The organisation chooses Janus, and the group's facilitator says the group meets online."""
     response = group.facilitator.post_form("/settings/video", {"provider": "janus"}, token_from="/settings")
+    assert response.status_code == 302, response.text
+    if online:
+        meets_online(group)
+
+
+def meets_online(group, online: bool = True) -> None:
+    cohort_page = f"/cohorts/{group.cohort_id}"
+    choice = {"meets_online": "y"} if online else {}
+    response = group.facilitator.post_form(f"{cohort_page}/video", choice, token_from=cohort_page)
     assert response.status_code == 302, response.text
 
 
@@ -56,7 +66,16 @@ def test_video_is_off_until_the_organisation_chooses_a_provider(server, demo_log
         ack = client.call("video:ticket", {})
         assert not ack["ok"] and ack["error"]["code"] == "video_off"
 
-    use_janus(group)
+    # The organisation's provider alone loads nothing: the group meets in person until its facilitator
+    # says it meets online (and again after they say it no longer does).
+    use_janus(group, online=False)
+    assert "Meeting online" in group.facilitator.get(f"/cohorts/{group.cohort_id}").text
+    assert "data-video" not in group.participants[0].get(f"/g/{group.public_id}").text
+    assert people[0].call("video:ticket", {})["error"]["code"] == "video_off"
+    meets_online(group)
+    meets_online(group, online=False)
+    assert "data-video" not in group.participants[0].get(f"/g/{group.public_id}").text
+    meets_online(group)
     page = group.participants[0].get(f"/g/{group.public_id}")
     assert 'data-video="janus"' in page.text
     # The page may reach the Janus server, and only it.
@@ -211,6 +230,7 @@ def test_a_jitsi_organisation_gives_each_person_their_rooms_address_with_a_token
     secret = "a-jitsi-application-secret-of-32-bytes-or-more"
     settings |= {"link_template": "https://meet.example.org/{room}", "jitsi_secret": secret}
     assert group.facilitator.post_form("/settings/video", settings, token_from="/settings").status_code == 302
+    meets_online(group)
     # The secret is kept sealed: the settings page never shows it again.
     assert secret not in group.facilitator.get("/settings").text
 

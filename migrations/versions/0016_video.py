@@ -1,7 +1,7 @@
 """Video: the organisation's choice of provider
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-01 16:00:00
 
 """

@@ -1,5 +1,6 @@
 """The organisation's choice of video provider: off (the default), Janus, or a link out to Jitsi Meet or
-BigBlueButton. The Janus server itself is the deployment's (docs/deployment.md), not a setting."""
+BigBlueButton, and the cohorts that meet online. The Janus server itself is the deployment's
+(docs/deployment.md), not a setting."""
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,3 +19,10 @@ class VideoSetting(Model):
     # like the mail password (facilitation/mail.py).
     jitsi_app_id: Mapped[str | None] = mapped_column(String(100))
     jitsi_secret_sealed: Mapped[str | None] = mapped_column(Text)
+
+
+class VideoCohort(Model):
+    """A cohort that meets online: only its pages load video and only its sessions open rooms, once the
+    organisation chose a provider. Every other cohort meets in person and loads none of it."""
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True)

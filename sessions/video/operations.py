@@ -22,7 +22,7 @@ from sessions.breakouts.models import BreakoutRound
 from sessions.live.models import LiveSession
 from sessions.realtime.plumbing import Caller
 from sessions.video import janus, linkout
-from sessions.video.models import VideoSetting
+from sessions.video.models import VideoCohort, VideoSetting
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +31,23 @@ def setting_of(organisation_id: int) -> VideoSetting | None:
     return db.session.get(VideoSetting, organisation_id)
 
 
-def provider_of(cohort: Cohort) -> str:
-    """off, janus, jitsi or bbb: what the cohort's organisation chose (Janus only when Mend is set up
-    to drive one)."""
-    setting = setting_of(cohort.organisation_id)
+def meets_online(cohort: Cohort) -> bool:
+    """Whether the cohort's facilitators said it meets online (its page on the dashboard)."""
+    return db.session.get(VideoCohort, cohort.id) is not None
+
+
+def organisation_provider(organisation_id: int) -> str:
+    """off, janus, jitsi or bbb: what the organisation chose (Janus only when Mend is set up to drive one)."""
+    setting = setting_of(organisation_id)
     provider = setting.provider if setting is not None else "off"
     if provider == "janus" and not janus_configured():
         return "off"
     return provider
+
+
+def provider_of(cohort: Cohort) -> str:
+    """The organisation's provider for a cohort that meets online; off for one that meets in person."""
+    return organisation_provider(cohort.organisation_id) if meets_online(cohort) else "off"
 
 
 def janus_configured() -> bool:

@@ -7,17 +7,18 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, flash, g, redirect, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are of 3.2
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from extensions import db
 from facilitation import audit, mail
-from facilitation.access import administrator_only
+from facilitation.access import administrator_only, cohort_run_by
 from facilitation.models import Cohort
+from refusals import Refusal
 from sessions.realtime.plumbing import commit
 from sessions.video import operations as video
-from sessions.video.models import VideoSetting
+from sessions.video.models import VideoCohort, VideoSetting
 
 bp = Blueprint("video", __name__)
 
@@ -48,6 +49,10 @@ class VideoSettingsForm(FlaskForm):
     def validate_provider(self, field: SelectField) -> None:
         if field.data == "janus" and not video.janus_configured():
             raise ValidationError("Janus is not set up beside this Mend yet: see the deployment guide.")
+
+
+class MeetsOnlineForm(FlaskForm):
+    meets_online = BooleanField("This group meets online, with audio and video")
 
 
 def _setting() -> VideoSetting:
@@ -85,9 +90,18 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def cohort_video(cohort: Cohort) -> dict | None:
+    """What the cohort's page shows of video: nothing while the organisation has no provider."""
+    provider = video.organisation_provider(cohort.organisation_id)
+    if provider == "off":
+        return None
+    online = video.meets_online(cohort)
+    return {"provider": provider, "online": online, "form": MeetsOnlineForm(formdata=None, meets_online=online)}
+
+
 @bp.app_context_processor
 def video_helpers() -> dict:
-    return {"video_settings_form": settings_form, "video_provider": provider_for_page}
+    return {"video_settings_form": settings_form, "video_provider": provider_for_page, "cohort_video": cohort_video}
 
 
 @bp.after_app_request
@@ -132,3 +146,31 @@ def save_video_settings():
     else:
         flash("Nothing was changed.")
     return redirect(url_for("settings.settings_page") + "#video-title")
+
+
+@bp.post("/cohorts/<int:cohort_id>/video")
+@login_required
+def set_meets_online(cohort_id: int):
+    """A cohort's facilitators (or an administrator) say whether it meets online. Its pages load video,
+    and its sessions open rooms, from the next page they open."""
+    cohort = cohort_run_by(current_user, cohort_id)
+    form = MeetsOnlineForm()
+    if not form.validate_on_submit() or cohort.is_archived:
+        raise Refusal("bad_request")
+    online = bool(form.meets_online.data)
+    row = db.session.get(VideoCohort, cohort.id)
+    if online != (row is not None):
+        if online:
+            db.session.add(VideoCohort(cohort_id=cohort.id))
+        else:
+            db.session.delete(row)
+        audit.record(
+            current_user.id, "cohort.edit", cohort_id=cohort.id, details={"meets_online": [not online, online]}
+        )
+        commit()
+    flash(
+        "This group meets online: its pages offer audio and video."
+        if online
+        else "This group meets in person: its pages load no video."
+    )
+    return redirect(url_for("facilitation.cohort", cohort_id=cohort.id) + "#video-cohort-title")

@@ -145,6 +145,12 @@ def test_video_in_the_main_room_into_breakout_rooms_and_back(open_page, open_med
     assert axe_violations(facilitator) == [], "settings with video"
     facilitator.goto("/dashboard")
     facilitator.click("text=Tuesday evening group")
+    # The group meets in person until its facilitator says otherwise, on its page.
+    expect(facilitator.get_by_label("This group meets online, with audio and video")).not_to_be_checked()
+    facilitator.get_by_label("This group meets online, with audio and video").check()
+    facilitator.locator("#video-cohort-title + form").get_by_role("button", name="Save").click()
+    expect(facilitator.locator("body")).to_contain_text("This group meets online: its pages offer audio and video.")
+    assert axe_violations(facilitator) == [], "a cohort that meets online"
     join_url = facilitator.locator(".join-url").first.inner_text()
     cohort = int(re.search(r"/cohorts/(\d+)", facilitator.url).group(1))
 
