@@ -101,6 +101,10 @@ def test_jitsi_meet_is_embedded_for_each_persons_room_and_follows_them_into_brea
     assert robin.locator("iframe").count() == 0 and asked == []
     join_video_from_the_keyboard(robin)
     frame = robin.locator("iframe.video-frame")
+    # Camera and microphone are the meeting's own, in the frame: Mend offers no buttons that do nothing.
+    expect(robin.get_by_role("button", name="Leave video")).to_be_visible()
+    for name in ("Camera", "Microphone"):
+        expect(robin.get_by_role("button", name=name)).to_have_count(0)
     expect(frame).to_have_attribute("title", "Video of the main room")
     main, claims = frame_address(robin)
     assert re.fullmatch(r"https://meet\.example\.org/mend-[0-9a-f]{20}", main)
@@ -148,6 +152,11 @@ def test_jitsi_meet_is_embedded_for_each_persons_room_and_follows_them_into_brea
     assert back == main and claims["room"] == room_of(main)
     assert [urlsplit(url).path for url in asked] == [urlsplit(address).path for address in (main, room, main)]
 
+    # "Leave video" closes the meeting's frame and keeps Robin in the session.
+    robin.get_by_role("button", name="Leave video").click()
+    expect(frame).to_have_count(0)
+    expect(robin.locator(".video-status")).to_contain_text("You are still in the session")
+
 
 def test_bigbluebutton_opens_the_room_in_a_new_tab(open_page, demo_login):
     admin = open_page(DESKTOP)
@@ -166,6 +175,8 @@ def test_bigbluebutton_opens_the_room_in_a_new_tab(open_page, demo_login):
     assert re.fullmatch(r"https://bbb\.example\.org/rooms/mend-[0-9a-f]{20}/join", link.get_attribute("href") or "")
     # No frame, and no frame is allowed: BigBlueButton's room is not embedded.
     assert robin.locator("iframe").count() == 0
+    for name in ("Camera", "Microphone"):
+        expect(robin.get_by_role("button", name=name)).to_have_count(0)
     assert "frame-src" not in (robin.request.get(robin.url).headers.get("content-security-policy") or "")
     assert axe_violations(robin) == [], "BigBlueButton's link on a phone"
 
