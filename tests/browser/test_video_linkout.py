@@ -87,6 +87,7 @@ def room_of(address: str) -> str:
 def test_jitsi_meet_is_embedded_for_each_persons_room_and_follows_them_into_breakout_rooms(open_page, demo_login):
     admin = open_page(DESKTOP)
     sign_in(admin, *demo_login)
+    stand_in_for(admin, JITSI)
     choose_provider(admin, "jitsi", JITSI, "mend", SECRET)
     join_url = admin.locator(".join-url").first.inner_text()
     robin, sasha = open_page(PHONE), open_page(DESKTOP)
@@ -128,6 +129,13 @@ def test_jitsi_meet_is_embedded_for_each_persons_room_and_follows_them_into_brea
     expect(sasha.locator("iframe.video-frame")).to_have_attribute("title", "Video of the main room")
     sashas, sasha_claims = frame_address(sasha)
     assert sashas == main and sasha_claims["context"]["user"]["name"] == "Sasha"
+    # The facilitator joins the same room from the console, as its moderator.
+    join_video_from_the_keyboard(admin)
+    expect(admin.locator("iframe.video-frame")).to_have_attribute("title", "Video of the main room")
+    console, console_claims = frame_address(admin)
+    assert console == main and console_claims["context"]["user"]["name"] == "Demo Facilitator"
+    assert console_claims["moderator"] is True
+    assert axe_violations(admin) == [], "Jitsi Meet embedded on the console"
 
     # Into Room 1: the frame moves to the room's own address, with a token for that room.
     admin.locator("#agenda-list li:has(.kind:text-is('breakout')) button").first.click()
@@ -143,6 +151,14 @@ def test_jitsi_meet_is_embedded_for_each_persons_room_and_follows_them_into_brea
     assert frame_address(sasha)[0] == room
     expect(robin.frame_locator("iframe.video-frame").get_by_role("heading")).to_have_text("Stand-in meeting")
     assert axe_violations(robin) == [], "Jitsi Meet in a breakout room on a phone"
+    # The facilitator drops into Room 1 and out again.
+    admin.get_by_role("button", name="Drop in to Room 1").click()
+    expect(admin.locator("#video-title")).to_have_text("Video: Room 1")
+    expect(admin.locator("iframe.video-frame")).to_have_attribute("title", "Video of your room")
+    assert frame_address(admin)[0] == room
+    admin.get_by_role("button", name="Main room").click()
+    expect(admin.locator("iframe.video-frame")).to_have_attribute("title", "Video of the main room")
+    assert frame_address(admin)[0] == main
 
     # Back at recall: the main room's address again.
     admin.get_by_role("button", name="Close rooms now").click()
@@ -163,9 +179,10 @@ def test_bigbluebutton_opens_the_room_in_a_new_tab(open_page, demo_login):
     sign_in(admin, *demo_login)
     choose_provider(admin, "bbb", BBB)
     join_url = admin.locator(".join-url").first.inner_text()
-    robin = open_page(PHONE)
+    robin, sasha = open_page(PHONE), open_page(DESKTOP)
     asked = stand_in_for(robin, BBB)
     join(robin, join_url, "Robin")
+    join(sasha, join_url, "Sasha")
     start_session(admin)
 
     join_video_from_the_keyboard(robin)
@@ -190,3 +207,14 @@ def test_bigbluebutton_opens_the_room_in_a_new_tab(open_page, demo_login):
     # The new tab cannot reach back into Mend's page.
     assert tab.evaluate("window.opener") is None
     expect(robin.locator("#progress")).to_contain_text("Step")
+
+    # In a breakout room the link is the room's own address.
+    admin.locator("#agenda-list li:has(.kind:text-is('breakout')) button").first.click()
+    admin.get_by_role("button", name="Propose rooms for this exercise").click()
+    expect(admin.locator(".room-card")).to_have_count(1)
+    admin.get_by_role("button", name="Open the rooms").click()
+    expect(robin.locator("#video-title")).to_have_text("Video: Room 1", timeout=15_000)
+    room = robin.get_by_role("link", name="Open the video of your room in a new tab")
+    expect(room).to_have_attribute("href", re.compile(r"^https://bbb\.example\.org/rooms/mend-[0-9a-f]{20}/join$"))
+    assert room.get_attribute("href") != tab.url
+    assert axe_violations(robin) == [], "BigBlueButton's link in a breakout room on a phone"
