@@ -76,6 +76,8 @@ export class VideoPanel {
     this.remote = new Map();
     this.localTracks = [];
     this.generation = 0;
+    // On a link-out provider the meeting has its own camera and microphone (in its frame or tab).
+    this.linked = false;
 
     this.status = el("p", { class: "video-status", role: "status" });
     this.visitorLine = el("p", { class: "video-visitor", role: "status" });
@@ -104,6 +106,9 @@ export class VideoPanel {
   render() {
     this.joinButton.hidden = this.joined;
     this.controls.hidden = !this.joined;
+    this.micButton.hidden = this.linked;
+    this.cameraButton.hidden = this.linked;
+    this.controls.setAttribute("aria-label", this.linked ? "Your video" : "Your camera and microphone");
     this.micButton.setAttribute("aria-pressed", String(this.wanted.audio));
     this.cameraButton.setAttribute("aria-pressed", String(this.wanted.video));
   }
@@ -374,6 +379,8 @@ export class VideoPanel {
 
   linkOut(ticket) {
     const where = this.where();
+    this.linked = true;
+    this.render();
     const link = el("a", { href: ticket.url, target: "_blank", rel: "noopener", class: "button primary", text: `Open the video of ${where} in a new tab` });
     this.grid.replaceChildren(link);
     if (ticket.embed) {
