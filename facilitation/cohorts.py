@@ -236,6 +236,12 @@ def next_meeting(cohort: Cohort, now: datetime | None = None) -> Meeting | None:
     """The session open now, or else the next meeting that has not yet ended (a meeting in progress
     counts as next)."""
     now = now or datetime.now(UTC)
+    # A session open now is the next meeting whatever the schedule says: no need to plan the weeks
+    # (the group page of every arrival asks).
+    live = open_session_of(cohort.id)
+    if live is not None:
+        zone = ZoneInfo(cohort.timezone)
+        return Meeting(live.session_plan.number, _as_utc(live.started_at or live.opened_at).astimezone(zone), "live")
     for meeting in meetings(cohort):
         if meeting.status == "live":
             return meeting
