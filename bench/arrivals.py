@@ -66,10 +66,13 @@ class Person:
     def __init__(self, number: int, base_url: str, code: str, at: float):
         self.number, self.base_url, self.code, self.at = number, base_url, code, at
         self.steps: dict[str, float] = {}
-        self.attempts = 0
+        self.connects = 0
+        self.refusal: str | None = None
+        self.pending: set = set()
         self.error: str | None = None
         self.live_at: float | None = None
         self.client = None
+        self.browser = None
 
     def _mark(self, step: str, since: float) -> float:
         now = time.monotonic()
@@ -82,54 +85,66 @@ class Person:
 
         timeout = aiohttp.ClientTimeout(total=PAGE_TIMEOUT)
         jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1, as a browser keeps them
-        async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout) as browser:
-            started = time.monotonic()
-            async with browser.get(f"{self.base_url}/j/{self.code}") as page:
-                text = await page.text()
-                if page.status != 200:
-                    raise RuntimeError(f"join page: HTTP {page.status}")
-            token = TOKEN.search(text)
-            if token is None:
-                raise RuntimeError("join page without a form")
-            started = self._mark("join_page", started)
-            form = {"csrf_token": token.group(1), "display_name": f"Person {self.number + 1}", "agree": "y"}
-            async with browser.post(f"{self.base_url}/j/{self.code}", data=form, allow_redirects=False) as answer:
-                await answer.read()
-                if answer.status != 302:
-                    raise RuntimeError(f"name post: HTTP {answer.status}")
-                location = answer.headers["Location"]
-            started = self._mark("name_post", started)
-            group_url = location if location.startswith("http") else f"{self.base_url}{location}"
-            async with browser.get(group_url) as page:
-                text = await page.text()
-                if page.status != 200:
-                    raise RuntimeError(f"group page: HTTP {page.status}")
-            started = self._mark("group_page", started)
-            cohort = re.search(r'data-cohort="([^"]+)"', text)
-            first_state = FIRST_STATE.search(text)
-            cookies = "; ".join(f"{c.key}={c.value}" for c in jar)
+        # Kept open for the socket too: the page's connection sends the browser's cookies, on every
+        # attempt and reconnection (python-socketio takes a Cookie header out of the dict it is given,
+        # and would reconnect without it).
+        self.browser = browser = aiohttp.ClientSession(cookie_jar=jar, timeout=timeout)
+        started = time.monotonic()
+        async with browser.get(f"{self.base_url}/j/{self.code}") as page:
+            text = await page.text()
+            if page.status != 200:
+                raise RuntimeError(f"join page: HTTP {page.status}")
+        token = TOKEN.search(text)
+        if token is None:
+            raise RuntimeError("join page without a form")
+        started = self._mark("join_page", started)
+        form = {"csrf_token": token.group(1), "display_name": f"Person {self.number + 1}", "agree": "y"}
+        async with browser.post(f"{self.base_url}/j/{self.code}", data=form, allow_redirects=False) as answer:
+            await answer.read()
+            if answer.status != 302:
+                raise RuntimeError(f"name post: HTTP {answer.status}")
+            location = answer.headers["Location"]
+        started = self._mark("name_post", started)
+        group_url = location if location.startswith("http") else f"{self.base_url}{location}"
+        async with browser.get(group_url) as page:
+            text = await page.text()
+            if page.status != 200:
+                raise RuntimeError(f"group page: HTTP {page.status}")
+        started = self._mark("group_page", started)
+        cohort = re.search(r'data-cohort="([^"]+)"', text)
+        first_state = FIRST_STATE.search(text)
         live = asyncio.get_running_loop().create_future()
         # As socket.io-client: reconnect after 1 s, doubling to 5 s, each randomised by half.
-        self.client = socketio.AsyncClient(reconnection_delay=1, reconnection_delay_max=5, randomization_factor=0.5)
-        if first_state is None:
-            # The page asks for the state once its socket is connected.
-            async def on_connect() -> None:
-                ack = await self.client.call("snapshot", {}, namespace=NAMESPACE, timeout=PAGE_TIMEOUT)
-                if not live.done():
-                    live.set_result(ack.get("ok"))
+        self.client = socketio.AsyncClient(
+            reconnection_delay=1, reconnection_delay_max=5, randomization_factor=0.5, http_session=browser
+        )
 
-        else:
-            # The page carried its first state and is live as soon as its socket is.
-            async def on_connect() -> None:
-                if not live.done():
-                    live.set_result(True)
+        async def snapshot() -> None:
+            try:
+                ack = await self.client.call("snapshot", {}, namespace=NAMESPACE, timeout=PAGE_TIMEOUT)
+            except Exception:  # noqa: BLE001 - the connection went: its next connect asks again
+                return
+            if not live.done():
+                live.set_result(bool(ack.get("ok")))
+
+        async def on_connect() -> None:
+            self.connects += 1
+            if first_state is None:
+                # The page asks for the state on every connect (static/js/socket.js).
+                self.pending.add(asyncio.create_task(snapshot()))
+            elif not live.done():
+                # The page carried its first state and is live as soon as its socket is.
+                live.set_result(True)
+
+        async def on_refused(data=None) -> None:
+            self.refusal = str(data)[:120]
 
         self.client.on("connect", on_connect, namespace=NAMESPACE)
+        self.client.on("connect_error", on_refused, namespace=NAMESPACE)
         await self.client.connect(
             self.base_url,
             namespaces=[NAMESPACE],
             auth={"cohort": cohort.group(1) if cohort else "", "role": "participant"},
-            headers={"Cookie": cookies},
             wait_timeout=CONNECT_TIMEOUT,
             retry=True,
         )
@@ -143,7 +158,9 @@ class Person:
         try:
             await asyncio.wait_for(self.arrive(), GIVE_UP_AFTER)
         except Exception as problem:  # noqa: BLE001 - every failure is counted and reported
-            self.error = f"{type(problem).__name__}: {problem}"[:200]
+            reached = ", ".join(self.steps) or "nothing"
+            refusal = f", refused with {self.refusal}" if self.refusal else ""
+            self.error = f"{type(problem).__name__}: {problem} (done: {reached}{refusal})"[:300]
 
     def report(self) -> dict:
         return {
@@ -152,6 +169,7 @@ class Person:
             "live_at": self.live_at,
             "steps": self.steps,
             "error": self.error,
+            "connects": self.connects,
         }
 
 
@@ -160,7 +178,10 @@ async def _arrivals(urls: list[str], code: str, numbers: list[int], times: list[
     await asyncio.gather(*(person.run() for person in people))
     reports = [person.report() for person in people]
     # Held open until every person of this process is live: the room is full, as on the evening.
-    await asyncio.gather(*(person.client.disconnect() for person in people if person.client is not None))
+    await asyncio.gather(
+        *(person.client.shutdown() for person in people if person.client is not None), return_exceptions=True
+    )
+    await asyncio.gather(*(person.browser.close() for person in people if person.browser is not None))
     return reports
 
 
@@ -183,6 +204,7 @@ def wave(urls: list[str], code: str, arrivals: int, seconds: float, client_proce
     admitted = [r for r in reports if r["live_at"] is not None]
     waits = [(r["live_at"] - r["at"]) * 1000 for r in admitted]
     errors = [r["error"] for r in reports if r["error"]]
+    reconnected = sum(1 for r in reports if r["connects"] > 1)
     steps = {
         step: percentiles([r["steps"][step] for r in admitted if step in r["steps"]], ("p50", "p99"))
         for step in ("join_page", "name_post", "group_page", "live")
@@ -191,6 +213,7 @@ def wave(urls: list[str], code: str, arrivals: int, seconds: float, client_proce
         "arrivals": arrivals,
         "admitted": len(admitted),
         "failed": len(reports) - len(admitted),
+        "people_who_reconnected": reconnected,
         "per_person_ms": percentiles(waits),
         "steps_ms": steps,
         "last_live_after_first_arrival_s": round(max(r["live_at"] for r in admitted) - start, 2) if admitted else None,
@@ -206,6 +229,7 @@ async def _sample_state(mend_url: str, code: str, baseline_url: str, number: int
     await person.arrive()
     ack = await person.client.call("snapshot", {}, namespace=NAMESPACE, timeout=PAGE_TIMEOUT)
     await person.client.disconnect()
+    await person.browser.close()
     bare = socketio.AsyncClient(reconnection=False)
     await bare.connect(baseline_url, namespaces=[NAMESPACE], auth={"room": "setup"}, transports=["websocket"])
     await bare.call("snapshot:set", ack["state"], namespace=NAMESPACE, timeout=PAGE_TIMEOUT)
