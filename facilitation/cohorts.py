@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from confusable_homoglyphs.confusables import confusables_data  # type: ignore[import-untyped]  # ships no types
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from facilitation.models import Cohort, Organisation, Participant, Programme, User
@@ -315,11 +316,23 @@ def add_meeting(cohort: Cohort, to: date, at: time, user: User) -> ScheduleChang
     return change
 
 
+# What a participant's pages show with their cohort, read with it: lazily, each was a statement of its
+# own on every arrival. The join page names the programme and the facilitators (whose names nobody may
+# join as); every participant page has the organisation's quick exit; the group page names the weeks.
+JOIN_PAGE = (joinedload(Cohort.programme), joinedload(Cohort.organisation), selectinload(Cohort.facilitators))
+GROUP_PAGE = (joinedload(Cohort.programme).selectinload(Programme.sessions), joinedload(Cohort.organisation))
+
+
 def cohort_by_code(typed: str) -> Cohort | None:
     code = normalise_join_code(typed)
     if not code:
         return None
-    return db.session.scalar(select(Cohort).where(Cohort.join_code == code))
+    return db.session.scalar(select(Cohort).where(Cohort.join_code == code).options(*JOIN_PAGE))
+
+
+def cohort_for_group_page(public_id: str) -> Cohort | None:
+    """A cohort by its public id, with what its group page shows of it."""
+    return db.session.scalar(select(Cohort).where(Cohort.public_id == public_id[:24]).options(*GROUP_PAGE))
 
 
 def clean_display_name(raw: str | None) -> str:
