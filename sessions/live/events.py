@@ -84,11 +84,13 @@ def on_connect(auth=None):
     if participant is not None:
         join_room(own_room(participant.id))
         announce_presence(cohort.id)
-        room = moves.arrive(cohort.id, participant.id)
+        # Read once for both: seating a late arrival, or telling the team someone waits for a room.
+        live = engine.open_session_of(cohort.id)
+        room = moves.arrive(live, participant.id)
         if room is not None:
             announce_rooms(cohort.id, room.round, everyone=False, only=set(members_of(room)))
             commit()
-        elif announce_waiting(cohort.id, participant.id):
+        elif announce_waiting(cohort.id, live, participant.id):
             commit()
     # The full state follows as the answer to the client's "snapshot", which it sends on every
     # connect: events emitted before the connection is accepted may be dropped.
