@@ -13,7 +13,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from confusable_homoglyphs.confusables import confusables_data  # type: ignore[import-untyped]  # ships no types
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -323,16 +323,22 @@ JOIN_PAGE = (joinedload(Cohort.programme), joinedload(Cohort.organisation), sele
 GROUP_PAGE = (joinedload(Cohort.programme).selectinload(Programme.sessions), joinedload(Cohort.organisation))
 
 
+# Built once, with bound parameters: on every arrival, building a statement cost more than running it.
+_BY_CODE = select(Cohort).where(Cohort.join_code == bindparam("code")).options(*JOIN_PAGE)
+_FOR_GROUP_PAGE = select(Cohort).where(Cohort.public_id == bindparam("public_id")).options(*GROUP_PAGE)
+_BY_REJOIN_HASH = select(Participant).where(Participant.rejoin_hash == bindparam("rejoin_hash"))
+
+
 def cohort_by_code(typed: str) -> Cohort | None:
     code = normalise_join_code(typed)
     if not code:
         return None
-    return db.session.scalar(select(Cohort).where(Cohort.join_code == code).options(*JOIN_PAGE))
+    return db.session.scalar(_BY_CODE, {"code": code})
 
 
 def cohort_for_group_page(public_id: str) -> Cohort | None:
     """A cohort by its public id, with what its group page shows of it."""
-    return db.session.scalar(select(Cohort).where(Cohort.public_id == public_id[:24]).options(*GROUP_PAGE))
+    return db.session.scalar(_FOR_GROUP_PAGE, {"public_id": public_id[:24]})
 
 
 def clean_display_name(raw: str | None) -> str:
@@ -511,4 +517,4 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
 def participant_by_secret(secret: str | None) -> Participant | None:
     if not secret or len(secret) > 128:
         return None
-    return db.session.scalar(select(Participant).where(Participant.rejoin_hash == hash_rejoin_secret(secret)))
+    return db.session.scalar(_BY_REJOIN_HASH, {"rejoin_hash": hash_rejoin_secret(secret)})

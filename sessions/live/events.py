@@ -46,6 +46,7 @@ from sessions.realtime.schemas import NAMESPACE, describe, error
 
 PRESENCE_INTERVAL_SECONDS = 0.5
 _SESSION_VERSION = select(User.session_version).where(User.id == bindparam("user_id"))
+_COHORT = select(Cohort).where(Cohort.public_id == bindparam("public_id"))
 
 
 def refuse(code: str, message: str | None = None) -> ConnectionRefusedError:
@@ -60,7 +61,7 @@ def on_connect(auth=None):
         wanted = ConnectAuth.model_validate(auth if isinstance(auth, dict) else {})
     except ValidationError as failure:
         raise refuse("bad_payload", describe(failure)) from None
-    cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == wanted.cohort))
+    cohort = db.session.scalar(_COHORT, {"public_id": wanted.cohort})
     try:
         participant, user = may_connect_as(wanted.role, cohort)
     except Refusal as refusal:
