@@ -26,6 +26,7 @@ elif ASYNC_MODE == "gevent":
 # The imports below must follow the monkey-patching above.
 import gc  # noqa: E402
 import logging  # noqa: E402
+import socket  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -306,7 +307,19 @@ def main() -> None:
             "protocol": header_deadline_protocol(app.config["MEND_HEADER_SECONDS"]),
             "socket_timeout": 60,
         }
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **limits)
+    backlog = app.config["MEND_LISTEN_BACKLOG"]
+    if app.config["MEND_ASYNC_MODE"] == "eventlet":
+        # What socketio.run does under eventlet, with a listen queue sized for bursts of arrivals (it
+        # always asks eventlet for its default of 50).
+        import eventlet.wsgi
+
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        listener = eventlet.listen(address, family, backlog=backlog)
+        eventlet.wsgi.server(listener, app, log_output=False, **limits)
+    elif app.config["MEND_ASYNC_MODE"] == "gevent":
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, backlog=backlog)
+    else:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
 
 
 if __name__ == "__main__":

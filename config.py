@@ -93,6 +93,11 @@ def settings_from_environment(instance_path: str) -> dict:
         "MEND_HEARTBEAT_SECONDS": float(env.get("MEND_HEARTBEAT_SECONDS") or 10),
         # How many connections (sockets and page loads) one process serves at once.
         "MEND_MAX_CONNECTIONS": int(env.get("MEND_MAX_CONNECTIONS") or 5000),
+        # How many new connections the kernel holds for a busy process before it drops them (the listen
+        # queue; eventlet's own default is 50). A dropped one is retried by the client's kernel after 1,
+        # 3, 7 s..., which is how a burst of arrivals turned into page loads of half a minute. The kernel
+        # caps it at net.core.somaxconn.
+        "MEND_LISTEN_BACKLOG": int(env.get("MEND_LISTEN_BACKLOG") or 4096),
         # Successful joins per address (an IPv6 /64): a limit in flask-limiter's notation. Raise it for an
         # event where more people than this join through one venue's network within the hour.
         "MEND_JOINS_PER_ADDRESS": env.get("MEND_JOINS_PER_ADDRESS") or "40 per hour",

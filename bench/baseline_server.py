@@ -19,7 +19,9 @@ elif ASYNC_MODE == "gevent":
     monkey.patch_all()
 
 # The imports below must follow the monkey-patching above.
-from flask import Flask  # noqa: E402
+import secrets  # noqa: E402
+
+from flask import Flask, make_response, redirect, request  # noqa: E402
 from flask_socketio import SocketIO, join_room  # noqa: E402
 
 NAMESPACE = "/live"
@@ -27,9 +29,51 @@ app = Flask(__name__)
 socketio = SocketIO(app, async_mode=ASYNC_MODE, max_http_buffer_size=4 * 1024 * 1024)
 
 
+# What `snapshot` answers: set once by the arrivals benchmark to a state of Mend's size.
+snapshot_state: dict = {}
+
+
+@app.get("/j/<code>")
+def join_page(code):
+    """What Mend's join page is to a browser, without Mend: a form with a token."""
+    token = secrets.token_urlsafe(32)
+    page = f'<form method="post"><input type="hidden" name="csrf_token" value="{token}"></form>'
+    response = make_response(page)
+    response.set_cookie("session", token, httponly=True)
+    return response
+
+
+@app.post("/j/<code>")
+def join(code):
+    """The name post, without Mend: a redirect that sets the person's cookie."""
+    response = redirect(f"/g/{code}?welcome=1")
+    response.set_cookie(f"mend_p_{code}", secrets.token_urlsafe(32), httponly=True)
+    return response
+
+
+@app.get("/g/<public_id>")
+def group(public_id):
+    return f'<div data-live-participant data-cohort="{public_id}"></div>'
+
+
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth=None):
-    join_room(f"room:{auth['room']}")
+    room = auth.get("room", auth.get("cohort"))
+    if "cohort" in auth and f"mend_p_{room}" not in request.cookies:
+        return False
+    join_room(f"room:{room}")
+
+
+@socketio.on("snapshot", namespace=NAMESPACE)
+def snapshot(_data):
+    return {"ok": True, "state": snapshot_state}
+
+
+@socketio.on("snapshot:set", namespace=NAMESPACE)
+def set_snapshot(data):
+    snapshot_state.clear()
+    snapshot_state.update(data)
+    return {"ok": True}
 
 
 @socketio.on("broadcast", namespace=NAMESPACE)

@@ -1,6 +1,6 @@
 """What one step change costs the server: SQL statements and milliseconds, measured in-process.
 
-    python -m bench.step_cost [--participants 10] [--changes 400]
+    python -m bench.step_cost [--participants 10] [--changes 400] [--kind step|timer|poll|breakout]
 
 A facilitator and N participants connect through Flask-SocketIO's in-process test clients
 (threading mode, SQLite in a temporary folder); the facilitator then changes step back and
@@ -27,8 +27,24 @@ from pathlib import Path  # noqa: E402
 
 from bench.live import PASSWORD, prepare  # noqa: E402
 
+QUICK_POLL = {"kind": "single", "question": "How settled do you feel?", "options": ["Calm", "Tense", "Tired"]}
+# Each kind of live change, as a cycle of commands that the facilitator repeats (the version is added).
+CYCLES = {
+    "step": [("step:go", lambda change: {"position": 1 + change % 2})],
+    "timer": [("timer:start", lambda _change: {"seconds": 60}), ("timer:clear", lambda _change: {})],
+    "poll": [("poll:open", lambda _change: {"quick": QUICK_POLL}), ("poll:close", lambda _change: {})],
+    "breakout": [
+        ("breakout:propose", lambda _change: {}),
+        ("breakout:start", lambda _change: {}),
+        ("breakout:recall", lambda _change: {}),
+        ("breakout:close", lambda _change: {}),
+    ],
+}
 
-def measure(participants: int, changes: int, profile: str | None = None, garbage: bool = False) -> dict:
+
+def measure(
+    participants: int, changes: int, profile: str | None = None, garbage: bool = False, kind: str = "step"
+) -> dict:
     from sqlalchemy import event
 
     from app import create_app
@@ -90,15 +106,38 @@ def measure(participants: int, changes: int, profile: str | None = None, garbage
     if garbage:
         gc.collect()
         gc.set_debug(gc.DEBUG_SAVEALL)
+
+    def command(event: str, payload: dict) -> dict:
+        ack = team.emit(event, payload, namespace=NAMESPACE, callback=True)
+        if not ack.get("ok"):
+            raise RuntimeError(f"{event} refused: {ack}")
+        for client in (team, *room):
+            client.get_received(NAMESPACE)
+        return ack
+
+    cycle = CYCLES[kind]
+    if kind == "breakout":
+        agenda = team.emit("snapshot", {}, namespace=NAMESPACE, callback=True)["state"]["agenda"]
+        exercise = next(item["position"] for item in agenda if item["kind"] == "breakout")
+        version = command("step:go", {"version": version, "position": exercise})["version"]
+    round_id = None
     for change in range(changes):
+        event, payload = cycle[change % len(cycle)]
+        if event == "breakout:start" and round_id is None:
+            round_id = team.emit("snapshot", {}, namespace=NAMESPACE, callback=True)["state"]["breakout"]["id"]
+        payload = {**payload(change), "version": version}
+        if event.startswith("breakout:") and event != "breakout:propose":
+            payload["round"] = round_id
         before = len(statements)
         started = time.perf_counter()
-        ack = team.emit("step:go", {"version": version, "position": 1 + change % 2}, namespace=NAMESPACE, callback=True)
+        ack = team.emit(event, payload, namespace=NAMESPACE, callback=True)
         timings.append((time.perf_counter() - started) * 1000)
         per_change.append(statements[before:])
         if not ack.get("ok"):
-            raise RuntimeError(f"step change refused: {ack}")
+            raise RuntimeError(f"{event} refused: {ack}")
         version = ack["version"]
+        if event == "breakout:close":
+            round_id = None
         for client in (team, *room):
             client.get_received(NAMESPACE)
     cyclic = {}
@@ -113,6 +152,11 @@ def measure(participants: int, changes: int, profile: str | None = None, garbage
         profiler.dump_stats(profile)
     last = per_change[-1]
     return {
+        "kind": kind,
+        "events": sorted({event for event, _ in CYCLES[kind]}),
+        "statements_per_kind": {
+            event: len(per_change[-len(CYCLES[kind]) + index]) for index, (event, _) in enumerate(CYCLES[kind])
+        },
         "participants": participants,
         "changes": changes,
         "statements_per_change": len(last),
@@ -133,8 +177,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--garbage", action="store_true", help="count what each change leaves for the cyclic garbage collector"
     )
+    parser.add_argument(
+        "--kind",
+        choices=sorted(CYCLES),
+        default="step",
+        help="which live change: step changes, a timer started and cleared, a quick poll opened and closed, "
+        "or a breakout round proposed, started, recalled and closed",
+    )
     args = parser.parse_args(argv)
-    results = measure(args.participants, args.changes, args.profile, args.garbage)
+    results = measure(args.participants, args.changes, args.profile, args.garbage, args.kind)
     print(json.dumps(results, indent=2))  # noqa: T201 - the command's output
     return results
 

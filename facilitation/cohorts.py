@@ -13,8 +13,9 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from confusable_homoglyphs.confusables import confusables_data  # type: ignore[import-untyped]  # ships no types
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from facilitation.models import Cohort, Organisation, Participant, Programme, User
@@ -236,6 +237,12 @@ def next_meeting(cohort: Cohort, now: datetime | None = None) -> Meeting | None:
     """The session open now, or else the next meeting that has not yet ended (a meeting in progress
     counts as next)."""
     now = now or datetime.now(UTC)
+    # A session open now is the next meeting whatever the schedule says: no need to plan the weeks
+    # (the group page of every arrival asks).
+    live = open_session_of(cohort.id)
+    if live is not None:
+        zone = ZoneInfo(cohort.timezone)
+        return Meeting(live.session_plan.number, _as_utc(live.started_at or live.opened_at).astimezone(zone), "live")
     for meeting in meetings(cohort):
         if meeting.status == "live":
             return meeting
@@ -309,11 +316,29 @@ def add_meeting(cohort: Cohort, to: date, at: time, user: User) -> ScheduleChang
     return change
 
 
+# What a participant's pages show with their cohort, read with it: lazily, each was a statement of its
+# own on every arrival. The join page names the programme and the facilitators (whose names nobody may
+# join as); every participant page has the organisation's quick exit; the group page names the weeks.
+JOIN_PAGE = (joinedload(Cohort.programme), joinedload(Cohort.organisation), selectinload(Cohort.facilitators))
+GROUP_PAGE = (joinedload(Cohort.programme).selectinload(Programme.sessions), joinedload(Cohort.organisation))
+
+
+# Built once, with bound parameters: on every arrival, building a statement cost more than running it.
+_BY_CODE = select(Cohort).where(Cohort.join_code == bindparam("code")).options(*JOIN_PAGE)
+_FOR_GROUP_PAGE = select(Cohort).where(Cohort.public_id == bindparam("public_id")).options(*GROUP_PAGE)
+_BY_REJOIN_HASH = select(Participant).where(Participant.rejoin_hash == bindparam("rejoin_hash"))
+
+
 def cohort_by_code(typed: str) -> Cohort | None:
     code = normalise_join_code(typed)
     if not code:
         return None
-    return db.session.scalar(select(Cohort).where(Cohort.join_code == code))
+    return db.session.scalar(_BY_CODE, {"code": code})
+
+
+def cohort_for_group_page(public_id: str) -> Cohort | None:
+    """A cohort by its public id, with what its group page shows of it."""
+    return db.session.scalar(_FOR_GROUP_PAGE, {"public_id": public_id[:24]})
 
 
 def clean_display_name(raw: str | None) -> str:
@@ -492,4 +517,4 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
 def participant_by_secret(secret: str | None) -> Participant | None:
     if not secret or len(secret) > 128:
         return None
-    return db.session.scalar(select(Participant).where(Participant.rejoin_hash == hash_rejoin_secret(secret)))
+    return db.session.scalar(_BY_REJOIN_HASH, {"rejoin_hash": hash_rejoin_secret(secret)})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeGuard, TypeVar, get_args
 
@@ -284,6 +285,9 @@ _MESSAGES = {
 Model = TypeVar("Model", bound=BaseModel)
 
 
+# The same text always renders to the same HTML, in every process: a cache keyed by the text itself
+# can never serve a stale page, and spares rendering a group's agreement on every join-page view.
+@lru_cache(maxsize=1024)
 def render_markdown(text: str) -> str:
     """Markdown to HTML that is safe to show anyone: raw HTML and unsafe links are removed."""
     return nh3.clean(

@@ -1,11 +1,15 @@
 """Start-up: an empty instance folder becomes a working Mend; later starts keep everything."""
 
 import json
+import os
 import re
+import shutil
 import stat
+import subprocess
 import urllib.error
 import urllib.request
 
+import pytest
 from sqlalchemy import func, select
 
 from app import create_app
@@ -104,3 +108,16 @@ def test_the_server_log_keeps_mends_own_lines_after_the_start_up_migration(tmp_p
         assert "Running upgrade" in server.text  # the migration ran in this process
         make_group(server, re.search(r"Demo sign-in: (\S+) / (\S+)", server.text).groups(), names=("Ash",))
         wait_until(lambda: re.search(r"INFO .*participant \d+ joined cohort \d+", server.text))
+
+
+def test_the_listen_queue_is_sized_for_a_burst_of_arrivals(tmp_path):
+    """eventlet's own queue of 50 overflowed when a thousand people opened a link within ten seconds."""
+    ss = shutil.which("ss")
+    if ss is None and os.environ.get("CI") != "true":
+        pytest.skip("needs iproute2's ss to read the listen queue")
+    with live_server(tmp_path / "served", MEND_LISTEN_BACKLOG="777") as server:
+        listing = subprocess.run(
+            [ss or "ss", "-ltnH", f"sport = :{server.port}"], capture_output=True, text=True, check=True
+        ).stdout
+    # For a listening socket, ss shows the queue's size as Send-Q.
+    assert listing.split()[2] == "777", listing

@@ -73,10 +73,9 @@ def _look_again(cohort_id: int, participant_id: int, told_gone: bool) -> None:
         background(_look_again, cohort_id, participant_id, True, delay=RECHECK_SECONDS)
 
 
-def announce_waiting(cohort_id: int, participant_id: int) -> bool:
+def announce_waiting(cohort_id: int, live: LiveSession | None, participant_id: int) -> bool:
     """Someone connected who waits in the main room while rooms are open (no room had a place that keeps
-    the exercise's shape): the team is told. Whether it was."""
-    live = engine.open_session_of(cohort_id)
+    the exercise's shape): the team is told. Whether it was. `live` is the cohort's open session."""
     round_ = breakouts.current_round(live) if live is not None and live.status == "live" else None
     if live is None or round_ is None or breakouts.phase(round_, engine.now()) in ("ended", "returning"):
         return False

@@ -48,6 +48,7 @@ from sessions.video.events import close_session_rooms, drop_removed
 
 PRESENCE_INTERVAL_SECONDS = 0.5
 _SESSION_VERSION = select(User.session_version).where(User.id == bindparam("user_id"))
+_COHORT = select(Cohort).where(Cohort.public_id == bindparam("public_id"))
 
 
 def refuse(code: str, message: str | None = None) -> ConnectionRefusedError:
@@ -62,7 +63,7 @@ def on_connect(auth=None):
         wanted = ConnectAuth.model_validate(auth if isinstance(auth, dict) else {})
     except ValidationError as failure:
         raise refuse("bad_payload", describe(failure)) from None
-    cohort = db.session.scalar(select(Cohort).where(Cohort.public_id == wanted.cohort))
+    cohort = db.session.scalar(_COHORT, {"public_id": wanted.cohort})
     try:
         participant, user = may_connect_as(wanted.role, cohort)
     except Refusal as refusal:
@@ -86,11 +87,13 @@ def on_connect(auth=None):
     if participant is not None:
         join_room(own_room(participant.id))
         announce_presence(cohort.id)
-        room = moves.arrive(cohort.id, participant.id)
+        # Read once for both: seating a late arrival, or telling the team someone waits for a room.
+        live = engine.open_session_of(cohort.id)
+        room = moves.arrive(live, participant.id)
         if room is not None:
             announce_rooms(cohort.id, room.round, everyone=False, only=set(members_of(room)))
             commit()
-        elif announce_waiting(cohort.id, participant.id):
+        elif announce_waiting(cohort.id, live, participant.id):
             commit()
     # The full state follows as the answer to the client's "snapshot", which it sends on every
     # connect: events emitted before the connection is accepted may be dropped.

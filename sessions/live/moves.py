@@ -29,6 +29,7 @@ def end(live: LiveSession, seen_version: int, user_id: int) -> Closed:
     return closed
 
 
-def arrive(cohort_id: int, participant_id: int) -> BreakoutRoom | None:
-    """Someone connected: if rooms are open and the round seats late arrivals, their room."""
-    return breakouts.seat_late_arrival(engine.open_session_of(cohort_id), participant_id)
+def arrive(live: LiveSession | None, participant_id: int) -> BreakoutRoom | None:
+    """Someone connected to the cohort whose open session is `live`: if rooms are open and the round
+    seats late arrivals, their room."""
+    return breakouts.seat_late_arrival(live, participant_id)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from extensions import db, limiter
 from facilitation.access import participant_of, projector_screen_of
-from facilitation.cohorts import cohort_by_code, join_cohort, next_meeting
+from facilitation.cohorts import cohort_by_code, cohort_for_group_page, join_cohort, next_meeting
 from facilitation.models import Cohort
 from facilitation.views import join_qr, join_url
 from refusals import Refusal
@@ -136,9 +136,9 @@ def use_personal_link(secret: str):
 
 @bp.get("/g/<public_id>")
 def group(public_id: str):
-    cohort = db.session.scalar(db.select(Cohort).where(Cohort.public_id == public_id[:24]))
+    cohort = cohort_for_group_page(public_id)
     participant = current_participant(cohort) if cohort is not None else None
-    if participant is None:
+    if cohort is None or participant is None:
         return _unknown_link()
     page = render_template(
         "sessions/group.html",

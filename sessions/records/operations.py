@@ -522,17 +522,20 @@ class MyWeek:
 def my_weeks(participant: Participant) -> list[MyWeek]:
     """The sessions the group has run since this person joined, and whether they came: their own
     attendance only, never anyone else's."""
+    joined = as_utc(participant.created_at)
+
+    def before_they_joined(run: LiveSession) -> bool:
+        ended = as_utc(run.ended_at)
+        return joined is not None and ended is not None and ended < joined
+
+    runs = [run for run in runs_of(participant.cohort_id) if not before_they_joined(run)]
+    if not runs:
+        # Someone who joined since the last session (every arrival of the evening): nothing to look up.
+        return []
     came = set(
         db.session.scalars(select(Attendance.live_session_id).where(Attendance.participant_id == participant.id))
     )
-    joined = as_utc(participant.created_at)
-    weeks = []
-    for run in runs_of(participant.cohort_id):
-        ended = as_utc(run.ended_at)
-        if joined is not None and ended is not None and ended < joined:
-            continue
-        weeks.append(MyWeek(run, run.session_plan.number, run.session_plan.title, run.id in came))
-    return weeks
+    return [MyWeek(run, run.session_plan.number, run.session_plan.title, run.id in came) for run in runs]
 
 
 def missed_run(participant: Participant, week: int) -> MyWeek:

@@ -80,7 +80,8 @@ def choices_of(live: LiveSession | None, participant_id: int) -> dict[str, str]:
     """The participant's own choices in this session, by step position, so that a reload keeps them."""
     if live is None:
         return {}
-    positions = {step.id: n for n, step in enumerate(live.session_plan.steps)}
+    # From the per-process outline: loading the plan's steps cost two statements on every snapshot.
+    positions = {step_id: n for n, step_id in enumerate(outline_of(live).step_ids)}
     rows = db.session.scalars(
         select(ContentNoteChoice).where(
             ContentNoteChoice.live_session_id == live.id, ContentNoteChoice.participant_id == participant_id

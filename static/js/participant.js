@@ -53,6 +53,9 @@ const live = connectLive({
     } else if (status === "refused") {
       banner.hidden = false;
       banner.textContent = detail.message;
+    } else if (status === "arriving") {
+      banner.hidden = false;
+      banner.textContent = "Lots of people are arriving. You'll be in shortly.";
     } else {
       banner.hidden = false;
       banner.textContent = "Reconnecting… You'll be back where the group is as soon as the connection returns.";

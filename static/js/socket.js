@@ -7,11 +7,25 @@ import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
 
 const ACK_TIMEOUT_MS = 8000;
 const WAITING_RETRY_MS = 4000;
+// A first connection that takes longer than this is one of many arriving at once.
+const ARRIVING_AFTER_MS = 3000;
 
 export function connectLive({ cohort, role, onState, onPresence = () => {}, onConnection = () => {}, on = {} }) {
-  const socket = io("/live", { auth: { cohort, role } });
+  // A connection that fails, the first one too (a server busy with a crowd arriving), is tried again
+  // after 1 s, then longer up to 5 s, each wait randomised by half so that a crowd does not come back
+  // at the same moment (Socket.IO's own backoff, spelled out here because arrivals rely on it).
+  const socket = io("/live", {
+    auth: { cohort, role },
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 5000,
+    randomizationFactor: 0.5,
+  });
   let current = null;
   let offset = 0;
+  // Until the first connection, a wait or a failed attempt means "arriving", not "reconnecting":
+  // the page says so rather than failing.
+  let arrived = false;
+  const arriving = window.setTimeout(() => { if (!arrived) onConnection("arriving"); }, ARRIVING_AFTER_MS);
 
   const sameSession = (a, b) => a && b && a.session && b.session && a.session.id === b.session.id;
 
@@ -41,7 +55,12 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
   socket.on("presence", (presence) => onPresence(presence));
   for (const [event, handler] of Object.entries(on)) socket.on(event, handler);
   // Every connect and reconnect starts from a full snapshot.
-  socket.on("connect", () => { onConnection("online"); snapshot(); });
+  socket.on("connect", () => {
+    arrived = true;
+    window.clearTimeout(arriving);
+    onConnection("online");
+    snapshot();
+  });
   socket.on("disconnect", (reason) => onConnection(reason === "io client disconnect" ? "closed" : "reconnecting"));
   // The server refuses a connection with `{message, data: {code}}` (docs/protocol.md); a transport
   // error has no code. A refusal will not fix itself by retrying (the person has to open their link
@@ -52,6 +71,8 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
   // (sessions/realtime/slots.py), and a poll on a closed connection would only fail.
   let refused = false;
   socket.on("connect_error", (error) => {
+    // A refusal says why by itself; "arriving" must not cover it.
+    if (error.data && error.data.code) window.clearTimeout(arriving);
     if (error.data && error.data.code === "waiting") {
       socket.disconnect();
       onConnection("refused", { code: "waiting", message: error.message });
@@ -61,7 +82,7 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
       socket.disconnect();
       onConnection("refused", { code: error.data.code, message: error.message });
     } else {
-      onConnection("reconnecting");
+      onConnection(arrived ? "reconnecting" : "arriving");
     }
   });
   socket.on("removed", (notice) => {

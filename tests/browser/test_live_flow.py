@@ -138,3 +138,37 @@ def test_a_participant_whose_cookie_is_gone_is_told_to_open_their_link_again(dem
     phone.wait_for_timeout(3000)
     assert attempts == []
     expect(banner).to_have_text(REFUSED)
+
+
+def test_a_crowd_arriving_at_once_is_told_they_will_be_in_shortly(demo_cohort, console_errors):
+    """A first connection the server cannot take yet is tried again, politely, instead of failing."""
+    facilitator, phone, _ = demo_cohort
+    open_week_one(facilitator)
+    group_url = phone.url
+    attempts = []
+
+    def busy(route) -> None:
+        # As a server whose listen queue is full looks to the browser: the connection fails.
+        attempts.append(route.request.url)
+        route.abort("connectionrefused")
+
+    phone.route("**/socket.io/**", busy)
+    phone.goto(group_url)
+    banner = phone.locator("#connection-banner")
+    expect(banner).to_have_text("Lots of people are arriving. You'll be in shortly.")
+    expect(banner).to_be_visible()
+    assert axe_violations(phone) == [], "arriving, on a phone"
+    screenshot(phone, "phone-arriving")
+    # It keeps trying, with pauses between the attempts rather than a flood of them.
+    phone.wait_for_timeout(4000)
+    assert 2 <= len(attempts) <= 6, attempts
+
+    phone.unroute("**/socket.io/**")
+    expect(banner).to_be_hidden(timeout=15000)
+    expect(phone.locator("#stage")).to_contain_text("Waiting for Demo Facilitator to begin")
+    facilitator.click("#start")
+    expect(phone.locator("#progress")).to_have_text("Step 1 of 16")
+    # The refused attempts are the browser's own console lines; nothing else failed.
+    refused = [error for error in console_errors if "ERR_CONNECTION_REFUSED" in error and "/socket.io/" in error]
+    assert len(refused) == len(attempts)
+    console_errors[:] = [error for error in console_errors if error not in refused]
