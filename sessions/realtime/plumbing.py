@@ -51,15 +51,17 @@ class TimeBudget:
     reconnections), they share one, so a person who reconnects for a fresh connection gets no more
     time. Wall clock from validation to the last push sent (the process serves nobody else
     meanwhile, unless a handler waits for the database). A participant may keep the process busy for
-    half a second at once and a fiftieth of the time after that; their events cost a few milliseconds
-    each, whatever the size of the group, but on PostgreSQL under load a burst of fifteen snapshots
-    took more than a tenth of a second of wall clock. A facilitator's step change reaches everyone,
+    a tenth of a second at once and a fiftieth of the time after that: their events cost a few
+    milliseconds each, whatever the size of the group. The burst is what others feel: while one
+    person's events run back to back, every other request waits for one of them at each step it
+    yields (the event loop takes turns), so a half-second burst made `/healthz` ten times slower at
+    p99 (bench.worst_payload). A facilitator's step change reaches everyone,
     so it costs more in a large group: the team may keep the process busy for half the time. One
     costly event can overdraw the bucket; the debt is repaid before the person's next event is
     answered (what one handler can cost is bounded by its input)."""
 
     # Seconds of handler time at once, and per second, by role.
-    BUSY = {"participant": (0.5, 0.02), "facilitator": (2.0, 0.5), "projector": (2.0, 0.5)}
+    BUSY = {"participant": (0.1, 0.02), "facilitator": (2.0, 0.5), "projector": (2.0, 0.5)}
 
     __slots__ = ("busy", "burst", "per_second", "updated")
 
