@@ -34,6 +34,7 @@ from flask import Flask, Request, abort, jsonify, render_template, request  # no
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from flask_wtf.csrf import CSRFError  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.exc import TimeoutError as PoolTimeout  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
 from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
 
@@ -43,6 +44,8 @@ from refusals import FROM_HTTP, PAGE_NOT_FOUND, PAGE_TITLES, Refusal  # noqa: E4
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("mend")
+# Seconds after which a page refused as "busy" loads again by itself.
+RETRY_SECONDS = 3
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -221,7 +224,8 @@ def _register_errors(app: Flask) -> None:
         message = PAGE_NOT_FOUND if refusal.code == "not_found" else refusal.message
         if request.accept_mimetypes.best == "application/json":
             return jsonify(error=title, message=message, code=refusal.code), refusal.status
-        return render_template("error.html", title=title, message=message), refusal.status
+        retry = RETRY_SECONDS if refusal.code == "busy" else None
+        return render_template("error.html", title=title, message=message, retry=retry), refusal.status
 
     def http_error(error: HTTPException):
         return answer(Refusal(FROM_HTTP[error.code]))  # type: ignore[index]  # registered for those codes only
@@ -229,8 +233,17 @@ def _register_errors(app: Flask) -> None:
     def form_expired(error: CSRFError):
         return answer(Refusal("form_expired"))
 
+    def busy(error: PoolTimeout):
+        # Every database connection of this process stayed in use for the pool's whole timeout (a crowd
+        # arriving at once on PostgreSQL): the page asks the browser to come back, rather than failing.
+        log.warning("no database connection free within the pool's timeout; asked the browser to retry")
+        response = answer(Refusal("busy"))
+        body, status = response if isinstance(response, tuple) else (response, 503)
+        return body, status, {"Retry-After": str(RETRY_SECONDS)}
+
     app.register_error_handler(Refusal, answer)
     app.register_error_handler(CSRFError, form_expired)
+    app.register_error_handler(PoolTimeout, busy)
     for status in FROM_HTTP:
         app.register_error_handler(status, http_error)
 

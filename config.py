@@ -72,6 +72,8 @@ def settings_from_environment(instance_path: str) -> dict:
         # Greenlets that hold a connection while they write to sockets or Redis add up under load.
         engine_options["pool_size"] = int(env.get("MEND_DB_POOL_SIZE") or 10)
         engine_options["max_overflow"] = int(env.get("MEND_DB_MAX_OVERFLOW") or 30)
+        # A request that waits longer for a connection is answered "busy" (503, the page tries again).
+        engine_options["pool_timeout"] = int(env.get("MEND_DB_POOL_TIMEOUT") or 10)
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,

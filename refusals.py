@@ -74,6 +74,7 @@ ERRORS = {
     "bad_request": "That request was incomplete, so nothing was changed. Go back and try again.",
     "form_expired": "Nothing was changed. Go back, reload the page and try again.",
     "too_large": "What you sent is larger than Mend accepts. Nothing was changed.",
+    "busy": "Lots of people are arriving at once. This page will try again by itself in a few seconds.",
     # Joining a group (facilitation/cohorts.py)
     "bad_name": "Please choose another name.",
     "name_taken": "Someone in this group already has that name. Please choose another.",
@@ -98,6 +99,7 @@ HTTP_STATUS = {
     "forbidden": 403,
     "rate_limited": 429,
     "server_error": 500,
+    "busy": 503,
     "link_used": 410,
     "link_expired": 410,
     "link_withdrawn": 410,
@@ -111,6 +113,7 @@ PAGE_TITLES = {
     "bad_request": "Something was missing",
     "form_expired": "This form has expired",
     "too_large": "Too large",
+    "busy": "One moment",
 }
 # What must not be known to exist gets the very page of a missing one, whatever the refusal said.
 PAGE_NOT_FOUND = "There is nothing here. Check the link you were given."
