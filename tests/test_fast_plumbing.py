@@ -136,7 +136,7 @@ class HandlerClock:
     def monotonic(self) -> float:
         return self.now
 
-    def perf_counter(self) -> float:
+    def thread_time(self) -> float:
         self.timer += self.cost
         return self.timer
 
