@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from facilitation.field_errors import FIELD_ERRORS
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 ItemText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -89,18 +91,7 @@ class Instrument(_Part):
 
 
 _MESSAGES = {
-    "missing": "is required",
-    "string_too_short": "must not be empty",
-    "string_too_long": "at most {max_length} characters",
-    "too_short": "needs at least {min_length} items",
-    "too_long": "allows at most {max_length} items",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "string_type": "must be text (quote it if it looks like a number, yes/no or a date)",
-    "string_pattern_mismatch": "must be lowercase letters, digits and dashes",
-    "literal_error": "must be {expected}",
-    "list_type": "must be a list",
-    "model_type": "must be 'name: value' lines",
+    **FIELD_ERRORS,
     "dict_type": "must be 'value: words' lines",
     "bool_type": "must be true or false",
     "bool_parsing": "must be true or false",

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from facilitation.field_errors import FIELD_ERRORS
 from facilitation.measures import load_instruments
 
 StepKind = Literal["slide", "poll", "breakout", "reflection", "measure"]
@@ -268,20 +269,7 @@ _STEPS: dict[str, type[_Settings]] = {
     "measure": MeasureSettings,
 }
 _TEXT_PART = {"slide": "the slide's text", "breakout": "the scenario", "reflection": "the prompt"}
-_MESSAGES = {
-    "missing": "is required",
-    "string_too_short": "must not be empty",
-    "string_too_long": "at most {max_length} characters",
-    "too_short": "needs at least {min_length} items",
-    "too_long": "allows at most {max_length} items",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "string_type": "must be text (quote it if it looks like a number, yes/no or a date)",
-    "string_pattern_mismatch": "must be lowercase letters, digits and dashes",
-    "literal_error": "must be {expected}",
-    "list_type": "must be a list",
-    "model_type": "must be 'name: value' lines",
-}
+_MESSAGES = FIELD_ERRORS
 Model = TypeVar("Model", bound=BaseModel)
 
 
