@@ -15,6 +15,7 @@ import pytest
 from tests.live import Browser, Group, LiveClient, create_facilitator, make_group, open_session, wait_until
 from tests.services import SCALED
 from tests.test_forensics import query
+from tests.test_records_live import paced, state, versioned
 
 BACKENDS = ("sqlite", SCALED)
 NAMES = tuple(f"Person {n}" for n in range(1, 10))
@@ -29,26 +30,6 @@ RATINGS = {
     3: {NAMES[0]: [2, 2, 2, 2], NAMES[1]: [1, 3, 0, 4]},
 }
 PHQ_WEEK_1 = {name: [n % 4, (n + 1) % 4, (n + 2) % 4, 3 if n == 9 else n % 3] for n, name in enumerate(NAMES, start=1)}
-
-
-def paced(client, event: str, payload: dict | None = None) -> dict:
-    """A whole session driven faster than a person clicks: wait out the per-connection limit."""
-    for _ in range(5):
-        ack = client.call(event, payload if payload is not None else {})
-        if ack.get("ok") or ack["error"]["code"] != "rate_limited":
-            return ack
-        time.sleep(1)
-    return ack
-
-
-def state(client) -> dict:
-    return paced(client, "snapshot")["state"]
-
-
-def versioned(client, event: str, **payload) -> dict:
-    ack = paced(client, event, {"version": state(client)["version"], **payload})
-    assert ack["ok"], (event, ack)
-    return ack
 
 
 def measure_positions(console) -> dict[str, int]:
