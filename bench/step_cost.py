@@ -55,6 +55,7 @@ def measure(
     # Room for a facilitator far faster than any: the budget is still spent on every event.
     plumbing.EventBudget.BURST = plumbing.EventBudget.PER_SECOND = 10**9
     plumbing.TimeBudget.BUSY = dict.fromkeys(plumbing.TimeBudget.BUSY, (10.0**9, 10.0**9))
+    plumbing.TimeBudget.SHARE = dict.fromkeys(plumbing.TimeBudget.SHARE, 1.0)
 
     instance = Path(tempfile.mkdtemp(prefix="mend-step-cost-"))
     database_url = f"sqlite:///{instance / 'mend.db'}"

@@ -48,6 +48,7 @@ def measure(participants: int, rounds: int) -> dict:
 
     plumbing.EventBudget.BURST = plumbing.EventBudget.PER_SECOND = 10**9
     plumbing.TimeBudget.BUSY = dict.fromkeys(plumbing.TimeBudget.BUSY, (10.0**9, 10.0**9))
+    plumbing.TimeBudget.SHARE = dict.fromkeys(plumbing.TimeBudget.SHARE, 1.0)
     instance = Path(tempfile.mkdtemp(prefix="mend-video-cost-"))
     database_url = f"sqlite:///{instance / 'mend.db'}"
     with multiprocessing.get_context("spawn").Pool(1) as pool:

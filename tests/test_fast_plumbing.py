@@ -156,6 +156,34 @@ def test_one_person_whose_events_keep_the_process_busy_is_limited_and_the_others
     assert ash.snapshot()["status"] == "lobby"
 
 
+def test_one_persons_events_are_spaced_so_that_everyone_else_is_answered_between_them(room, monkeypatch):
+    ash, bo = room.participants[:2]
+    # Each event keeps the process busy for a hundredth of a second: costly, yet far within the budget.
+    clock = HandlerClock(cost=0.01)
+    clock.now += 60  # past any spacing left from connecting
+    monkeypatch.setattr(plumbing, "time", clock)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.now += seconds
+
+    monkeypatch.setattr(plumbing.socketio, "sleep", sleep)
+    share = TimeBudget.SHARE["participant"]
+    assert ash.snapshot()["status"] == "lobby"
+    assert waits == []
+    # Ash's next event starts once everyone else had the rest of the process's time for a while.
+    assert ash.snapshot()["status"] == "lobby"
+    assert waits == [pytest.approx(0.01 * (1 / share - 1))]
+    # Bo, meanwhile, is answered at once.
+    assert bo.snapshot()["status"] == "lobby"
+    assert len(waits) == 1
+    # And Ash is answered at once too after a pause of their own.
+    clock.now += 1
+    assert ash.snapshot()["status"] == "lobby"
+    assert len(waits) == 1
+
+
 def test_a_person_with_several_sockets_has_one_time_budget_and_reconnecting_does_not_refill_it(room, monkeypatch):
     from tests.fast import Device
 

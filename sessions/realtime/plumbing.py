@@ -62,17 +62,28 @@ class TimeBudget:
     until a smaller burst is shown to refuse nobody. A facilitator's step change reaches everyone,
     so it costs more in a large group: the team may keep the process busy for half the time. One
     costly event can overdraw the bucket; the debt is repaid before the person's next event is
-    answered (what one handler can cost is bounded by its input)."""
+    answered (what one handler can cost is bounded by its input).
+
+    Within the burst, a person's events are paced: after an event that kept the process busy for t,
+    their next one starts no sooner than t × (1 / share − 1) later, so that one person's events never
+    run back to back while others wait for their turn. A participant's share is a tenth: their
+    ordinary events cost a millisecond or two, so the pause before the next is a few hundredths of a
+    second, which nobody notices; twenty costly events sent at once are spread over ten times their
+    cost instead of holding everyone else's requests for each of them (bench.worst_payload)."""
 
     # Seconds of handler time at once, and per second, by role.
     BUSY = {"participant": (0.5, 0.02), "facilitator": (2.0, 0.5), "projector": (2.0, 0.5)}
+    # The share of the process one person's events may take while they are answered one after another.
+    SHARE = {"participant": 0.1, "facilitator": 0.5, "projector": 0.5}
 
-    __slots__ = ("busy", "burst", "per_second", "updated")
+    __slots__ = ("busy", "burst", "per_second", "ready", "spacing", "updated")
 
     def __init__(self, role: str) -> None:
         self.burst, self.per_second = self.BUSY[role]
+        self.spacing = 1 / self.SHARE[role] - 1
         self.busy = self.burst
         self.updated = time.monotonic()
+        self.ready = self.updated
 
     def left(self) -> float:
         """Seconds the person may still take now (none, or a debt, when zero or less)."""
@@ -82,8 +93,13 @@ class TimeBudget:
         return self.busy
 
     def charge(self, seconds: float) -> None:
-        """Count what an answered event took."""
+        """Count what an answered event took, and when the person's next event may start."""
         self.busy -= seconds
+        self.ready = time.monotonic() + seconds * self.spacing
+
+    def wait(self) -> float:
+        """Seconds before the person's next event may start."""
+        return self.ready - time.monotonic()
 
 
 class EventBudget:
@@ -278,6 +294,8 @@ def handler(event: str, roles: tuple[str, ...], live: bool = False) -> Callable:
             if caller is None:
                 return error("not_allowed")
             with caller.turn:
+                if (pause := caller.person.time.wait()) > 0:
+                    socketio.sleep(pause)  # type: ignore[arg-type]  # any seconds; the stubs say int
                 if caller.budget.spend():
                     started = time.thread_time()
                     try:
