@@ -24,8 +24,9 @@ Edit = tuple[int, int, str]  # replace base[start:end] with text
 # More than any typing between two saves: the browser sends an edit 0.4 s after the last keystroke.
 MAX_PIECES = 100
 # A diff of two texts of a few thousand characters that share little can take seconds; ordinary
-# edits between two saves take well under a millisecond.
-DIFF_SECONDS = 0.005
+# edits between two saves take well under a millisecond. A merge runs two diffs, and everyone else on
+# the process waits meanwhile: 5 ms each held a bystander's step change for twice its idle time.
+DIFF_SECONDS = 0.002
 
 
 class Unreadable(ValueError):
