@@ -268,7 +268,7 @@ def main() -> None:
     from sessions.journal.crypto import JournalKeyError
     from sessions.live import presence
     from sessions.live.events import announce_presence
-    from sessions.realtime.plumbing import commit
+    from sessions.realtime.plumbing import commit, held
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Engine.IO and Socket.IO give their loggers a handler of their own unless a level is set first, and
@@ -289,7 +289,7 @@ def main() -> None:
     with app.app_context():
         presence.register_process(single_process=not app.config["SOCKETIO_MESSAGE_QUEUE"])
         commit()
-    presence.start_heartbeat(app, announce_presence)
+    presence.start_heartbeat(app, announce_presence, held)
     start_retention_job(app)
     host, port = app.config["HOST"], app.config["PORT"]
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104 - only naming the address to print

@@ -197,6 +197,29 @@ def test_killing_a_process_sends_its_people_to_the_other(tmp_path, clients):
         assert all(p.call("poll:answer", {"poll": poll, "answer": {"picks": [0]}})["ok"] for p in people)
 
 
+def test_a_process_too_busy_to_beat_shows_its_people_again_when_it_beats(tmp_path, clients):
+    with running_pair(tmp_path / "stall") as stalling:
+        group, console, people = console_and_people(stalling, clients)
+        wait_until(lambda: online(console) == 3)
+        sockets = [person.client.get_sid("/live") for person in people]
+        participants_process = stalling.servers[1].process
+        # Stopped for longer than 3.5 beats, as a process is when a crowd arrives faster than it admits
+        # them: the other process takes it for dead and clears its people's connections.
+        participants_process.send_signal(signal.SIGSTOP)
+        try:
+            wait_until(lambda: online(console) == 0, timeout=20)
+        finally:
+            participants_process.send_signal(signal.SIGCONT)
+        # Their sockets stayed open all along: at its next beat the process records them again, and the
+        # console shows them here without anyone reconnecting.
+        wait_until(lambda: online(console) == 3, timeout=20)
+        assert [person.client.get_sid("/live") for person in people] == sockets
+        assert "took this one for dead" in stalling.servers[1].text
+        version = console.call("session:start", {"version": console.latest["version"]})["version"]
+        for person in people:
+            assert person.wait_for(lambda s: s["version"] == version)["status"] == "live"
+
+
 class PrivateRedis:
     """A Redis of this test's own on a free port, so that stopping it disturbs nobody else's."""
 

@@ -10,16 +10,18 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import CursorResult, bindparam, delete, func, select, update
 
 from extensions import db, socketio
 from facilitation.models import Participant
 from sessions.live.models import Attendance, Connection, LiveSession, ServerProcess
 from sessions.live.operations import close_stretch, now, open_session_of
-from sessions.realtime.plumbing import commit, rollback
+from sessions.realtime.plumbing import Caller, commit, rollback
 
 SERVER_ID = f"{socket.gethostname()[:20]}-{os.getpid()}-{secrets.token_hex(3)}"
 # The heartbeat (MEND_HEARTBEAT_SECONDS, 10 by default): a process silent for 3.5 beats is dead.
@@ -123,29 +125,51 @@ def _connections_of_dead_processes() -> list[Connection]:
     return dead
 
 
-def beat() -> set[int]:
-    """Record that this process is alive and clear dead processes' connections; return affected cohorts."""
-    process = db.session.get(ServerProcess, SERVER_ID)
-    if process is None:
-        process = ServerProcess(id=SERVER_ID)
-        db.session.add(process)
-    process.heartbeat_at = now()
+_BEAT = (
+    update(ServerProcess)
+    .where(ServerProcess.id == bindparam("server_id"))
+    .values(heartbeat_at=bindparam("moment"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def beat(held: Callable[[], Iterable[tuple[str, Caller]]]) -> set[int]:
+    """Record that this process is alive and clear dead processes' connections; return affected cohorts.
+
+    A process too busy to beat for `DEAD_AFTER_BEATS` beats (a crowd arriving faster than it can
+    admit them) is taken for dead by another, which clears its connections although their sockets
+    are still open here. Its next beat registers it again and records the sockets it holds (`held`),
+    so that the room sees those people again instead of losing them until they reconnect."""
+    moment = now()
+    cohorts: set[int] = set()
+    # An UPDATE's result is a cursor's, which counts the rows it changed.
+    beaten = cast(CursorResult[Any], db.session.execute(_BEAT, {"server_id": SERVER_ID, "moment": moment})).rowcount
+    if not beaten:
+        db.session.add(ServerProcess(id=SERVER_ID, heartbeat_at=moment))
+        db.session.flush()
+        lost = [(sid, caller) for sid, caller in held() if db.session.get(Connection, sid) is None]
+        if lost:
+            log.warning("another process took this one for dead; recording its %d connections again", len(lost))
+        for sid, caller in lost:
+            connect(sid, caller.cohort_id, caller.role, caller.participant_id, caller.user_id)
+            cohorts.add(caller.cohort_id)
     dead = _connections_of_dead_processes()
-    cohorts = {c.cohort_id for c in dead}
-    _drop(dead, now())
+    cohorts |= {c.cohort_id for c in dead}
+    _drop(dead, moment)
     db.session.flush()
     return cohorts
 
 
-def start_heartbeat(app: Flask, on_change) -> None:
-    """Beat in the background for as long as the server runs; `on_change(cohort_id)` re-announces presence."""
+def start_heartbeat(app: Flask, on_change, held: Callable[[], Iterable[tuple[str, Caller]]]) -> None:
+    """Beat in the background for as long as the server runs; `on_change(cohort_id)` re-announces
+    presence; `held()` lists the sockets this process holds."""
 
     def run() -> None:
         while True:
             socketio.sleep(app.config["MEND_HEARTBEAT_SECONDS"])
             with app.app_context():
                 try:
-                    cohorts = beat()
+                    cohorts = beat(held)
                     commit()
                     for cohort_id in cohorts:
                         on_change(cohort_id)

@@ -207,6 +207,11 @@ class Caller:
 _callers: dict[str, Caller] = {}
 
 
+def held() -> list[tuple[str, Caller]]:
+    """Every socket this process holds, with its caller."""
+    return list(_callers.items())
+
+
 def register(sid: str, caller: Caller) -> None:
     _callers[sid] = caller
     caller.person.sockets += 1
