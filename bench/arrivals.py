@@ -67,6 +67,7 @@ class Person:
         self.number, self.base_url, self.code, self.at = number, base_url, code, at
         self.steps: dict[str, float] = {}
         self.connects = 0
+        self.busy = 0  # pages answered "busy" and loaded again
         self.refusal: str | None = None
         self.pending: set = set()
         self.error: str | None = None
@@ -90,26 +91,33 @@ class Person:
         # and would reconnect without it).
         self.browser = browser = aiohttp.ClientSession(cookie_jar=jar, timeout=timeout)
         started = time.monotonic()
-        async with browser.get(f"{self.base_url}/j/{self.code}") as page:
-            text = await page.text()
-            if page.status != 200:
-                raise RuntimeError(f"join page: HTTP {page.status}")
-        token = TOKEN.search(text)
-        if token is None:
-            raise RuntimeError("join page without a form")
-        started = self._mark("join_page", started)
-        form = {"csrf_token": token.group(1), "display_name": f"Person {self.number + 1}", "agree": "y"}
-        async with browser.post(f"{self.base_url}/j/{self.code}", data=form, allow_redirects=False) as answer:
-            await answer.read()
-            if answer.status != 302:
-                raise RuntimeError(f"name post: HTTP {answer.status}")
-            location = answer.headers["Location"]
-        started = self._mark("name_post", started)
+        join_url = f"{self.base_url}/j/{self.code}"
+        while True:
+            status, _, text = await self._load(browser, join_url)
+            if status != 200:
+                raise RuntimeError(f"join page: HTTP {status}")
+            token = TOKEN.search(text)
+            if token is None:
+                raise RuntimeError("join page without a form")
+            joined = self._mark("join_page", started)
+            form = {"csrf_token": token.group(1), "display_name": f"Person {self.number + 1}", "agree": "y"}
+            async with browser.post(join_url, data=form, allow_redirects=False) as answer:
+                await answer.read()
+                status, headers = answer.status, answer.headers
+            if status != 503:
+                break
+            # The busy page reloads its address by itself: the join form again, where the person types
+            # their name once more.
+            self.busy += 1
+            await asyncio.sleep(float(headers.get("Retry-After", 3)))
+        if status != 302:
+            raise RuntimeError(f"name post: HTTP {status}")
+        location = headers["Location"]
+        started = self._mark("name_post", joined)
         group_url = location if location.startswith("http") else f"{self.base_url}{location}"
-        async with browser.get(group_url) as page:
-            text = await page.text()
-            if page.status != 200:
-                raise RuntimeError(f"group page: HTTP {page.status}")
+        status, _, text = await self._load(browser, group_url)
+        if status != 200:
+            raise RuntimeError(f"group page: HTTP {status}")
         started = self._mark("group_page", started)
         cohort = re.search(r'data-cohort="([^"]+)"', text)
         first_state = FIRST_STATE.search(text)
@@ -153,6 +161,18 @@ class Person:
         self._mark("live", started)
         self.live_at = time.monotonic()
 
+    async def _load(self, browser, url: str) -> tuple:
+        """GET a page as the browser does: a page refused as busy (HTTP 503, "Lots of people are
+        arriving") loads again by itself after its Retry-After."""
+        while True:
+            async with browser.get(url) as page:
+                text = await page.text()
+                if page.status != 503:
+                    return page.status, page.headers, text
+                retry = float(page.headers.get("Retry-After", 3))
+            self.busy += 1
+            await asyncio.sleep(retry)
+
     async def run(self) -> None:
         await asyncio.sleep(max(0.0, self.at - time.monotonic()))
         try:
@@ -170,6 +190,7 @@ class Person:
             "steps": self.steps,
             "error": self.error,
             "connects": self.connects,
+            "busy": self.busy,
         }
 
 
@@ -214,6 +235,7 @@ def wave(urls: list[str], code: str, arrivals: int, seconds: float, client_proce
         "admitted": len(admitted),
         "failed": len(reports) - len(admitted),
         "people_who_reconnected": reconnected,
+        "pages_answered_busy": sum(r["busy"] for r in reports),
         "per_person_ms": percentiles(waits),
         "steps_ms": steps,
         "last_live_after_first_arrival_s": round(max(r["live_at"] for r in admitted) - start, 2) if admitted else None,
