@@ -30,7 +30,7 @@ def test_a_page_without_a_free_database_connection_says_one_moment_and_tries_aga
             # Retry-After is set (Flask-Limiter writes its own figure into it when its headers are on).
             assert page.status_code == 503 and int(page.headers["Retry-After"]) >= 1
             text = page.get_data(as_text=True)
-            assert "Lots of people are arriving at once" in text and '<meta http-equiv="refresh" content="3">' in text
+            assert "Lots of people are arriving at once" in text and 'href="/j/ABCDEFGH" data-retry-after="3"' in text
             assert answer.status_code == 503 and answer.get_json()["code"] == "busy"
             # With the connection free again, the same page answers as it always does.
             assert app.test_client().get("/j/ABCDEFGH").status_code == 404
