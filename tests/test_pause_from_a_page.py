@@ -22,6 +22,8 @@ def test_a_journal_page_raises_the_same_pause_the_team_sees(server, demo_login, 
     assert 'id="pause-button"' not in ash.get(f"/g/{group.public_id}/journal").text
     refused = journal_post(ash, group, "/pause", **JSON)
     assert refused.status_code == 400 and refused.json()["code"] == "no_session"
+    asked = ash.http.get(f"{server.url}/g/{group.public_id}/pause", headers=JSON, timeout=10)
+    assert asked.status_code == 400 and asked.json()["code"] == "no_session"
 
     open_session(group, 1)
     console = LiveClient(server, group.facilitator, group.public_id, "facilitator")
@@ -50,9 +52,16 @@ def test_a_journal_page_raises_the_same_pause_the_team_sees(server, demo_login, 
     assert journal_post(ash, group, "/pause", **JSON).json()["ok"]
     assert len(console.events("safety:signals")) == 1
 
+    # A journal page open meanwhile asks how the request stands: only the person's own.
+    status = f"{server.url}/g/{group.public_id}/pause"
+    assert ash.http.get(status, headers=JSON, timeout=10).json() == answer.json()
+    assert bo.http.get(status, headers=JSON, timeout=10).json() == {"ok": True, "pause": None}
     signal = alert["signals"][0]["id"]
     assert console.call("pause:acknowledge", {"signal": signal, "reply": "Take your time."})["ok"]
     assert "Demo Facilitator has seen it" in ash.get(f"/g/{group.public_id}/journal").text
+    asked = ash.http.get(status, headers=JSON, timeout=10)
+    assert asked.headers["Cache-Control"] == "no-store"
+    assert asked.json()["pause"] == {"status": "acknowledged", "from": "Demo Facilitator", "reply": "Take your time."}
 
     # Without scripts the post answers with the journal page again.
     ok = journal_post(ash, group, "/pause/ok")

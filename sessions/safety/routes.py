@@ -111,6 +111,16 @@ def _pause_answer(public_id: str, pause: dict | None):
     return redirect(back if back.startswith(journal) else journal, code=303)
 
 
+@bp.get("/g/<public_id>/pause")
+def pause_status(public_id: str):
+    """The person's own request as it stands, for a journal page that waits for a facilitator's answer
+    (asked every few seconds while one is open: the page holds no live connection to hear it)."""
+    _cohort, participant, live = _pause_session(public_id)
+    response = jsonify(ok=True, pause=own_signal_screen(ongoing_signal(live, participant.id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/g/<public_id>/pause")
 def pause_from_a_page(public_id: str):
     cohort, participant, live = _pause_session(public_id)

@@ -205,6 +205,45 @@ async function pausePost(form) {
   }
 }
 
+// While a request is open and unanswered, the page asks how it stands every few seconds, so that a
+// facilitator's answer reaches the person where they are (the group page hears it over its socket).
+const PAUSE_CHECK_SECONDS = 5;
+let pauseCheck = null;
+
+function showPauseAnswer(pause) {
+  const panel = document.getElementById("pause-panel");
+  if (panel.querySelector(".pause-reply")) return;
+  const reply = document.createElement("p");
+  reply.className = "pause-reply";
+  const who = document.createElement("strong");
+  who.textContent = `${pause.from || "Your facilitator"} has seen it`;
+  reply.append(who, pause.reply ? `: “${pause.reply}”` : ".");
+  panel.querySelector(".pause-heard").after(reply);
+  document.getElementById("pause-said").textContent = reply.textContent;
+}
+
+function waitForPauseAnswer() {
+  const raise = document.getElementById("pause-raise");
+  const panel = document.getElementById("pause-panel");
+  clearInterval(pauseCheck);
+  if (!raise || panel.hidden || panel.querySelector(".pause-reply")) return;
+  pauseCheck = setInterval(async () => {
+    if (panel.hidden) { clearInterval(pauseCheck); return; }
+    try {
+      const response = await fetch(raise.action, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const body = await response.json();
+      if (!response.ok || !body.ok) { clearInterval(pauseCheck); return; }
+      if (body.pause && body.pause.status === "acknowledged") {
+        showPauseAnswer(body.pause);
+        clearInterval(pauseCheck);
+      }
+    } catch {
+      // No answer this time (a network gone for a moment): asked again at the next check.
+    }
+  }, PAUSE_CHECK_SECONDS * 1000);
+}
+waitForPauseAnswer();
+
 for (const form of document.querySelectorAll("form[data-pause-page]")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -225,5 +264,6 @@ for (const form of document.querySelectorAll("form[data-pause-page]")) {
     (raising ? panel.querySelector("button") : document.getElementById("pause-button")).focus();
     document.getElementById("pause-said").textContent = raising
       ? "Your facilitators know you need a pause." : "Thank you for letting us know. Welcome back.";
+    waitForPauseAnswer();
   });
 }

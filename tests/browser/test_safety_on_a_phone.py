@@ -148,9 +148,15 @@ def test_a_journal_page_can_ask_for_a_pause_without_losing_what_is_written(open_
     assert axe_violations(phone) == [], "journal page with a pause request"
     screenshot(phone, "phone-journal-pause")
 
-    # The answer is there on the next page of the journal.
+    # The answer reaches the page the person is on, and is said aloud to a screen reader.
     facilitator.click("#signals >> text=Take your time; I'll check in with you after.")
     expect(facilitator.locator("#signals")).to_contain_text("Demo Facilitator answered privately")
+    expect(phone.locator("#pause-panel")).to_contain_text("Demo Facilitator has seen it", timeout=15_000)
+    expect(phone.locator("#pause-said")).to_contain_text("Take your time; I'll check in with you after.")
+    assert phone.url == url
+    expect(words).to_have_value("It got loud in my head when the slide came up.")
+    assert axe_violations(phone) == [], "journal page with a facilitator's answer"
+    # And it is there on the next page of the journal.
     phone.click("text=Back to my journal")
     expect(phone.locator("#pause-panel")).to_contain_text("Demo Facilitator has seen it")
 
