@@ -25,6 +25,7 @@ import multiprocessing  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
+import shutil  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -439,6 +440,17 @@ def baseline_server(args, workdir: Path) -> Server:
     return Server(command, environment, workdir / "baseline.log", port, "baseline is running")
 
 
+def node_reference(workdir: Path) -> Server:
+    """Node's socket.io 4 doing the baseline's work (bench/node_reference), installed from its lock file
+    into this run's folder (not started yet). Needs `node` and `npm`."""
+    folder = workdir / "node"
+    shutil.copytree(PROJECT_ROOT / "bench" / "node_reference", folder)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=folder, check=True, timeout=300)
+    port = free_port()
+    command = ["node", str(folder / "server.js"), str(port)]
+    return Server(command, dict(os.environ), workdir / "node.log", port, "node reference is running")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, required=True)
@@ -454,6 +466,7 @@ def main(argv: list[str] | None = None) -> dict:
         default=1.0,
         help="mean seconds a facilitator waits between step changes (0: every session changes at once)",
     )
+    parser.add_argument("--node", action="store_true", help="also relay through Node's socket.io 4 (needs node, npm)")
     parser.add_argument("--json", required=True, help="where to write the results")
     args = parser.parse_args(argv)
     if args.processes > 1 and not args.message_queue:
@@ -467,9 +480,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     servers = mend_servers(args, instance, database_url, prepared.secret_key, workdir)
     baseline = baseline_server(args, workdir)
+    node = node_reference(workdir) if args.node else None
+    references = [baseline] if node is None else [baseline, node]
     clients = None
     try:
-        for server in [*servers, baseline]:
+        for server in [*servers, *references]:
             server.wait()
         urls = [server.url for server in servers]
         time.sleep(2)  # let start-up settle before measuring the idle servers
@@ -515,6 +530,18 @@ def main(argv: list[str] | None = None) -> dict:
         baseline_fanout = fanout([r for rep in baseline_reports for r in rep["receipts"]], baseline_run.changes)
         clients.ask("disconnect")
 
+        # And Node's socket.io, the transport's own speed, when asked for.
+        node_fanout: list[float] = []
+        node_errors = 0
+        if node is not None:
+            clients.reset()
+            node_run = Run(clients, sizes, args.think, seed=1)
+            node_errors = sum(clients.ask("connect", {"target": "baseline", "url": node.url}))
+            asyncio.run(baseline_sessions(node_run, node.url, args.sessions, sample))
+            node_fanout = fanout([r for rep in clients.ask("report") for r in rep["receipts"]], node_run.changes)
+            node_errors += len(node_run.errors)
+            clients.ask("disconnect")
+
         answered = outcome["answered"]
         results = {
             "participants": args.participants,
@@ -545,7 +572,8 @@ def main(argv: list[str] | None = None) -> dict:
             + len(client_errors)
             + len(run.errors)
             + len(baseline_run.errors)
-            + sum(a["failed"] for a in answered),
+            + sum(a["failed"] for a in answered)
+            + node_errors,
             "error_samples": (client_errors + run.errors + baseline_run.errors)[:10],
         }
         results["fanout_p99_ratio"] = (
@@ -553,13 +581,20 @@ def main(argv: list[str] | None = None) -> dict:
             if results["baseline_fanout_ms"]["p99"]
             else None
         )
+        if node is not None:
+            results["node_fanout_ms"] = percentiles(node_fanout)
+            results["node_fanout_samples"] = len(node_fanout)
+            for name in ("p50", "p99"):
+                results[f"fanout_{name}_ratio_to_node"] = round(
+                    results["fanout_ms"][name] / results["node_fanout_ms"][name], 2
+                )
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps(results, indent=2))  # noqa: T201 - the command's output
         return results
     finally:
         if clients is not None:
             clients.stop()
-        for server in [*servers, baseline]:
+        for server in [*servers, *references]:
             server.stop()
 
 
