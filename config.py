@@ -93,6 +93,11 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_KEY_PREFIX": redis_prefix,
         # How often each process tells the others it is alive; the others clear a silent one's connections.
         "MEND_HEARTBEAT_SECONDS": float(env.get("MEND_HEARTBEAT_SECONDS") or 10),
+        "MEND_MAIL_RETRY_SECONDS": tuple(
+            float(seconds)
+            for seconds in (env.get("MEND_MAIL_RETRY_SECONDS") or "30,120,600").split(",")
+            if seconds.strip()
+        ),
         # How many connections (sockets and page loads) one process serves at once.
         "MEND_MAX_CONNECTIONS": int(env.get("MEND_MAX_CONNECTIONS") or 5000),
         # How many new connections the kernel holds for a busy process before it drops them (the listen

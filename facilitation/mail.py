@@ -5,7 +5,8 @@ The API the settings page and the account flows use:
 - `send(organisation, to, subject, body)` sends one plain-text mail once the request's transaction
   commits (nothing goes out for a change that was rolled back), in a background task, so that no
   request waits for an SMTP server. Without mail settings it does nothing and returns False: every
-  flow then shows its link to copy instead. A failure is logged, without the mail's content.
+  flow then shows its link to copy instead. A failure is logged, without the mail's content, and a
+  passing one (the server down or answering "try later") is tried again (`MEND_MAIL_RETRY_SECONDS`).
 - `settings_of(organisation)` the organisation's `MailSettings`, or None when mail is not configured.
 - `test_settings(settings, to)` tries `settings` at once (for the "send me a test" button): it sends a
   short test mail and returns None, or a sentence saying what went wrong. It waits for the server, at
@@ -103,12 +104,47 @@ def _message(settings: MailSettings, to: str, subject: str, body: str) -> EmailM
     return EmailMessage(subject=subject, body=body, from_email=settings.sender, to=[to], connection=connection)
 
 
+def _for_good(error: Exception) -> bool:
+    """A refusal that asking again will not change: the address, the sender or the sign-in rejected,
+    or a permanent (5xx) answer."""
+    if isinstance(
+        error,
+        (
+            smtplib.SMTPAuthenticationError,
+            smtplib.SMTPRecipientsRefused,
+            smtplib.SMTPSenderRefused,
+            smtplib.SMTPNotSupportedError,
+        ),
+    ):
+        return True
+    return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
+
+
 def _deliver(app: Flask, settings: MailSettings, to: str, subject: str, body: str) -> None:
-    with app.app_context():
-        try:
-            _message(settings, to, subject, body).send()
-        except (OSError, smtplib.SMTPException) as error:
-            log.warning("mail to %s:%s was not sent (%s)", settings.host, settings.port, type(error).__name__)
+    """Send, and when the server is down or answers "try later", try again after each of
+    `MEND_MAIL_RETRY_SECONDS`. The waiting mail stays in this process's memory only: it carries a
+    link's secret, which is stored nowhere but in the mail itself."""
+    waits = app.config["MEND_MAIL_RETRY_SECONDS"]
+    for attempt in range(len(waits) + 1):
+        with app.app_context():
+            try:
+                _message(settings, to, subject, body).send()
+            except (OSError, smtplib.SMTPException) as error:
+                again = attempt < len(waits) and not _for_good(error)
+                log.warning(
+                    "mail to %s:%s was not sent (%s)%s",
+                    settings.host,
+                    settings.port,
+                    type(error).__name__,
+                    f"; trying again in {waits[attempt]:g} s" if again else "; not tried again",
+                )
+                if not again:
+                    return
+            else:
+                if attempt:
+                    log.info("mail to %s:%s sent at try %d", settings.host, settings.port, attempt + 1)
+                return
+        socketio.sleep(waits[attempt])  # type: ignore[arg-type]  # any seconds; the stubs say int
 
 
 def send(organisation: Organisation, to: str, subject: str, body: str) -> bool:

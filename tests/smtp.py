@@ -37,13 +37,14 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server():
-    """(host, port, inbox) of an SMTP server that accepts every mail, without authentication."""
+def smtp_server(port: int | None = None):
+    """(host, port, inbox) of an SMTP server that accepts every mail, without authentication, on
+    `port` or a free one."""
     try:
         from aiosmtpd.controller import Controller
 
         inbox = Inbox()
-        port = free_port()
+        port = port or free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)
         controller.start()
     except Exception as problem:  # noqa: BLE001 - any reason it cannot start

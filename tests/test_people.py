@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.live import Browser, LiveClient, create_facilitator, make_group, wait_until
+from tests.live import Browser, LiveClient, create_facilitator, free_port, live_server, make_group, wait_until
 from tests.smtp import body_of, smtp_server
 
 NEW_PASSWORD = "a new and long password"
@@ -102,6 +102,24 @@ def test_a_mailed_invitation_carries_its_link_and_expires(server, demo_login, sm
     _, response = accept(server, mailed, "Late")
     assert response.status_code == 410 and "expired" in response.text
     assert Browser(server).get("/invitation/not-a-real-token").status_code == 404
+
+
+def test_an_invitation_mailed_while_the_mail_server_is_down_arrives_once_it_is_back(tmp_path):
+    # Tries again after 1 s and 2 s, instead of half a minute and two.
+    with live_server(tmp_path / "instance", MEND_MAIL_RETRY_SECONDS="1,2") as server:
+        port = free_port()
+        set_mail(server, port)
+        login = re.search(r"Demo sign-in: (\S+) / (\S+)", server.text).groups()
+        shown = invite(Browser(server).sign_in(*login), "patient@example.org")
+        wait_until(lambda: "mail to 127.0.0.1" in server.text and "trying again in 1 s" in server.text)
+        # The organisation's mail server comes back: the same mail reaches the person, with its link.
+        with smtp_server(port) as (_host, _port, inbox):
+            message = inbox.wait_for("patient@example.org", timeout=15)
+            assert LINK.findall(body_of(message)) == [shown]
+            time.sleep(2.5)
+            assert len(inbox.to("patient@example.org")) == 1
+        assert "sent at try 2" in server.text
+        assert "patient@example.org" not in server.text and shown not in server.text
 
 
 def test_a_reset_link_from_an_administrator_signs_the_person_out_and_works_once(server, demo_login, smtp):
