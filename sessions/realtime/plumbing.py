@@ -257,11 +257,16 @@ def within(limits: tuple, *identifiers: str) -> bool:
         return all(own.hit(limit, *key) for limit in limits)
 
 
+# Who may send each event, as its handler was registered.
+ROLES: dict[str, tuple[str, ...]] = {}
+
+
 def handler(event: str, roles: tuple[str, ...], live: bool = False) -> Callable:
     """Register `event` for callers in `roles`. The function gets (caller, payload) and, with
     `live=True`, the cohort's open live session as a third argument (refused with `no_session` when
     there is none); it returns the acknowledgement. The plumbing commits and sends its pushes."""
     schema = EVENTS[event]
+    ROLES[event] = roles
 
     def decorate(function: Callable) -> Callable:
         def answer(caller: Caller, arguments: tuple) -> dict:
