@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
+from facilitation.kept_cohorts import kept_cohort
 from facilitation.models import Cohort, Organisation, Participant, Programme, User
 from facilitation.models.cohorts import hash_rejoin_secret, new_join_code, normalise_join_code
 from refusals import Refusal
@@ -242,7 +243,9 @@ def next_meeting(cohort: Cohort, now: datetime | None = None) -> Meeting | None:
     live = open_session_of(cohort.id)
     if live is not None:
         zone = ZoneInfo(cohort.timezone)
-        return Meeting(live.session_plan.number, _as_utc(live.started_at or live.opened_at).astimezone(zone), "live")
+        # The week from the programme's weeks, which come with the cohort, rather than a read of its own.
+        week = next(plan.number for plan in cohort.programme.sessions if plan.id == live.session_plan_id)
+        return Meeting(week, _as_utc(live.started_at or live.opened_at).astimezone(zone), "live")
     for meeting in meetings(cohort):
         if meeting.status == "live":
             return meeting
@@ -330,15 +333,17 @@ _BY_REJOIN_HASH = select(Participant).where(Participant.rejoin_hash == bindparam
 
 
 def cohort_by_code(typed: str) -> Cohort | None:
+    """The cohort with this join code, with what its join page shows: kept (detached) between arrivals."""
     code = normalise_join_code(typed)
     if not code:
         return None
-    return db.session.scalar(_BY_CODE, {"code": code})
+    return kept_cohort("code", code, lambda loading: loading.scalar(_BY_CODE, {"code": code}))
 
 
 def cohort_for_group_page(public_id: str) -> Cohort | None:
-    """A cohort by its public id, with what its group page shows of it."""
-    return db.session.scalar(_FOR_GROUP_PAGE, {"public_id": public_id[:24]})
+    """A cohort by its public id, with what its group page shows of it: kept (detached) between views."""
+    key = public_id[:24]
+    return kept_cohort("public_id", key, lambda loading: loading.scalar(_FOR_GROUP_PAGE, {"public_id": key}))
 
 
 def clean_display_name(raw: str | None) -> str:

@@ -4,6 +4,7 @@ this device) and a paired screen's projector view (the projector link).
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db, limiter
 from facilitation.access import participant_of, projector_screen_of
@@ -140,6 +141,9 @@ def group(public_id: str):
     participant = current_participant(cohort) if cohort is not None else None
     if cohort is None or participant is None:
         return _unknown_link()
+    # The page reads the participant's cohort (the retention notice) as the kept one: loaded again, it
+    # would cost the statements the cache saves. Nothing here adds or changes the participant.
+    set_committed_value(participant, "cohort", cohort)
     page = render_template(
         "sessions/group.html",
         cohort=cohort,
