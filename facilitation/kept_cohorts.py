@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from extensions import db
 from facilitation.models import Cohort, CohortRevision
 
-_REVISION = select(CohortRevision.revision).where(CohortRevision.id == 1)
+# On the table, not the entity: a plain Core statement, without the ORM's work for each arrival.
+_REVISIONS = CohortRevision.__table__.c
+_REVISION = select(_REVISIONS.revision).where(_REVISIONS.id == 1)
 
 
 @dataclass
