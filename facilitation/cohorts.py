@@ -499,7 +499,6 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
         raise Refusal("enrolment_closed")
     name = clean_display_name(raw_name)
     refuse_staff_names(cohort, name)
-    refuse_taken_name(cohort, name)
     secret = secrets.token_urlsafe(32)
     participant = Participant(
         cohort_id=cohort.id,
@@ -513,7 +512,9 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
         with db.session.begin_nested():
             db.session.add(participant)
     except IntegrityError:
-        # Someone took the same name (or a look-alike) between our check and our insert.
+        # The name (or a look-alike) is taken: the unique name key says so, and only then is the holder
+        # read, for the sentence and a free name to suggest. A free name, every arrival but a few, costs
+        # no read of its own.
         refuse_taken_name(cohort, name)
         raise
     return participant, secret
