@@ -237,10 +237,14 @@ def _as_utc(moment: datetime) -> datetime:
 def next_meeting(cohort: Cohort, now: datetime | None = None) -> Meeting | None:
     """The session open now, or else the next meeting that has not yet ended (a meeting in progress
     counts as next)."""
+    return next_meeting_while(cohort, open_session_of(cohort.id), now)
+
+
+def next_meeting_while(cohort: Cohort, live: LiveSession | None, now: datetime | None = None) -> Meeting | None:
+    """`next_meeting`, for a caller that has read the cohort's open session `live` (or None) already."""
     now = now or datetime.now(UTC)
     # A session open now is the next meeting whatever the schedule says: no need to plan the weeks
     # (the group page of every arrival asks).
-    live = open_session_of(cohort.id)
     if live is not None:
         zone = ZoneInfo(cohort.timezone)
         # The week from the programme's weeks, which come with the cohort, rather than a read of its own.

@@ -54,6 +54,17 @@ def open_session_of(cohort_id: int) -> LiveSession | None:
     return db.session.scalar(_OPEN_SESSION, {"cohort_id": cohort_id})
 
 
+_SESSIONS_OF = select(LiveSession).where(LiveSession.cohort_id == bindparam("cohort_id")).order_by(LiveSession.ended_at)
+
+
+def open_and_ended_of(cohort_id: int) -> tuple[LiveSession | None, list[LiveSession]]:
+    """The cohort's open session and its ended ones (as `runs_of`), in one read: a group page needs
+    both on every arrival."""
+    sessions = list(db.session.scalars(_SESSIONS_OF, {"cohort_id": cohort_id}))
+    live = next((each for each in sessions if each.open_cohort_id == cohort_id), None)
+    return live, [each for each in sessions if each.status == "ended"]
+
+
 def runs_of(cohort_id: int) -> list[LiveSession]:
     return list(
         db.session.scalars(
