@@ -247,9 +247,7 @@ def next_meeting_while(cohort: Cohort, live: LiveSession | None, now: datetime |
     # (the group page of every arrival asks).
     if live is not None:
         zone = ZoneInfo(cohort.timezone)
-        # The week from the programme's weeks, which come with the cohort, rather than a read of its own.
-        week = next(plan.number for plan in cohort.programme.sessions if plan.id == live.session_plan_id)
-        return Meeting(week, _as_utc(live.started_at or live.opened_at).astimezone(zone), "live")
+        return Meeting(live.session_plan.number, _as_utc(live.started_at or live.opened_at).astimezone(zone), "live")
     for meeting in meetings(cohort):
         if meeting.status == "live":
             return meeting

@@ -39,6 +39,7 @@ def kept_cohort(kind: str, key: str, load: Callable[[Session], Cohort | None]) -
     # Read before the cohort: a cohort kept at revision R is at least as new as R.
     revision = db.session.scalar(_REVISION)
     if revision is None:
+        # No revision row (a database put together by hand): nothing proves a kept cohort current.
         with Session(bind=db.session.connection()) as loading:
             return load(loading)
     kept: _Kept | None = current_app.extensions.get("mend_kept_cohorts")

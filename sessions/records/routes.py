@@ -50,9 +50,9 @@ def cohort_status(cohort: Cohort) -> CohortStatus:
 
 
 @bp.app_template_global()
-def weeks_of(participant: Participant, runs: list[LiveSession] | None = None) -> list:
-    """The group page's "Your weeks": the sessions run since this person joined, and whether they came
-    (`runs`: the cohort's ended sessions, if read already)."""
+def weeks_of(participant: Participant, runs: list[LiveSession]) -> list:
+    """The group page's "Your weeks": of the cohort's ended sessions (`runs`), those run since this person
+    joined, and whether they came."""
     return my_weeks(participant, runs) if participant.admitted_at is not None else []
 
 
