@@ -32,8 +32,11 @@ def join(client, code: str, name: str):
     return client.post(url, data={"display_name": name, "agree": "y", "csrf_token": csrf_token(client, url)})
 
 
-def test_the_cohort_edited_in_one_process_shows_on_the_join_page_of_another(app, other, signed_in, make_cohort):
+def test_the_cohort_edited_in_one_process_shows_on_the_join_page_of_another(
+    app, other, signed_in, make_user, make_cohort
+):
     facilitator, fran = signed_in
+    sam = make_user("sam@example.org")
     cohort = make_cohort(fran)
     arriving = other.test_client()
     assert "Thursday group" in arriving.get(f"/j/{cohort.join_code}").get_data(as_text=True)
@@ -43,7 +46,11 @@ def test_the_cohort_edited_in_one_process_shows_on_the_join_page_of_another(app,
     form |= {"start_time": "19:00", "timezone": "Europe/London", "meeting_place": ""}
     assert facilitator.post(url, data={**form, "csrf_token": csrf_token(facilitator, url)}).status_code == 302
     page = arriving.get(f"/j/{cohort.join_code}").get_data(as_text=True)
-    assert "Tuesday circle" in page and "Thursday group" not in page
+    assert "Tuesday circle" in page and "Thursday group" not in page and "with Fran." in page
+    # A co-facilitator: a change of the cohort's facilitators only, not of its own row.
+    form["facilitators"] = [fran.id, sam.id]
+    assert facilitator.post(url, data={**form, "csrf_token": csrf_token(facilitator, url)}).status_code == 302
+    assert "with Fran and Sam." in arriving.get(f"/j/{cohort.join_code}").get_data(as_text=True)
 
     # Bo opened the join page while the group was open; it closes before Bo posts a name.
     bo, url = other.test_client(), f"/j/{cohort.join_code}"
