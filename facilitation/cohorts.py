@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
+from facilitation.kept_cohorts import kept_cohort
 from facilitation.models import Cohort, Organisation, Participant, Programme, User
 from facilitation.models.cohorts import hash_rejoin_secret, new_join_code, normalise_join_code
 from refusals import Refusal
@@ -236,10 +237,14 @@ def _as_utc(moment: datetime) -> datetime:
 def next_meeting(cohort: Cohort, now: datetime | None = None) -> Meeting | None:
     """The session open now, or else the next meeting that has not yet ended (a meeting in progress
     counts as next)."""
+    return next_meeting_while(cohort, open_session_of(cohort.id), now)
+
+
+def next_meeting_while(cohort: Cohort, live: LiveSession | None, now: datetime | None = None) -> Meeting | None:
+    """`next_meeting`, for a caller that has read the cohort's open session `live` (or None) already."""
     now = now or datetime.now(UTC)
     # A session open now is the next meeting whatever the schedule says: no need to plan the weeks
     # (the group page of every arrival asks).
-    live = open_session_of(cohort.id)
     if live is not None:
         zone = ZoneInfo(cohort.timezone)
         return Meeting(live.session_plan.number, _as_utc(live.started_at or live.opened_at).astimezone(zone), "live")
@@ -330,15 +335,17 @@ _BY_REJOIN_HASH = select(Participant).where(Participant.rejoin_hash == bindparam
 
 
 def cohort_by_code(typed: str) -> Cohort | None:
+    """The cohort with this join code, with what its join page shows: kept (detached) between arrivals."""
     code = normalise_join_code(typed)
     if not code:
         return None
-    return db.session.scalar(_BY_CODE, {"code": code})
+    return kept_cohort("code", code, lambda loading: loading.scalar(_BY_CODE, {"code": code}))
 
 
 def cohort_for_group_page(public_id: str) -> Cohort | None:
-    """A cohort by its public id, with what its group page shows of it."""
-    return db.session.scalar(_FOR_GROUP_PAGE, {"public_id": public_id[:24]})
+    """A cohort by its public id, with what its group page shows of it: kept (detached) between views."""
+    key = public_id[:24]
+    return kept_cohort("public_id", key, lambda loading: loading.scalar(_FOR_GROUP_PAGE, {"public_id": key}))
 
 
 def clean_display_name(raw: str | None) -> str:
@@ -494,7 +501,6 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
         raise Refusal("enrolment_closed")
     name = clean_display_name(raw_name)
     refuse_staff_names(cohort, name)
-    refuse_taken_name(cohort, name)
     secret = secrets.token_urlsafe(32)
     participant = Participant(
         cohort_id=cohort.id,
@@ -508,7 +514,9 @@ def join_cohort(cohort: Cohort, raw_name: str | None) -> tuple[Participant, str]
         with db.session.begin_nested():
             db.session.add(participant)
     except IntegrityError:
-        # Someone took the same name (or a look-alike) between our check and our insert.
+        # The name (or a look-alike) is taken: the unique name key says so, and only then is the holder
+        # read, for the sentence and a free name to suggest. A free name, every arrival but a few, costs
+        # no read of its own.
         refuse_taken_name(cohort, name)
         raise
     return participant, secret

@@ -72,7 +72,9 @@ class Deadlines:
 
 def deadlines(cohort: Cohort) -> Deadlines:
     organisation = cohort.organisation
-    last = last_meeting(cohort)
+    # An organisation that keeps everything has nothing to count from (and every group page asks).
+    kept_for = (organisation.records_kept_days, organisation.journals_kept_days)
+    last = last_meeting(cohort) if any(days is not None for days in kept_for) else None
 
     def after(days: int | None) -> datetime | None:
         return last + timedelta(days=days) if last is not None and days is not None else None

@@ -4,12 +4,24 @@ import hashlib
 import secrets
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, false, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+    true,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
 
 from extensions import Model, db
 from facilitation.models.organisations import Organisation, User, utcnow
-from facilitation.models.programmes import Programme
+from facilitation.models.programmes import Programme, SessionPlan
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -102,3 +114,28 @@ class Participant(Model):
     cohort: Mapped[Cohort] = relationship(back_populates="participants")
 
     __table_args__ = (UniqueConstraint("cohort_id", "name_key"),)
+
+
+class CohortRevision(Model):
+    """One row: bumped in the same transaction as every edit of what a participant's pages show of a
+    cohort (the cohort, its programme and weeks, its organisation, its facilitators), so that a process
+    may keep those pages' cohorts while the revision it read them at is still the database's."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(default=0)
+
+
+# What a kept cohort shows (facilitation/kept_cohorts.py): a user as a facilitator's name, an organisation
+# as its quick exit and settings. Any edit of one bumps the revision: edits are rare beside arrivals.
+SHOWN = (Cohort, Programme, SessionPlan, Organisation, User)
+
+_BUMP = update(CohortRevision).where(CohortRevision.id == 1).values(revision=CohortRevision.revision + 1)
+
+
+@event.listens_for(Session, "before_flush")
+def bump_on_edit(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Every process's kept cohorts go out of date in the transaction that edits what they show.
+    Registered with the models, so that no process can edit them without it."""
+    edited = [*session.new, *session.deleted, *(each for each in session.dirty if session.is_modified(each))]
+    if any(isinstance(each, SHOWN) for each in edited):
+        session.execute(_BUMP, execution_options={"synchronize_session": False})

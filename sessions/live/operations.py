@@ -11,6 +11,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,6 +53,23 @@ _RECORD = insert(cast(Table, Transition.__table__))
 
 def open_session_of(cohort_id: int) -> LiveSession | None:
     return db.session.scalar(_OPEN_SESSION, {"cohort_id": cohort_id})
+
+
+# With each session's week: the group page names it for the open session and each of the person's weeks.
+_SESSIONS_OF = (
+    select(LiveSession)
+    .where(LiveSession.cohort_id == bindparam("cohort_id"))
+    .order_by(LiveSession.ended_at)
+    .options(joinedload(LiveSession.session_plan))
+)
+
+
+def open_and_ended_of(cohort_id: int) -> tuple[LiveSession | None, list[LiveSession]]:
+    """The cohort's open session and its ended ones (as `runs_of`), with their weeks, in one read: a
+    group page needs both on every arrival."""
+    sessions = list(db.session.scalars(_SESSIONS_OF, {"cohort_id": cohort_id}))
+    live = next((each for each in sessions if each.open_cohort_id == cohort_id), None)
+    return live, [each for each in sessions if each.status == "ended"]
 
 
 def runs_of(cohort_id: int) -> list[LiveSession]:

@@ -4,10 +4,11 @@ this device) and a paired screen's projector view (the projector link).
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db, limiter
 from facilitation.access import participant_of, projector_screen_of
-from facilitation.cohorts import cohort_by_code, cohort_for_group_page, join_cohort, next_meeting
+from facilitation.cohorts import cohort_by_code, cohort_for_group_page, join_cohort, next_meeting_while
 from facilitation.models import Cohort
 from facilitation.views import join_qr, join_url
 from refusals import Refusal
@@ -25,6 +26,7 @@ from sessions.live.identity import (
     projector_cookie_name,
     remember,
 )
+from sessions.live.operations import open_and_ended_of
 from sessions.realtime.plumbing import commit
 
 bp = Blueprint("sessions", __name__)
@@ -140,11 +142,16 @@ def group(public_id: str):
     participant = current_participant(cohort) if cohort is not None else None
     if cohort is None or participant is None:
         return _unknown_link()
+    # The page reads the participant's cohort (the retention notice) as the kept one: loaded again, it
+    # would cost the statements the cache saves. Nothing here adds or changes the participant.
+    set_committed_value(participant, "cohort", cohort)
+    live, runs = open_and_ended_of(cohort.id)
     page = render_template(
         "sessions/group.html",
         cohort=cohort,
         participant=participant,
-        meeting=next_meeting(cohort),
+        meeting=next_meeting_while(cohort, live),
+        runs=runs,
         welcome=request.args.get("welcome") == "1",
     )
     return _private(make_response(page))

@@ -519,16 +519,17 @@ class MyWeek:
     came: bool
 
 
-def my_weeks(participant: Participant) -> list[MyWeek]:
+def my_weeks(participant: Participant, runs: list[LiveSession] | None = None) -> list[MyWeek]:
     """The sessions the group has run since this person joined, and whether they came: their own
-    attendance only, never anyone else's."""
+    attendance only, never anyone else's. `runs`: the cohort's ended sessions, if read already."""
     joined = as_utc(participant.created_at)
 
     def before_they_joined(run: LiveSession) -> bool:
         ended = as_utc(run.ended_at)
         return joined is not None and ended is not None and ended < joined
 
-    runs = [run for run in runs_of(participant.cohort_id) if not before_they_joined(run)]
+    ended = runs if runs is not None else runs_of(participant.cohort_id)
+    runs = [run for run in ended if not before_they_joined(run)]
     if not runs:
         # Someone who joined since the last session (every arrival of the evening): nothing to look up.
         return []

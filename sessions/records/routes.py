@@ -14,6 +14,7 @@ from facilitation.cohorts import add_meeting, meetings, move_meeting, next_meeti
 from facilitation.models import Cohort, Participant
 from refusals import Refusal
 from sessions.journal import operations as journal
+from sessions.live.models import LiveSession
 from sessions.realtime.plumbing import commit
 from sessions.records import exports
 from sessions.records.forms import CalendarForm, CatchUpReflectionForm, NotesForm, ScheduleForm
@@ -49,9 +50,10 @@ def cohort_status(cohort: Cohort) -> CohortStatus:
 
 
 @bp.app_template_global()
-def weeks_of(participant: Participant) -> list:
-    """The group page's "Your weeks": the sessions run since this person joined, and whether they came."""
-    return my_weeks(participant) if participant.admitted_at is not None else []
+def weeks_of(participant: Participant, runs: list[LiveSession]) -> list:
+    """The group page's "Your weeks": of the cohort's ended sessions (`runs`), those run since this person
+    joined, and whether they came."""
+    return my_weeks(participant, runs) if participant.admitted_at is not None else []
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
