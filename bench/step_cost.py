@@ -1,12 +1,13 @@
 """What one step change costs the server: SQL statements and milliseconds, measured in-process.
 
     python -m bench.step_cost [--participants 10] [--changes 400] [--kind step|timer|poll|breakout]
+        [--statements] [--profile PATH] [--garbage]
 
 A facilitator and N participants connect through Flask-SocketIO's in-process test clients
 (threading mode, SQLite in a temporary folder); the facilitator then changes step back and
 forth. It prints the statements each change runs (from the handler's first query to the
-team's state), the mean, median, p99 and slowest time per change and, with --garbage, what each change
-leaves for the cyclic garbage collector (whose pauses stop every session of the process). The live benchmark (`bench.live`)
+team's state), the mean, median, p99 and slowest time per change (with --statements, each command's
+statements in full) and, with --garbage, what each change leaves for the cyclic garbage collector (whose pauses stop every session of the process). The live benchmark (`bench.live`)
 measures what clients see; this one explains it, and guards the count from creeping up.
 """
 
@@ -43,7 +44,12 @@ CYCLES = {
 
 
 def measure(
-    participants: int, changes: int, profile: str | None = None, garbage: bool = False, kind: str = "step"
+    participants: int,
+    changes: int,
+    profile: str | None = None,
+    garbage: bool = False,
+    kind: str = "step",
+    listed: bool = False,
 ) -> dict:
     from sqlalchemy import event
 
@@ -94,7 +100,7 @@ def measure(
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement.split(" WHERE ")[0][:90])
+        statements.append(" ".join(statement.split()) if listed else statement.split(" WHERE ")[0][:90])
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
@@ -151,6 +157,8 @@ def measure(
         profiler.disable()
         profiler.dump_stats(profile)
     last = per_change[-1]
+    last_cycle = per_change[-len(CYCLES[kind]) :]
+    listing = {event: last_cycle[index] for index, (event, _) in enumerate(CYCLES[kind])} if listed else {}
     return {
         "kind": kind,
         "events": sorted({event for event, _ in CYCLES[kind]}),
@@ -161,6 +169,7 @@ def measure(
         "changes": changes,
         "statements_per_change": len(last),
         "statements": dict(Counter(last)),
+        **({"statements_listed": listing} if listed else {}),
         "cyclic_garbage_per_change": cyclic,
         "ms_mean": round(statistics.fmean(timings[changes // 10 :]), 2),
         "ms_p50": round(statistics.median(timings[changes // 10 :]), 2),
@@ -184,8 +193,11 @@ def main(argv: list[str] | None = None) -> dict:
         help="which live change: step changes, a timer started and cleared, a quick poll opened and closed, "
         "or a breakout round proposed, started, recalled and closed",
     )
+    parser.add_argument(
+        "--statements", action="store_true", help="list each command's statements in full, from the last cycle"
+    )
     args = parser.parse_args(argv)
-    results = measure(args.participants, args.changes, args.profile, args.garbage, args.kind)
+    results = measure(args.participants, args.changes, args.profile, args.garbage, args.kind, args.statements)
     print(json.dumps(results, indent=2))  # noqa: T201 - the command's output
     return results
 
