@@ -8,10 +8,12 @@ A facilitator and N participants connect through Flask-SocketIO's in-process tes
 forth. It prints the statements each change runs (from the handler's first query to the
 team's state) and the mean, median, p99 and slowest time per change, as a whole and without
 the time the in-process test clients take to decode what they are sent (`server_ms_*`, what a
-real server spends). With --statements it lists each command's statements in full; with
---garbage, what each change leaves for the cyclic garbage collector (whose pauses stop every
-session of the process). The live benchmark (`bench.live`) measures what clients see; this
-one explains it, and guards the count from creeping up.
+real server spends). Closing a poll starts a scrub of the database's files in the background:
+its time and statements are counted apart (`scrub_*`), and it is waited for before the next
+command. With --statements it lists each command's statements in full; with --garbage, what
+each change leaves for the cyclic garbage collector (whose pauses stop every session of the
+process). The live benchmark (`bench.live`) measures what clients see; this one explains it,
+and guards the count from creeping up.
 """
 
 import os
@@ -25,6 +27,7 @@ import json  # noqa: E402
 import multiprocessing  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -58,6 +61,7 @@ def measure(
 
     from app import create_app
     from extensions import db, socketio
+    from sessions import scrub
     from sessions.realtime import plumbing
     from sessions.realtime.schemas import NAMESPACE
 
@@ -113,9 +117,31 @@ def measure(
         delivering[0] += time.perf_counter() - started
 
     socketio.server._send_eio_packet = timed_delivery
+    # Closing a poll starts a scrub of the database's files in the background (docs/privacy.md). Each
+    # scrub is timed, and waited for before the next command, so that a command's time is its own and
+    # not that of the previous close's checkpoint running beside it.
+    run_scrub = scrub.scrub
+    scrubs: list[float] = []
+    scrubbing = threading.Semaphore(0)
+
+    def timed_scrub(*arguments) -> bool:
+        started = time.perf_counter()
+        try:
+            return run_scrub(*arguments)
+        finally:
+            scrubs.append((time.perf_counter() - started) * 1000)
+            scrubbing.release()
+
+    scrub.scrub = timed_scrub
+
+    background: list[str] = []
+    commands = threading.current_thread()
 
     def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(" ".join(statement.split()) if listed else statement.split(" WHERE ")[0][:90])
+        # The commands run in this thread; what another runs meanwhile is a scrub's.
+        (statements if threading.current_thread() is commands else background).append(
+            " ".join(statement.split()) if listed else statement.split(" WHERE ")[0][:90]
+        )
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
@@ -164,6 +190,8 @@ def measure(
             round_id = None
         for client in (team, *room):
             client.get_received(NAMESPACE)
+        if event == "poll:close" and not scrubbing.acquire(timeout=60):
+            raise RuntimeError("the scrub after poll:close did not end within a minute")
     cyclic = {}
     if garbage:
         gc.collect()
@@ -200,7 +228,19 @@ def measure(
         "server_ms_p50": round(statistics.median(own), 2),
         "server_ms_p99": round(statistics.quantiles(own, n=100)[98], 2),
         "server_ms_max": round(max(own), 2),
+        "scrubs": len(scrubs),
+        "scrub_statements": dict(Counter(background)),
+        **({"scrub_ms_mean": round(statistics.fmean(scrubs), 2)} if scrubs else {}),
+        "server_ms_mean_per_event": {
+            event: round(statistics.fmean(own[index :: len(CYCLES[kind])]), 2)
+            for index, (event, _) in enumerate(_shifted(CYCLES[kind], changes // 10))
+        },
     }
+
+
+def _shifted(cycle: list, start: int) -> list:
+    """The cycle's commands in the order of the measured changes, which begin at change `start`."""
+    return cycle[start % len(cycle) :] + cycle[: start % len(cycle)]
 
 
 def main(argv: list[str] | None = None) -> dict:
