@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
+from facilitation.models import Participant
 from sessions.breakouts.models import BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
 from sessions.breakouts.operations import (
     AD_HOC_ROLE,
@@ -25,7 +26,7 @@ from sessions.breakouts.operations import (
     rooms_are_open,
 )
 from sessions.live.models import LiveSession
-from sessions.live.operations import millis, now
+from sessions.live.operations import hold, millis, now
 
 
 def roles_for(round_: BreakoutRound, size: int) -> list[dict]:
@@ -154,13 +155,15 @@ def _passes_of_round(round_: BreakoutRound) -> set[int]:
 def personal_screens(round_: BreakoutRound, only: set[int] | None = None) -> dict[int, dict]:
     """For each seated participant (or those in `only`): their room, who is with them, their role.
 
-    Built from one load of the round's seats, so telling a thousand people costs one query.
+    Built from one load of the round's seats and one of its people, so telling a thousand people costs
+    two queries (none for the seats when the round's are loaded already).
     """
-    round_ = db.session.scalars(
-        select(BreakoutRound)
-        .where(BreakoutRound.id == round_.id)
-        .options(selectinload(BreakoutRound.seats).selectinload(BreakoutSeat.participant))
-    ).one()
+    # Held in the session, where each seat's participant is then found.
+    hold(
+        *db.session.scalars(
+            select(Participant).where(Participant.id.in_({seat.participant_id for seat in round_.seats}))
+        )
+    )
     screens: dict[int, dict] = {}
     present = present_among(round_.live_session_id, {seat.participant_id for seat in round_.seats})
     for room, seats in _rooms_with_members(round_):
