@@ -120,8 +120,12 @@ def team_round_screen(round_: BreakoutRound | None, presence: dict) -> dict | No
                 "alone": _alone(round_, alone.get(room.id), states, present),
             }
         )
-    passes = _passes_of_round(round_)
     screen["rooms_detail"] = rooms
+    main_room = [
+        person for person in presence["participants"] if person["state"] == "online" and person["id"] not in seated
+    ]
+    # Who sits out matters only for those in the main room: with everyone in a room it is not read.
+    passes = _passes_of_round(round_) if main_room else set()
     screen["main_room"] = [
         {
             "id": person["id"],
@@ -129,8 +133,7 @@ def team_round_screen(round_: BreakoutRound | None, presence: dict) -> dict | No
             "sitting_out": person["id"] in passes,
             "move_to": None if person["id"] in passes else _place(best_room_for(round_, person["id"], present)),
         }
-        for person in presence["participants"]
-        if person["state"] == "online" and person["id"] not in seated
+        for person in main_room
     ]
     return screen
 
@@ -168,10 +171,14 @@ def personal_screens(round_: BreakoutRound, only: set[int] | None = None) -> dic
     present = present_among(round_.live_session_id, {seat.participant_id for seat in round_.seats})
     for room, seats in _rooms_with_members(round_):
         screens.update(_room_screens(round_, room, seats, only, present))
-    passes = _passes_of_round(round_)
-    for seat in round_.seats:
-        if seat.room_id is None and (only is None or seat.participant_id in only):
-            screens[seat.participant_id] = _main_room_screen(round_, seat.participant_id in passes)
+    in_main_room = [
+        seat.participant_id
+        for seat in round_.seats
+        if seat.room_id is None and (only is None or seat.participant_id in only)
+    ]
+    passes = _passes_of_round(round_) if in_main_room else set()
+    for participant_id in in_main_room:
+        screens[participant_id] = _main_room_screen(round_, participant_id in passes)
     return screens
 
 
