@@ -23,13 +23,14 @@ from markupsafe import escape
 from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
 
 from extensions import db
-from facilitation.models import Participant
+from facilitation.models import Participant, Step
 from refusals import Refusal
 from sessions.breakouts import textmerge
 from sessions.breakouts.assignment import Pair, assign
 from sessions.breakouts.models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
 from sessions.live.models import Attendance, Connection, LiveSession
 from sessions.live.operations import begin, connected_participants, hold, now, record
+from sessions.live.outline import outline_of
 from sessions.live.presence import RECONNECT_GRACE_SECONDS
 
 NOTICE_SECONDS = 10
@@ -120,7 +121,8 @@ def propose(
         raise Refusal("round_open")
     elif existing is not None:
         _finish(existing)
-    step = live.session_plan.steps[live.position]
+    # The step on screen alone, not its plan with every step.
+    step = db.session.get_one(Step, outline_of(live).step_ids[live.position])
     if ad_hoc is not None:
         settings = {
             "title": ad_hoc["title"] or "Exercise in small groups",

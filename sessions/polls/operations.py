@@ -24,12 +24,13 @@ from sqlalchemy import bindparam, delete, select
 
 from extensions import db
 from facilitation import measures
-from facilitation.models import Cohort, Organisation
+from facilitation.models import Cohort, Organisation, Step
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
 from facilitation.programmes import validate_poll_settings
 from refusals import Refusal
 from sessions.live.models import LiveSession
 from sessions.live.operations import begin, hold, record
+from sessions.live.outline import outline_of
 from sessions.polls import ballots
 from sessions.polls.models import Poll, PollParticipation, PollTally, PollTextAnswer, SpentReceipt
 
@@ -81,7 +82,8 @@ def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | 
             raise Refusal("bad_poll", f"That poll cannot be opened: {problem}.") from None
         step_id = None
     else:
-        step = live.session_plan.steps[live.position]
+        # The step on screen alone, not its plan with every step.
+        step = db.session.get_one(Step, outline_of(live).step_ids[live.position])
         if step.kind not in ("poll", "measure"):
             raise Refusal("not_a_poll")
         if poll_of_step(live, step.id) is not None:
