@@ -560,6 +560,9 @@ def present_among(live_session_id: int, participant_ids: set[int]) -> set[int]:
         )
         if participant_id is not None
     }
+    # Everyone is connected: nobody to look for among those gone lately.
+    if connected >= participant_ids:
+        return connected
     since = now() - timedelta(seconds=RECONNECT_GRACE_SECONDS)
     lately = set(
         db.session.scalars(
