@@ -156,7 +156,8 @@ def start_heartbeat(app: Flask, on_change) -> None:
     socketio.start_background_task(run)
 
 
-_ONLINE_COUNT = select(func.count(func.distinct(Connection.participant_id))).where(
+# Also read within the state's header (sessions/live/screens.py), with the same bound `cohort_id`.
+ONLINE_COUNT = select(func.count(func.distinct(Connection.participant_id))).where(
     Connection.cohort_id == bindparam("cohort_id"), Connection.participant_id.is_not(None)
 )
 
@@ -176,7 +177,7 @@ _PEOPLE = (
 
 def online_count(cohort_id: int) -> int:
     """How many participants have at least one open connection: the anonymous count the room sees."""
-    return db.session.execute(_ONLINE_COUNT, {"cohort_id": cohort_id}).scalar_one()
+    return db.session.execute(ONLINE_COUNT, {"cohort_id": cohort_id}).scalar_one()
 
 
 def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
