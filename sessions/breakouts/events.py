@@ -37,13 +37,21 @@ from sessions.video.events import close_rooms_of
 RECHECK_SECONDS = 5
 
 
-def announce_rooms(cohort_id: int, round_: BreakoutRound, everyone: bool = True, only: set[int] | None = None) -> None:
+def announce_rooms(
+    cohort_id: int,
+    round_: BreakoutRound,
+    everyone: bool = True,
+    only: set[int] | None = None,
+    live: LiveSession | None = None,
+) -> None:
     """After a change of who sits where: each seated participant (or those in `only`) hears of their
-    own room and nobody else's, and the team gets the new overview (everyone the new state)."""
+    own room and nobody else's, and the team gets the new overview (everyone the new state). `live` is
+    the cohort's open session when the caller has it (read here otherwise)."""
     if round_.status != "proposed":
         for participant_id, screen in personal_screens(round_, only).items():
             pushes.queue("breakout:you", screen, to=own_room(participant_id))
-    live = engine.open_session_of(cohort_id)
+    if live is None:
+        live = engine.open_session_of(cohort_id)
     if everyone:
         queue_state(cohort_id, live)
     else:
@@ -68,7 +76,7 @@ def _look_again(cohort_id: int, participant_id: int, told_gone: bool) -> None:
         return
     gone = participant_id not in breakouts.present_among(round_.live_session_id, {participant_id})
     if gone != told_gone:
-        announce_rooms(cohort_id, round_, everyone=False, only=set(members_of(room)))
+        announce_rooms(cohort_id, round_, everyone=False, only=set(members_of(room)), live=live)
     if gone:
         background(_look_again, cohort_id, participant_id, True, delay=RECHECK_SECONDS)
 
@@ -91,7 +99,7 @@ def seated(caller: Caller, live: LiveSession, round_: BreakoutRound | None) -> d
     """A command that changed seats or roles: each participant is told their own place."""
     if round_ is None:
         return moved(caller.cohort_id, live)
-    announce_rooms(caller.cohort_id, round_)
+    announce_rooms(caller.cohort_id, round_, live=live)
     return {"ok": True, "version": live.version}
 
 
@@ -159,7 +167,7 @@ def close_rooms(caller: Caller, payload: BreakoutCommand, live: LiveSession) -> 
 @handler("breakout:help_answer", FACILITATOR, live=True)
 def answer_help(caller: Caller, payload: BreakoutHelpAnswer, live: LiveSession) -> dict:
     room = breakouts.answer_help(live, payload.round, payload.room)
-    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(members_of(room)))
+    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(members_of(room)), live=live)
     return {"ok": True}
 
 
@@ -167,7 +175,7 @@ def answer_help(caller: Caller, payload: BreakoutHelpAnswer, live: LiveSession) 
 def sit_out(caller: Caller, payload: BreakoutSitOut, live: LiveSession) -> dict:
     round_ = breakouts.sit_out(live, caller.joined_participant_id, payload.sitting_out)
     if round_ is not None:
-        announce_rooms(caller.cohort_id, round_, everyone=False)
+        announce_rooms(caller.cohort_id, round_, everyone=False, live=live)
     else:
         queue_team_state(caller.cohort_id, live)
     return {"ok": True, "you": personal_screen(live, caller.joined_participant_id)}
@@ -176,7 +184,7 @@ def sit_out(caller: Caller, payload: BreakoutSitOut, live: LiveSession) -> dict:
 @handler("breakout:help", PARTICIPANT, live=True)
 def ask_for_help(caller: Caller, payload: BreakoutHelp, live: LiveSession) -> dict:
     room = breakouts.ask_for_help(live, caller.joined_participant_id, payload.round)
-    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(members_of(room)))
+    announce_rooms(caller.cohort_id, room.round, everyone=False, only=set(members_of(room)), live=live)
     return {"ok": True}
 
 
@@ -184,7 +192,7 @@ def ask_for_help(caller: Caller, payload: BreakoutHelp, live: LiveSession) -> di
 def share_notes(caller: Caller, payload: BreakoutShare, live: LiveSession) -> dict:
     room = breakouts.agree_to_share(live, caller.joined_participant_id, payload.round, payload.agree)
     shared = room.shared_at is not None
-    announce_rooms(caller.cohort_id, room.round, everyone=shared, only=set(members_of(room)))
+    announce_rooms(caller.cohort_id, room.round, everyone=shared, only=set(members_of(room)), live=live)
     return {"ok": True, "shared": shared}
 
 

@@ -20,16 +20,17 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from markupsafe import escape
-from sqlalchemy import CursorResult, bindparam, delete, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
 
 from extensions import db
-from facilitation.models import Participant
+from facilitation.models import Participant, Step
 from refusals import Refusal
 from sessions.breakouts import textmerge
 from sessions.breakouts.assignment import Pair, assign
 from sessions.breakouts.models import BreakoutNotesRevision, BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
 from sessions.live.models import Attendance, Connection, LiveSession
-from sessions.live.operations import begin, connected_participants, now, record
+from sessions.live.operations import begin, connected_participants, hold, now, record
+from sessions.live.outline import outline_of
 from sessions.live.presence import RECONNECT_GRACE_SECONDS
 
 NOTICE_SECONDS = 10
@@ -42,6 +43,12 @@ OBSERVER = {
     "You take a speaking role when roles switch.",
 }
 AD_HOC_ROLE = {"name": "Partner", "prompt": "Take turns: one speaks while the other listens, then swap."}
+
+
+# Plain inserts of a proposal's rooms and seats. (The mapped tables are Tables; the declarative base
+# types them as any FromClause.)
+_ROOMS = insert(cast(Table, BreakoutRoom.__table__))
+_SEATS = insert(cast(Table, BreakoutSeat.__table__))
 
 
 # The round on screen ----------------------------------------------------------------------------
@@ -114,7 +121,8 @@ def propose(
         raise Refusal("round_open")
     elif existing is not None:
         _finish(existing)
-    step = live.session_plan.steps[live.position]
+    # The step on screen alone, not its plan with every step.
+    step = db.session.get_one(Step, outline_of(live).step_ids[live.position])
     if ad_hoc is not None:
         settings = {
             "title": ad_hoc["title"] or "Exercise in small groups",
@@ -146,13 +154,26 @@ def propose(
         **settings,
     )
     db.session.add(round_)
-    for number, members in enumerate(rooms, start=1):
-        room = BreakoutRoom(number=number, notes="", notes_revision=0)
-        round_.rooms.append(room)
-        for seat, participant_id in enumerate(members):
-            round_.seats.append(BreakoutSeat(participant_id=participant_id, room=room, seat=seat))
     db.session.flush()
+    # The rooms and seats in one statement each, not one per row: the unit of work inserts rows one at
+    # a time on SQLite to learn each id. The round's rooms and seats are read when first shown.
+    numbers: dict[int, int] = dict(
+        db.session.execute(
+            _ROOMS.returning(_ROOMS.table.c.number, _ROOMS.table.c.id),
+            [{"round_id": round_.id, "number": number} for number in range(1, len(rooms) + 1)],
+        ).all()
+    )
+    db.session.execute(
+        _SEATS,
+        [
+            {"round_id": round_.id, "participant_id": participant_id, "room_id": numbers[number], "seat": seat}
+            for number, members in enumerate(rooms, start=1)
+            for seat, participant_id in enumerate(members)
+        ],
+    )
     live.latest_round_id = round_.id
+    # The state shown next reads the round from the session.
+    hold(round_)
     record(live, seen_version, "breakout_propose", user_id)
     return round_
 
@@ -539,6 +560,9 @@ def present_among(live_session_id: int, participant_ids: set[int]) -> set[int]:
         )
         if participant_id is not None
     }
+    # Everyone is connected: nobody to look for among those gone lately.
+    if connected >= participant_ids:
+        return connected
     since = now() - timedelta(seconds=RECONNECT_GRACE_SECONDS)
     lately = set(
         db.session.scalars(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
+from facilitation.models import Participant
 from sessions.breakouts.models import BreakoutPass, BreakoutRoom, BreakoutRound, BreakoutSeat
 from sessions.breakouts.operations import (
     AD_HOC_ROLE,
@@ -25,7 +26,7 @@ from sessions.breakouts.operations import (
     rooms_are_open,
 )
 from sessions.live.models import LiveSession
-from sessions.live.operations import millis, now
+from sessions.live.operations import hold, millis, now
 
 
 def roles_for(round_: BreakoutRound, size: int) -> list[dict]:
@@ -119,8 +120,12 @@ def team_round_screen(round_: BreakoutRound | None, presence: dict) -> dict | No
                 "alone": _alone(round_, alone.get(room.id), states, present),
             }
         )
-    passes = _passes_of_round(round_)
     screen["rooms_detail"] = rooms
+    main_room = [
+        person for person in presence["participants"] if person["state"] == "online" and person["id"] not in seated
+    ]
+    # Who sits out matters only for those in the main room: with everyone in a room it is not read.
+    passes = _passes_of_round(round_) if main_room else set()
     screen["main_room"] = [
         {
             "id": person["id"],
@@ -128,8 +133,7 @@ def team_round_screen(round_: BreakoutRound | None, presence: dict) -> dict | No
             "sitting_out": person["id"] in passes,
             "move_to": None if person["id"] in passes else _place(best_room_for(round_, person["id"], present)),
         }
-        for person in presence["participants"]
-        if person["state"] == "online" and person["id"] not in seated
+        for person in main_room
     ]
     return screen
 
@@ -154,21 +158,27 @@ def _passes_of_round(round_: BreakoutRound) -> set[int]:
 def personal_screens(round_: BreakoutRound, only: set[int] | None = None) -> dict[int, dict]:
     """For each seated participant (or those in `only`): their room, who is with them, their role.
 
-    Built from one load of the round's seats, so telling a thousand people costs one query.
+    Built from one load of the round's seats and one of its people, so telling a thousand people costs
+    two queries (none for the seats when the round's are loaded already).
     """
-    round_ = db.session.scalars(
-        select(BreakoutRound)
-        .where(BreakoutRound.id == round_.id)
-        .options(selectinload(BreakoutRound.seats).selectinload(BreakoutSeat.participant))
-    ).one()
+    # Held in the session, where each seat's participant is then found.
+    hold(
+        *db.session.scalars(
+            select(Participant).where(Participant.id.in_({seat.participant_id for seat in round_.seats}))
+        )
+    )
     screens: dict[int, dict] = {}
     present = present_among(round_.live_session_id, {seat.participant_id for seat in round_.seats})
     for room, seats in _rooms_with_members(round_):
         screens.update(_room_screens(round_, room, seats, only, present))
-    passes = _passes_of_round(round_)
-    for seat in round_.seats:
-        if seat.room_id is None and (only is None or seat.participant_id in only):
-            screens[seat.participant_id] = _main_room_screen(round_, seat.participant_id in passes)
+    in_main_room = [
+        seat.participant_id
+        for seat in round_.seats
+        if seat.room_id is None and (only is None or seat.participant_id in only)
+    ]
+    passes = _passes_of_round(round_) if in_main_room else set()
+    for participant_id in in_main_room:
+        screens[participant_id] = _main_room_screen(round_, participant_id in passes)
     return screens
 
 

@@ -171,6 +171,13 @@ def record(live: LiveSession, seen_version: int, action: str, user_id: int) -> N
         raise Refusal("stale_version") from None
 
 
+def hold(*rows: object) -> None:
+    """Keep rows in the session of this event (or request, or task) until it ends. The session keeps a
+    row it wrote or read only while something else refers to it: the state built after a change would
+    otherwise read a row the change has just written (a new poll, its counters) from the database again."""
+    db.session.info.setdefault("held", []).extend(rows)
+
+
 def start(live: LiveSession, seen_version: int, user_id: int) -> None:
     begin(live, seen_version, "lobby")
     live.status, live.started_at, live.position = "live", now(), 0

@@ -180,19 +180,33 @@ def start_heartbeat(app: Flask, on_change, held: Callable[[], Iterable[tuple[str
     socketio.start_background_task(run)
 
 
-_ONLINE_COUNT = select(func.count(func.distinct(Connection.participant_id))).where(
+# Also read within the state's header (sessions/live/screens.py), with the same bound `cohort_id`.
+ONLINE_COUNT = select(func.count(func.distinct(Connection.participant_id))).where(
     Connection.cohort_id == bindparam("cohort_id"), Connection.participant_id.is_not(None)
 )
 
 
-_ONLINE = select(Connection.participant_id).where(
-    Connection.cohort_id == bindparam("cohort_id"), Connection.participant_id.is_not(None)
-)
-_ATTENDANCE = select(
-    Attendance.participant_id, Attendance.last_seen_at, Attendance.seconds_present, Attendance.present_since
-).where(Attendance.live_session_id == bindparam("live_id"))
+# Everyone in the cohort with their attendance of the open session (none without one: no row has a
+# NULL session) and whether they have an open connection, in one statement of plain rows: the team's
+# presence is read with every change while rooms are open, and twice a second while people come and go.
 _PEOPLE = (
-    select(Participant.id, Participant.display_name, Participant.created_at, Participant.admitted_at)
+    select(
+        Participant.id,
+        Participant.display_name,
+        Participant.created_at,
+        Participant.admitted_at,
+        Attendance.last_seen_at,
+        Attendance.seconds_present,
+        Attendance.present_since,
+        select(Connection.sid)
+        .where(Connection.participant_id == Participant.id, Connection.cohort_id == bindparam("cohort_id"))
+        .exists()
+        .label("online"),
+    )
+    .outerjoin(
+        Attendance,
+        (Attendance.participant_id == Participant.id) & (Attendance.live_session_id == bindparam("live_id")),
+    )
     .where(Participant.cohort_id == bindparam("cohort_id"))
     .order_by(Participant.display_name)
 )
@@ -200,34 +214,30 @@ _PEOPLE = (
 
 def online_count(cohort_id: int) -> int:
     """How many participants have at least one open connection: the anonymous count the room sees."""
-    return db.session.execute(_ONLINE_COUNT, {"cohort_id": cohort_id}).scalar_one()
+    return db.session.execute(ONLINE_COUNT, {"cohort_id": cohort_id}).scalar_one()
 
 
 def presence_of(cohort_id: int, live: LiveSession | None) -> dict:
     """Everyone in the cohort with their state: online, reconnecting, left, not here yet, or waiting to
     be let in (the waiting room); `new` marks who joined the group during the open session."""
-    online = set(db.session.scalars(_ONLINE, {"cohort_id": cohort_id}))
-    # Plain rows, not ORM objects: this runs for every person, twice a second while people come and go.
-    attendance = {}
-    if live is not None:
-        attendance = {row.participant_id: row for row in db.session.execute(_ATTENDANCE, {"live_id": live.id})}
     moment = now()
     people = []
-    for participant_id, name, joined_at, admitted_at in db.session.execute(_PEOPLE, {"cohort_id": cohort_id}):
-        record = attendance.get(participant_id)
+    rows = db.session.execute(_PEOPLE, {"cohort_id": cohort_id, "live_id": live.id if live is not None else None})
+    for participant_id, name, joined_at, admitted_at, last_seen_at, seconds_present, present_since, online in rows:
+        attended = last_seen_at is not None
         if admitted_at is None:
             state = "waiting"
-        elif participant_id in online:
+        elif online:
             state = "online"
-        elif record is None:
+        elif not attended:
             state = "absent"
-        elif (moment - record.last_seen_at).total_seconds() < RECONNECT_GRACE_SECONDS:
+        elif (moment - last_seen_at).total_seconds() < RECONNECT_GRACE_SECONDS:
             state = "reconnecting"
         else:
             state = "left"
-        seconds = record.seconds_present if record else 0
-        if record is not None and record.present_since is not None:
-            seconds += int((moment - record.present_since).total_seconds())
+        seconds = seconds_present if attended else 0
+        if present_since is not None:
+            seconds += int((moment - present_since).total_seconds())
         new = live is not None and joined_at >= live.opened_at
         people.append({"id": participant_id, "name": name, "state": state, "minutes": seconds // 60, "new": new})
     states = ("online", "reconnecting", "left", "waiting")

@@ -18,17 +18,17 @@ from sessions.journal import screens as journal_screens
 from sessions.live.models import LiveSession
 from sessions.live.operations import millis, now, open_session_of
 from sessions.live.outline import outline_of
-from sessions.live.presence import online_count, presence_of
+from sessions.live.presence import ONLINE_COUNT, presence_of
 from sessions.polls.operations import active_poll, answer_status
 from sessions.polls.screens import poll_screen, progress
 from sessions.realtime import pushes
 from sessions.realtime.rooms import room_of, team_of
 from sessions.safety.screens import break_screen, private_state, signals_of, skipped_count
 
-# The cohort's name with its facilitators' names, and whether it takes new people, in one statement
-# (read with every change).
+# The cohort's name with its facilitators' names, whether it takes new people, and how many participants
+# are online, in one statement (read with every change).
 _HEADER = (
-    select(Cohort.name, User.name, Cohort.enrolment_open, Cohort.archived_at)
+    select(Cohort.name, User.name, Cohort.enrolment_open, Cohort.archived_at, ONLINE_COUNT.scalar_subquery())
     .outerjoin(cohort_facilitators, cohort_facilitators.c.cohort_id == Cohort.id)
     .outerjoin(User, User.id == cohort_facilitators.c.user_id)
     .where(Cohort.id == bindparam("cohort_id"))
@@ -36,11 +36,12 @@ _HEADER = (
 )
 
 
-def cohort_header(cohort_id: int) -> tuple[dict, bool]:
-    """The header every screen shows, and whether the join code lets anyone new in."""
+def cohort_header(cohort_id: int) -> tuple[dict, bool, int]:
+    """The header every screen shows, whether the join code lets anyone new in, and how many
+    participants are online (`online_count`)."""
     rows = db.session.execute(_HEADER, {"cohort_id": cohort_id}).all()
     joinable = bool(rows[0][2]) and rows[0][3] is None
-    return {"name": rows[0][0], "facilitators": [row[1] for row in rows if row[1] is not None]}, joinable
+    return {"name": rows[0][0], "facilitators": [row[1] for row in rows if row[1] is not None]}, joinable, rows[0][4]
 
 
 class Snapshot:
@@ -66,13 +67,13 @@ class Snapshot:
     def public(self) -> dict:
         """The state every participant and the projector may see."""
         cohort_id, live = self.cohort_id, self.live
-        header, joinable = cohort_header(cohort_id)
+        header, joinable, online = cohort_header(cohort_id)
         state: dict[str, Any] = {
             "cohort": header,
             "server_time": millis(now()),
             "version": 0,
             "status": "idle",
-            "online": online_count(cohort_id),
+            "online": online,
             # Whether the join code lets anyone new in: the projector shows the code only then. Everyone
             # who can see the code on the wall may know this much; the waiting room stays the team's.
             "joinable": joinable,

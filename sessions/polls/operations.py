@@ -20,16 +20,17 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from extensions import db
 from facilitation import measures
-from facilitation.models import Organisation
+from facilitation.models import Cohort, Organisation, Step
 from facilitation.models.organisations import MIN_REVEAL_THRESHOLD
 from facilitation.programmes import validate_poll_settings
 from refusals import Refusal
 from sessions.live.models import LiveSession
-from sessions.live.operations import begin, record
+from sessions.live.operations import begin, hold, record
+from sessions.live.outline import outline_of
 from sessions.polls import ballots
 from sessions.polls.models import Poll, PollParticipation, PollTally, PollTextAnswer, SpentReceipt
 
@@ -60,6 +61,14 @@ def poll_of_step(live: LiveSession, step_id: int) -> Poll | None:
     )
 
 
+# The organisation's k for a cohort, in one statement.
+_THRESHOLD = (
+    select(Organisation.poll_reveal_threshold)
+    .join(Cohort, Cohort.organisation_id == Organisation.id)
+    .where(Cohort.id == bindparam("cohort_id"))
+)
+
+
 def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | None = None) -> Poll:
     """Open the current step's poll, or a quick poll from the console (settings as in a programme)."""
     begin(live, seen_version, "live")
@@ -73,7 +82,8 @@ def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | 
             raise Refusal("bad_poll", f"That poll cannot be opened: {problem}.") from None
         step_id = None
     else:
-        step = live.session_plan.steps[live.position]
+        # The step on screen alone, not its plan with every step.
+        step = db.session.get_one(Step, outline_of(live).step_ids[live.position])
         if step.kind not in ("poll", "measure"):
             raise Refusal("not_a_poll")
         if poll_of_step(live, step.id) is not None:
@@ -81,19 +91,20 @@ def open_poll(live: LiveSession, seen_version: int, user_id: int, quick: dict | 
         settings, step_id = dict(step.settings, question=step.title), step.id
         if step.kind == "measure":
             settings["kind"] = "measure"
-    organisation = db.session.get_one(Organisation, live.cohort.organisation_id)
     poll = Poll(
         live_session_id=live.id,
         step_id=step_id,
         kind=settings.pop("kind"),
         question=settings.pop("question"),
         settings=settings,
-        threshold=max(MIN_REVEAL_THRESHOLD, organisation.poll_reveal_threshold),
+        threshold=max(MIN_REVEAL_THRESHOLD, db.session.execute(_THRESHOLD, {"cohort_id": live.cohort_id}).scalar_one()),
         receipt_key=os.urandom(32),
     )
     db.session.add(poll)
     db.session.flush()
-    db.session.add_all([PollParticipation(poll_id=poll.id, participant_ids=[]), PollTally(poll_id=poll.id)])
+    participation, tally = PollParticipation(poll_id=poll.id, participant_ids=[]), PollTally(poll_id=poll.id)
+    db.session.add_all([participation, tally])
+    hold(poll, participation, tally)
     live.active_poll_id = poll.id
     record(live, seen_version, "poll_open", user_id)
     return poll
@@ -127,26 +138,34 @@ def _close(poll: Poll) -> list[Outcome]:
     if participation is None:
         # Closed by another process while this close waited for the lock.
         raise Refusal("poll_state", "The poll is not open.")
+    hold(poll, tally)
     outcomes = count_ballots(poll, ballots.box().take(poll.id, None, _key_of(poll)))
+    # One update of the poll: how many responded, closed, its key destroyed.
     poll.responded = len(participation.participant_ids)
+    poll.status, poll.receipt_key = "closed", None
     db.session.delete(participation)
-    texts = [
-        (row.text, row.hidden)
-        for row in db.session.scalars(select(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
-    ]
-    db.session.execute(delete(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
+    # Only an open-text poll stores answers as rows (the others count into the tally).
+    texts = (
+        [
+            (row.text, row.hidden)
+            for row in db.session.scalars(select(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
+        ]
+        if poll.kind == "text"
+        else []
+    )
+    if texts:
+        db.session.execute(delete(PollTextAnswer).where(PollTextAnswer.poll_id == poll.id))
     db.session.execute(delete(SpentReceipt).where(SpentReceipt.poll_id == poll.id))
     if tally.answers < poll.threshold:
         # Results nobody will ever be shown are not kept: only how many answered and passed.
         tally.counts, tally.hidden_words = {}, []
-    else:
+    elif texts:
         db.session.flush()
         _random.shuffle(texts)
         db.session.add_all(
             PollTextAnswer(id=secrets.token_urlsafe(16), poll_id=poll.id, text=text, hidden=hidden)
             for text, hidden in texts
         )
-    poll.status, poll.receipt_key = "closed", None
     forget_facts(poll.id)
     db.session.flush()
     return outcomes
