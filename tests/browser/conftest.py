@@ -108,7 +108,10 @@ def screenshot(page, name: str) -> None:
 
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
-    """Run axe-core (WCAG 2.x A and AA rules) on the page as it is now."""
+    """Run axe-core (WCAG 2.x A and AA rules) on the page as it is now, once its stylesheets have
+    loaded: on a loaded machine a page's content can be there before its styles, and an unstyled
+    header's links are smaller than the 24-pixel targets axe asks for."""
+    page.wait_for_load_state("load")
     page.evaluate(AXE)
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
