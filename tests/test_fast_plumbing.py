@@ -7,6 +7,7 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from extensions import db
 from refusals import Refusal
@@ -41,8 +42,12 @@ def moved_then(failure: Exception):
 
 @pytest.mark.parametrize(
     ("failure", "code"),
-    [(Refusal("wrong_state"), "wrong_state"), (RuntimeError("a bug"), "server_error")],
-    ids=["refusal", "unexpected error"],
+    [
+        (Refusal("wrong_state"), "wrong_state"),
+        (RuntimeError("a bug"), "server_error"),
+        (PoolTimeout("QueuePool limit reached"), "busy"),
+    ],
+    ids=["refusal", "unexpected error", "no database connection free"],
 )
 def test_a_handler_that_fails_after_changing_and_queueing_changes_nothing_and_sends_nothing(
     room, monkeypatch, caplog, failure, code

@@ -19,6 +19,7 @@ from flask import current_app, request
 from limits import storage, strategies
 from limits.errors import StorageError
 from pydantic import ValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from extensions import db, socketio
 from refusals import Refusal
@@ -292,6 +293,14 @@ def handler(event: str, roles: tuple[str, ...], live: bool = False) -> Callable:
             except Refusal as refusal:
                 rollback()
                 return error(refusal.code, refusal.message, **_refusal_extra(refusal, caller))
+            except PoolTimeout:
+                # No database connection came free in time (a crowd arriving): nothing changed, and the
+                # client asks again in a moment, as a page answered "busy" loads again by itself.
+                rollback()
+                log.warning("%s: no database connection free within the pool's timeout", event)
+                return error(
+                    "busy", "The server is busy with many people arriving, so nothing changed. Try again in a moment."
+                )
             except Exception:
                 rollback()
                 log.exception("%s failed", event)
