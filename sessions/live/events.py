@@ -6,11 +6,14 @@ The server alone decides which rooms a connection joins (sessions/realtime/rooms
 is queued and sent after the commit by the plumbing (sessions/realtime/plumbing.py).
 """
 
+import logging
+
 from flask import Flask, request
 from flask_socketio import join_room
 from pydantic import ValidationError
 from socketio.exceptions import ConnectionRefusedError  # as Flask-SocketIO does; its stubs omit it
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from extensions import db, socketio
 from facilitation import audit
@@ -46,6 +49,8 @@ from sessions.realtime.rooms import own_room, room_of, team_of
 from sessions.realtime.schemas import NAMESPACE, describe, error
 from sessions.video.events import close_session_rooms, drop_removed
 
+log = logging.getLogger(__name__)
+
 PRESENCE_INTERVAL_SECONDS = 0.5
 _SESSION_VERSION = select(User.session_version).where(User.id == bindparam("user_id"))
 _COHORT = select(Cohort).where(Cohort.public_id == bindparam("public_id"))
@@ -59,6 +64,17 @@ def refuse(code: str, message: str | None = None) -> ConnectionRefusedError:
 
 @socketio.on("connect", namespace=NAMESPACE)
 def on_connect(auth=None):
+    try:
+        return _connect(auth)
+    except PoolTimeout:
+        # No database connection came free in time (a crowd arriving): the page connects again in a
+        # moment of its own, saying that lots of people are arriving.
+        rollback()
+        log.warning("connect: no database connection free within the pool's timeout")
+        raise refuse("busy") from None
+
+
+def _connect(auth):
     try:
         wanted = ConnectAuth.model_validate(auth if isinstance(auth, dict) else {})
     except ValidationError as failure:

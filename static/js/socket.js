@@ -80,6 +80,11 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
       socket.disconnect();
       onConnection("refused", { code: "waiting", message: error.message });
       window.setTimeout(() => { if (!refused) socket.connect(); }, WAITING_RETRY_MS);
+    } else if (error.data && error.data.code === "busy") {
+      // A server busy with a crowd arriving: connect again in a moment of this page's own.
+      socket.disconnect();
+      onConnection(arrived ? "reconnecting" : "arriving");
+      window.setTimeout(() => { if (!refused) socket.connect(); }, 1000 + Math.random() * 2000);
     } else if (error.data && error.data.code) {
       refused = true;
       socket.disconnect();
