@@ -28,6 +28,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
+import random  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
@@ -67,7 +68,7 @@ class Person:
         self.number, self.base_url, self.code, self.at = number, base_url, code, at
         self.steps: dict[str, float] = {}
         self.connects = 0
-        self.busy = 0  # pages answered "busy" and loaded again
+        self.busy = 0  # pages, connections and snapshots answered "busy" and asked again
         self.refusal: str | None = None
         self.pending: set = set()
         self.error: str | None = None
@@ -128,10 +129,16 @@ class Person:
         )
 
         async def snapshot() -> None:
-            try:
-                ack = await self.client.call("snapshot", {}, namespace=NAMESPACE, timeout=PAGE_TIMEOUT)
-            except Exception:  # noqa: BLE001 - the connection went: its next connect asks again
-                return
+            while True:
+                try:
+                    ack = await self.client.call("snapshot", {}, namespace=NAMESPACE, timeout=PAGE_TIMEOUT)
+                except Exception:  # noqa: BLE001 - the connection went: its next connect asks again
+                    return
+                if ack.get("ok") or ack.get("error", {}).get("code") != "busy":
+                    break
+                # As the page does: a busy server is asked again after 1 to 3 s.
+                self.busy += 1
+                await asyncio.sleep(1 + 2 * random.random())
             if not live.done():
                 live.set_result(bool(ack.get("ok")))
 
@@ -149,13 +156,23 @@ class Person:
 
         self.client.on("connect", on_connect, namespace=NAMESPACE)
         self.client.on("connect_error", on_refused, namespace=NAMESPACE)
-        await self.client.connect(
-            self.base_url,
-            namespaces=[NAMESPACE],
-            auth={"cohort": cohort.group(1) if cohort else "", "role": "participant"},
-            wait_timeout=CONNECT_TIMEOUT,
-            retry=True,
-        )
+        while True:
+            try:
+                await self.client.connect(
+                    self.base_url,
+                    namespaces=[NAMESPACE],
+                    auth={"cohort": cohort.group(1) if cohort else "", "role": "participant"},
+                    wait_timeout=CONNECT_TIMEOUT,
+                    retry=True,
+                )
+                break
+            except socketio.exceptions.ConnectionError:
+                if "busy" not in (self.refusal or ""):
+                    raise
+                # As the page does: a connection refused as busy is opened again after 1 to 3 s.
+                self.busy += 1
+                self.refusal = None
+                await asyncio.sleep(1 + 2 * random.random())
         if not await live:
             raise RuntimeError("snapshot refused")
         self._mark("live", started)
@@ -235,7 +252,7 @@ def wave(urls: list[str], code: str, arrivals: int, seconds: float, client_proce
         "admitted": len(admitted),
         "failed": len(reports) - len(admitted),
         "people_who_reconnected": reconnected,
-        "pages_answered_busy": sum(r["busy"] for r in reports),
+        "answered_busy_and_asked_again": sum(r["busy"] for r in reports),
         "per_person_ms": percentiles(waits),
         "steps_ms": steps,
         "last_live_after_first_arrival_s": round(max(r["live_at"] for r in admitted) - start, 2) if admitted else None,
