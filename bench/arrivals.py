@@ -69,6 +69,8 @@ class Person:
         self.steps: dict[str, float] = {}
         self.connects = 0
         self.busy = 0  # pages, connections and snapshots answered "busy" and asked again
+        self.refused_with: str | None = None
+        self.snapshot_refused: str | None = None
         self.refusal: str | None = None
         self.pending: set = set()
         self.error: str | None = None
@@ -134,9 +136,10 @@ class Person:
                     ack = await self.client.call("snapshot", {}, namespace=NAMESPACE, timeout=PAGE_TIMEOUT)
                 except Exception:  # noqa: BLE001 - the connection went: its next connect asks again
                     return
-                if ack.get("ok") or ack.get("error", {}).get("code") != "busy":
+                if ack.get("ok") or ack.get("error", {}).get("code") not in ("busy", "rate_limited"):
+                    self.snapshot_refused = ack.get("error", {}).get("code")
                     break
-                # As the page does: a busy server is asked again after 1 to 3 s.
+                # As the page does: a busy server (or a refusal for time) is asked again after 1 to 3 s.
                 self.busy += 1
                 await asyncio.sleep(1 + 2 * random.random())
             if not live.done():
@@ -153,6 +156,7 @@ class Person:
 
         async def on_refused(data=None) -> None:
             self.refusal = str(data)[:120]
+            self.refused_with = data.get("data", {}).get("code") if isinstance(data, dict) else None
 
         self.client.on("connect", on_connect, namespace=NAMESPACE)
         self.client.on("connect_error", on_refused, namespace=NAMESPACE)
@@ -167,14 +171,15 @@ class Person:
                 )
                 break
             except socketio.exceptions.ConnectionError:
-                if "busy" not in (self.refusal or ""):
+                # As the page does: a connection refused as busy is opened again after 1 to 3 s, and
+                # one that failed on the way (socket.io-client's own reconnection) after 1 to 5 s.
+                if self.refused_with not in (None, "busy"):
                     raise
-                # As the page does: a connection refused as busy is opened again after 1 to 3 s.
-                self.busy += 1
-                self.refusal = None
+                self.busy += self.refused_with == "busy"
+                self.refusal = self.refused_with = None
                 await asyncio.sleep(1 + 2 * random.random())
         if not await live:
-            raise RuntimeError("snapshot refused")
+            raise RuntimeError(f"snapshot refused: {self.snapshot_refused}")
         self._mark("live", started)
         self.live_at = time.monotonic()
 

@@ -32,9 +32,12 @@ export function connectLive({ cohort, role, onState, onPresence = () => {}, onCo
   async function snapshot() {
     const ack = await command("snapshot", {});
     if (ack.ok) accept(ack.state, true);
-    // A server busy with a crowd arriving answered before it could read the state: ask again soon,
-    // at a moment of this page's own so that the crowd does not come back all at once.
-    else if (ack.error.code === "busy" && socket.connected) window.setTimeout(snapshot, 1000 + Math.random() * 2000);
+    // A server busy with a crowd arriving answered before it could read the state (or counted the
+    // wait against this person's time): ask again soon, at a moment of this page's own so that the
+    // crowd does not come back all at once.
+    else if (["busy", "rate_limited"].includes(ack.error.code) && socket.connected) {
+      window.setTimeout(snapshot, 1000 + Math.random() * 2000);
+    }
   }
 
   function accept(state, fromSnapshot = false) {
