@@ -3,7 +3,8 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -29,6 +30,20 @@ class DemoLogin:
 
 # Any fixed number: the PostgreSQL advisory lock that lets one starting process prepare at a time.
 PREPARE_LOCK = 7_301_944
+
+
+DEMO_ZONE = ZoneInfo("Europe/London")
+DEMO_TIME = time(19, 0)
+
+
+def first_demo_meeting(now: datetime) -> date:
+    """The demo group's first meeting: the coming Tuesday evening, today on a Tuesday before 19:00
+    (the date falls on the meeting day, as the cohort form requires). A demo started on a Tuesday
+    evening would otherwise begin with a week already missed."""
+    ahead = (1 - now.weekday()) % 7
+    if ahead == 0 and now.time() >= DEMO_TIME:
+        ahead = 7
+    return now.date() + timedelta(days=ahead)
 
 
 @contextmanager
@@ -79,12 +94,10 @@ def ensure_demo(app: Flask) -> DemoLogin:
             programme=course,
             name="Tuesday evening group",
             facilitators=[facilitator],
-            # Its first meeting is the coming Tuesday (today, on a Tuesday): the date falls on the
-            # meeting day, as the cohort form requires.
-            start_date=date.today() + timedelta(days=(1 - date.today().weekday()) % 7),
+            start_date=first_demo_meeting(datetime.now(DEMO_ZONE)),
             weekday=1,
-            start_time=time(19, 0),
-            timezone="Europe/London",
+            start_time=DEMO_TIME,
+            timezone=DEMO_ZONE.key,
             agreement_md=DEFAULT_AGREEMENT,
         )
         commit()

@@ -121,3 +121,21 @@ def test_the_listen_queue_is_sized_for_a_burst_of_arrivals(tmp_path):
         ).stdout
     # For a listening socket, ss shows the queue's size as Send-Q.
     assert listing.split()[2] == "777", listing
+
+
+@pytest.mark.parametrize(
+    ("now", "first"),
+    [
+        ("2026-12-01 18:59", "2026-12-01"),  # a Tuesday before the meeting: tonight
+        ("2026-12-01 19:00", "2026-12-08"),  # a Tuesday once it began: next week, not a week missed
+        ("2026-12-02 09:00", "2026-12-08"),  # a Wednesday
+        ("2026-12-07 23:59", "2026-12-08"),  # a Monday
+    ],
+)
+def test_the_demo_groups_first_meeting_is_still_ahead(now, first):
+    from datetime import date, datetime
+
+    from facilitation.instance import DEMO_ZONE, first_demo_meeting
+
+    moment = datetime.strptime(now, "%Y-%m-%d %H:%M").replace(tzinfo=DEMO_ZONE)
+    assert first_demo_meeting(moment) == date.fromisoformat(first)
