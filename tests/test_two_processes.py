@@ -29,6 +29,7 @@ class Pair:
     servers: list[LiveServer]
     proxy: FailoverProxy
     login: tuple[str, str]
+    database_url: str
 
 
 @contextmanager
@@ -40,7 +41,7 @@ def running_pair(instance, **env):
         proxy = FailoverProxy([server.port for server in servers], port=proxy_port)
         try:
             login = re.search(r"Demo sign-in: (\S+) / (\S+)", servers[0].text).groups()
-            yield Pair(servers, proxy, login)
+            yield Pair(servers, proxy, login, chosen.env["DATABASE_URL"])
         finally:
             proxy.close()
 
@@ -197,6 +198,25 @@ def test_killing_a_process_sends_its_people_to_the_other(tmp_path, clients):
         assert all(p.call("poll:answer", {"poll": poll, "answer": {"picks": [0]}})["ok"] for p in people)
 
 
+def just_beaten(database_url: str, pid: int) -> None:
+    """Return just after the process `pid` has recorded a new heartbeat."""
+    import psycopg2
+
+    watching = psycopg2.connect(database_url)
+    watching.autocommit = True
+    try:
+        with watching.cursor() as cursor:
+
+            def heartbeat():
+                cursor.execute("SELECT heartbeat_at FROM server_process WHERE id LIKE %s", (f"%-{pid}-%",))
+                return cursor.fetchone()
+
+            first = heartbeat()
+            wait_until(lambda: heartbeat() != first)
+    finally:
+        watching.close()
+
+
 def test_a_process_too_busy_to_beat_shows_its_people_again_when_it_beats(tmp_path, clients):
     with running_pair(tmp_path / "stall") as stalling:
         group, console, people = console_and_people(stalling, clients)
@@ -204,7 +224,11 @@ def test_a_process_too_busy_to_beat_shows_its_people_again_when_it_beats(tmp_pat
         sockets = [person.client.get_sid("/live") for person in people]
         participants_process = stalling.servers[1].process
         # Stopped for longer than 3.5 beats, as a process is when a crowd arrives faster than it admits
-        # them: the other process takes it for dead and clears its people's connections.
+        # them: the other process takes it for dead and clears its people's connections. Stopped just
+        # after a beat has committed, so that it is frozen holding no lock of the other's (a process
+        # stopped inside a transaction would keep its row locked, and the other's beat waiting, for as
+        # long as it stays stopped: a real busy process moves on).
+        just_beaten(stalling.database_url, participants_process.pid)
         participants_process.send_signal(signal.SIGSTOP)
         try:
             wait_until(lambda: online(console) == 0, timeout=20)
