@@ -156,8 +156,10 @@ def test_a_journal_page_can_ask_for_a_pause_without_losing_what_is_written(open_
     assert phone.url == url
     expect(words).to_have_value("It got loud in my head when the slide came up.")
     assert axe_violations(phone) == [], "journal page with a facilitator's answer"
-    # And it is there on the next page of the journal.
+    # And it is there on the next page of the journal (loaded first: the entry's page says so too).
     phone.click("text=Back to my journal")
+    phone.wait_for_url("**/journal")
+    phone.wait_for_load_state("load")
     expect(phone.locator("#pause-panel")).to_contain_text("Demo Facilitator has seen it")
 
     phone.click("text=I'm OK now")
